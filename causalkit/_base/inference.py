@@ -1,0 +1,284 @@
+"""The inference/results layer shared by every estimator.
+
+:class:`EffectResult` holds point estimates with standard errors (analytic, sandwich or bootstrap), renders
+``summary()`` as text and as HTML in notebooks, and gives confidence intervals and p-values. :func:`ols_inference`
+is the one place where OLS with classical, heteroskedasticity-robust or cluster-robust covariance is computed
+(through statsmodels).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+__all__ = ["EffectResult", "Summary", "ols_inference"]
+
+
+class Summary:
+    """A printable results summary: header lines, a table, and notes.
+
+    ``str(summary)`` gives plain text; Jupyter renders ``_repr_html_``.
+    """
+
+    def __init__(
+        self, title: str, info: Mapping[str, Any], table: pd.DataFrame, notes: Sequence[str] = ()
+    ):
+        self.title = title
+        self.info = dict(info)
+        self.table = table
+        self.notes = list(notes)
+
+    def as_text(self) -> str:
+        width = max(60, len(self.title) + 4)
+        lines = [self.title.center(width), "=" * width]
+        for k, v in self.info.items():
+            lines.append(f"{k + ':':<28}{v}")
+        lines.append("-" * width)
+        with pd.option_context("display.width", 200, "display.max_columns", 20):
+            lines.append(self.table.to_string(float_format=lambda x: f"{x:.4g}"))
+        lines.append("=" * width)
+        lines.extend(f"Note: {n}" for n in self.notes)
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.as_text()
+
+    def __repr__(self) -> str:
+        return self.as_text()
+
+    def _repr_html_(self) -> str:
+        info = "".join(
+            f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+            for k, v in self.info.items()
+        )
+        notes = "".join(f"<p><em>Note:</em> {n}</p>" for n in self.notes)
+        return (
+            f"<div><h4>{self.title}</h4><table>{info}</table>"
+            f"{self.table.to_html(float_format=lambda x: f'{x:.4g}')}{notes}</div>"
+        )
+
+
+class EffectResult:
+    """Point estimates with uncertainty, shared by all causalkit estimators.
+
+    Parameters
+    ----------
+    estimate : float or array-like of shape (k,)
+        Point estimate(s).
+    stderr : float or array-like of shape (k,), optional
+        Standard error(s). Required unless ``bootstrap_estimates`` is given.
+    names : sequence of str, optional
+        One name per estimate (DataFrame column names are kept by the estimators).
+    method : str
+        What was estimated and how (shown in the summary).
+    ci_method : {"normal", "t", "percentile"}
+        Normal (Wald) intervals, Student-t with ``df`` degrees of freedom, or bootstrap percentiles.
+    df : float, optional
+        Degrees of freedom for ``ci_method="t"``.
+    bootstrap_estimates : array of shape (B,) or (B, k), optional
+        Bootstrap replicates; used for percentile intervals and, when ``stderr`` is None, for the SE.
+    extra : mapping of str to array-like, optional
+        Further per-estimate columns shown side by side (e.g. the naive estimate).
+    info : mapping, optional
+        Header lines of the summary (number of observations, estimator settings, ...).
+    notes : sequence of str, optional
+        Notes printed under the table.
+
+    Examples
+    --------
+    >>> r = EffectResult(1.0, 0.5, names=["ATE"], method="difference in means")
+    >>> lo, hi = r.conf_int(0.05)
+    >>> round(lo, 3), round(hi, 3)
+    (0.02, 1.98)
+    >>> round(r.pvalue, 4)
+    0.0455
+    """
+
+    def __init__(
+        self,
+        estimate: Any,
+        stderr: Any = None,
+        *,
+        names: Sequence[str] | None = None,
+        method: str = "",
+        ci_method: str = "normal",
+        df: float | None = None,
+        bootstrap_estimates: Any = None,
+        extra: Mapping[str, Any] | None = None,
+        info: Mapping[str, Any] | None = None,
+        notes: Sequence[str] = (),
+    ):
+        self._scalar = np.ndim(estimate) == 0
+        self._estimate = np.atleast_1d(np.asarray(estimate, dtype=float))
+        k = self._estimate.shape[0]
+        self.bootstrap_estimates = None
+        if bootstrap_estimates is not None:
+            b = np.asarray(bootstrap_estimates, dtype=float)
+            self.bootstrap_estimates = b.reshape(b.shape[0], k)
+        if stderr is None:
+            if self.bootstrap_estimates is None:
+                self._stderr = np.full(k, np.nan)
+            else:
+                self._stderr = np.std(self.bootstrap_estimates, axis=0, ddof=1)
+        else:
+            self._stderr = np.atleast_1d(np.asarray(stderr, dtype=float))
+        if self._stderr.shape != self._estimate.shape:
+            raise ValueError(
+                f"stderr has shape {self._stderr.shape}; expected {self._estimate.shape}."
+            )
+        if ci_method not in ("normal", "t", "percentile"):
+            raise ValueError(f"ci_method must be 'normal', 't' or 'percentile'; got {ci_method!r}.")
+        if ci_method == "percentile" and self.bootstrap_estimates is None:
+            raise ValueError("ci_method='percentile' needs bootstrap_estimates.")
+        if ci_method == "t" and df is None:
+            raise ValueError("ci_method='t' needs df.")
+        self.ci_method = ci_method
+        self.df = df
+        self.names = (
+            [str(n) for n in names] if names is not None else [f"effect{j}" for j in range(k)]
+        )
+        if len(self.names) != k:
+            raise ValueError(f"names has {len(self.names)} entries; expected {k}.")
+        self.method = method
+        self.extra = {
+            key: np.atleast_1d(np.asarray(v, dtype=float)) for key, v in (extra or {}).items()
+        }
+        self.info = dict(info or {})
+        self.notes = list(notes)
+
+    # -- point estimates -------------------------------------------------------------------------------
+    def _out(self, a: np.ndarray):
+        return float(a[0]) if self._scalar else a.copy()
+
+    @property
+    def estimate(self):
+        """Point estimate: a float for a single effect, else an array."""
+        return self._out(self._estimate)
+
+    @property
+    def stderr(self):
+        """Standard error(s)."""
+        return self._out(self._stderr)
+
+    @property
+    def tstat(self):
+        """Estimate divided by its standard error."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return self._out(self._estimate / self._stderr)
+
+    def _dist(self):
+        return stats.t(self.df) if self.ci_method == "t" else stats.norm()
+
+    @property
+    def pvalue(self):
+        """Two-sided p-value of the null 'effect = 0' (Wald; bootstrap SE for bootstrap results)."""
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = np.abs(self._estimate / self._stderr)
+        return self._out(2 * self._dist().sf(z))
+
+    def conf_int(self, alpha: float = 0.05):
+        """Two-sided ``1 - alpha`` confidence interval.
+
+        Returns
+        -------
+        tuple (lower, upper) for a single effect, else an array of shape (k, 2).
+        """
+        if not 0 < alpha < 1:
+            raise ValueError(f"alpha must be in (0, 1); got {alpha}.")
+        if self.ci_method == "percentile":
+            lo = np.quantile(self.bootstrap_estimates, alpha / 2, axis=0)
+            hi = np.quantile(self.bootstrap_estimates, 1 - alpha / 2, axis=0)
+        else:
+            q = self._dist().ppf(1 - alpha / 2)
+            lo = self._estimate - q * self._stderr
+            hi = self._estimate + q * self._stderr
+        if self._scalar:
+            return float(lo[0]), float(hi[0])
+        return np.column_stack([lo, hi])
+
+    def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """One row per estimate: estimate, std_err, statistic, p_value, CI bounds and any extra columns."""
+        ci = np.atleast_2d(np.asarray(self.conf_int(alpha)))
+        stat_name = "t" if self.ci_method == "t" else "z"
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stat = self._estimate / self._stderr
+        frame = pd.DataFrame(
+            {
+                "estimate": self._estimate,
+                "std_err": self._stderr,
+                stat_name: stat,
+                "p_value": np.atleast_1d(self.pvalue),
+                f"ci_lower_{1 - alpha:.0%}": ci[:, 0],
+                f"ci_upper_{1 - alpha:.0%}": ci[:, 1],
+            },
+            index=pd.Index(self.names, name="term"),
+        )
+        for key, v in self.extra.items():
+            frame[key] = v
+        return frame
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """A :class:`Summary` that prints as text and renders as HTML in notebooks."""
+        ci_label = {
+            "normal": "normal (Wald)",
+            "t": f"Student t (df={self.df:g})" if self.df is not None else "Student t",
+            "percentile": f"bootstrap percentile (B={0 if self.bootstrap_estimates is None else len(self.bootstrap_estimates)})",
+        }[self.ci_method]
+        info = {
+            "Method": self.method,
+            **self.info,
+            "Confidence interval": f"{1 - alpha:.0%}, {ci_label}",
+        }
+        return Summary("causalkit results", info, self.summary_frame(alpha), self.notes)
+
+    def __repr__(self) -> str:
+        est = np.array2string(self._estimate, precision=4)
+        se = np.array2string(self._stderr, precision=4)
+        return f"EffectResult(method={self.method!r}, estimate={est}, stderr={se})"
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
+def ols_inference(
+    X: np.ndarray,
+    y: np.ndarray,
+    *,
+    add_intercept: bool = False,
+    weights: np.ndarray | None = None,
+    cov_type: str = "HC1",
+    groups: np.ndarray | None = None,
+):
+    """OLS/WLS coefficients with classical, HC or cluster-robust covariance (statsmodels).
+
+    Parameters
+    ----------
+    X : ndarray (n, p)
+    y : ndarray (n,)
+    add_intercept : bool
+        Prepend a column of ones.
+    weights : ndarray, optional
+        WLS weights.
+    cov_type : {"nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"}
+        ``"cluster"`` needs ``groups``; giving ``groups`` implies ``"cluster"``.
+
+    Returns
+    -------
+    params : ndarray (p,), cov : ndarray (p, p), df_resid : float
+    """
+    import statsmodels.api as sm
+
+    design = sm.add_constant(X, has_constant="add") if add_intercept else X
+    model = sm.WLS(y, design, weights=weights) if weights is not None else sm.OLS(y, design)
+    if groups is not None or cov_type == "cluster":
+        if groups is None:
+            raise ValueError("cov_type='cluster' needs groups.")
+        codes = pd.factorize(np.asarray(groups))[0]
+        res = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+    else:
+        res = model.fit(cov_type=cov_type)
+    return np.asarray(res.params), np.asarray(res.cov_params()), float(res.df_resid)

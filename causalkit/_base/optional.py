@@ -1,0 +1,62 @@
+"""Optional dependencies and the torch helpers (device, seeding, threads).
+
+Nothing here imports torch, cvxpy or torch-geometric at module import time: ``import causalkit`` must work with
+the core install alone.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+__all__ = ["optional_import", "resolve_device", "seed_torch"]
+
+_EXTRA_OF = {
+    "torch": "graph",
+    "torch_geometric": "graph",
+    "networkx": "graph",
+    "cvxpy": "sdp",
+    "matplotlib": "plot",
+    "dask": "dask",
+    "distributed": "dask",
+}
+
+
+def optional_import(module: str, extra: str | None = None) -> ModuleType:
+    """Import ``module`` or raise an ImportError that names the extra to install.
+
+    Examples
+    --------
+    >>> optional_import("numpy").__name__
+    'numpy'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        extra = extra or _EXTRA_OF.get(top, "all")
+        raise ImportError(
+            f"{module} is required for this feature but is not installed. "
+            f'Install it with: pip install "causalkit[{extra}]"'
+        ) from exc
+
+
+def resolve_device(device: Any = "cpu"):
+    """Return a ``torch.device``; raise a clear error when CUDA is asked for but absent."""
+    torch = optional_import("torch")
+    dev = torch.device(device)
+    if dev.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available on this machine."
+        )
+    return dev
+
+
+def seed_torch(seed: int) -> Any:
+    """Seed torch's global RNGs and return a ``torch.Generator`` seeded with ``seed``."""
+    torch = optional_import("torch")
+    torch.manual_seed(seed)
+    gen = torch.Generator()
+    gen.manual_seed(seed)
+    return gen

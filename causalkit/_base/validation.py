@@ -1,0 +1,331 @@
+"""Input validation shared by every causalkit estimator.
+
+Every check names the argument it looked at and says what was expected and what it got, so that
+an error raised deep inside an estimator still points the user at the right input.
+"""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.utils import check_random_state as _sk_check_random_state
+
+__all__ = [
+    "as_list_of_names",
+    "check_1d",
+    "check_2d",
+    "check_binary_treatment",
+    "check_consistent_length",
+    "check_finite",
+    "check_groups",
+    "check_random_state",
+    "check_scalar_in_range",
+    "check_weights",
+    "feature_names_of",
+    "warn_no_overlap",
+]
+
+
+def check_random_state(seed: Any) -> np.random.RandomState:
+    """Turn ``seed`` into a :class:`numpy.random.RandomState` (sklearn semantics)."""
+    return _sk_check_random_state(seed)
+
+
+def feature_names_of(X: Any, name: str = "X") -> np.ndarray | None:
+    """Column names of a DataFrame (as an object array of str), ``None`` for arrays.
+
+    Raises
+    ------
+    TypeError
+        If a DataFrame has non-string column names (mixed names cannot be kept reliably).
+    """
+    if isinstance(X, pd.DataFrame):
+        cols = list(X.columns)
+        if not all(isinstance(c, str) for c in cols):
+            if all(isinstance(c, numbers.Integral) for c in cols):
+                return None
+            raise TypeError(
+                f"{name}: DataFrame column names must all be strings; got {[type(c).__name__ for c in cols][:5]}"
+            )
+        return np.asarray(cols, dtype=object)
+    if isinstance(X, pd.Series) and X.name is not None and X.ndim == 1:
+        return None
+    return None
+
+
+def check_finite(a: np.ndarray, name: str) -> np.ndarray:
+    """Raise ``ValueError`` naming ``name`` if ``a`` holds NaN or infinite values."""
+    if a.dtype.kind in "fc" and not np.all(np.isfinite(a)):
+        n_nan = int(np.isnan(a).sum())
+        n_inf = int(np.isinf(a).sum())
+        raise ValueError(f"{name} must be finite; found {n_nan} NaN and {n_inf} infinite value(s).")
+    return a
+
+
+def _to_numeric(a: Any, name: str, dtype=np.float64) -> np.ndarray:
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        bad = (
+            [
+                c
+                for c in a.columns
+                if not pd.api.types.is_numeric_dtype(a[c]) and not pd.api.types.is_bool_dtype(a[c])
+            ]
+            if isinstance(a, pd.DataFrame)
+            else (
+                []
+                if pd.api.types.is_numeric_dtype(a) or pd.api.types.is_bool_dtype(a)
+                else [a.name]
+            )
+        )
+        if bad:
+            raise TypeError(f"{name} must be numeric; non-numeric column(s): {bad}")
+        a = a.to_numpy()
+    if (
+        hasattr(a, "__array__")
+        and not isinstance(a, np.ndarray)
+        and type(a).__module__.startswith("dask")
+    ):
+        raise TypeError(f"{name}: dask arrays are not accepted here; call .compute() first")
+    try:
+        arr = np.asarray(a, dtype=dtype)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be numeric array-like; got {type(a).__name__} ({exc})"
+        ) from None
+    return arr
+
+
+def check_1d(
+    a: Any,
+    name: str,
+    *,
+    dtype=np.float64,
+    allow_2d_column: bool = True,
+    min_samples: int = 1,
+    finite: bool = True,
+) -> np.ndarray:
+    """Validate a 1-D numeric vector.
+
+    Parameters
+    ----------
+    a : array-like
+        The input.
+    name : str
+        Argument name used in error messages.
+    allow_2d_column : bool, default True
+        Accept an ``(n, 1)`` column and ravel it.
+    min_samples : int, default 1
+        Minimum length.
+    finite : bool, default True
+        Reject NaN and inf.
+
+    Returns
+    -------
+    numpy.ndarray of shape (n,)
+
+    Examples
+    --------
+    >>> check_1d([1, 2, 3], "y")
+    array([1., 2., 3.])
+    """
+    if a is None:
+        raise ValueError(f"{name} is required; got None.")
+    arr = _to_numeric(a, name, dtype)
+    if arr.ndim == 2 and allow_2d_column and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-dimensional with shape (n,); got shape {arr.shape}.")
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} needs at least {min_samples} sample(s); got {arr.shape[0]}.")
+    if finite:
+        check_finite(arr, name)
+    return arr
+
+
+def check_2d(
+    X: Any,
+    name: str = "X",
+    *,
+    dtype=np.float64,
+    min_samples: int = 1,
+    min_features: int = 1,
+    finite: bool = True,
+    ensure_2d_from_1d: bool = False,
+    return_names: bool = False,
+):
+    """Validate a 2-D numeric matrix, keeping DataFrame column names.
+
+    Parameters
+    ----------
+    X : array-like or DataFrame
+    name : str
+        Argument name for messages.
+    ensure_2d_from_1d : bool, default False
+        Reshape a 1-D input to a single column instead of raising.
+    return_names : bool, default False
+        Also return the column names (``None`` for arrays).
+
+    Returns
+    -------
+    X : numpy.ndarray of shape (n, p)
+    names : numpy.ndarray or None
+        Only when ``return_names``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> X, names = check_2d(pd.DataFrame({"a": [1, 2], "b": [3, 4]}), return_names=True)
+    >>> list(names)
+    ['a', 'b']
+    """
+    if X is None:
+        raise ValueError(f"{name} is required; got None.")
+    names = feature_names_of(X, name)
+    arr = _to_numeric(X, name, dtype)
+    if arr.ndim == 1 and ensure_2d_from_1d:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 2-dimensional with shape (n_samples, n_features); got shape {arr.shape}."
+        )
+    if arr.shape[0] < min_samples:
+        raise ValueError(f"{name} needs at least {min_samples} sample(s); got {arr.shape[0]}.")
+    if arr.shape[1] < min_features:
+        raise ValueError(f"{name} needs at least {min_features} feature(s); got {arr.shape[1]}.")
+    if finite:
+        check_finite(arr, name)
+    return (arr, names) if return_names else arr
+
+
+def check_consistent_length(**arrays: Any) -> int:
+    """Check that all named arrays (``None`` skipped) have the same first dimension.
+
+    Returns the common length.
+
+    Examples
+    --------
+    >>> check_consistent_length(X=[[1], [2]], y=[1, 2])
+    2
+    """
+    lengths = {
+        k: (len(v) if not hasattr(v, "shape") else v.shape[0])
+        for k, v in arrays.items()
+        if v is not None
+    }
+    if len(set(lengths.values())) > 1:
+        detail = ", ".join(f"{k}: {n}" for k, n in lengths.items())
+        raise ValueError(
+            f"Inputs have mismatched lengths ({detail}); they must describe the same samples."
+        )
+    return next(iter(lengths.values())) if lengths else 0
+
+
+def check_binary_treatment(t: Any, name: str = "treatment") -> np.ndarray:
+    """Validate a binary 0/1 (or boolean) treatment vector; returns floats in {0, 1}.
+
+    Raises
+    ------
+    ValueError
+        If values other than 0 and 1 occur, or if only one arm is present.
+    """
+    arr = check_1d(t, name)
+    values = np.unique(arr)
+    if not np.all(np.isin(values, [0.0, 1.0])):
+        shown = values[:5]
+        raise ValueError(
+            f"{name} must be binary with values 0/1; got {len(values)} distinct values, e.g. {shown}. "
+            "If this is an outcome, check the argument order."
+        )
+    if len(values) < 2:
+        raise ValueError(
+            f"{name} must contain both treated (1) and control (0) units; got only {values}."
+        )
+    return arr
+
+
+def check_weights(w: Any, n: int, name: str = "sample_weight") -> np.ndarray | None:
+    """Validate non-negative, finite sample weights of length ``n`` (``None`` passes through)."""
+    if w is None:
+        return None
+    arr = check_1d(w, name)
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has length {arr.shape[0]}; expected {n} (one weight per sample).")
+    if np.any(arr < 0):
+        raise ValueError(
+            f"{name} must be non-negative; found {int((arr < 0).sum())} negative weight(s)."
+        )
+    if arr.sum() <= 0:
+        raise ValueError(f"{name} must have a positive sum.")
+    return arr
+
+
+def check_groups(groups: Any, n: int, name: str = "groups") -> np.ndarray | None:
+    """Validate a cluster/group label vector of length ``n`` (any hashable labels)."""
+    if groups is None:
+        return None
+    arr = np.asarray(groups.to_numpy() if isinstance(groups, (pd.Series, pd.Index)) else groups)
+    if arr.ndim != 1:
+        raise ValueError(f"{name} must be 1-dimensional; got shape {arr.shape}.")
+    if arr.shape[0] != n:
+        raise ValueError(f"{name} has length {arr.shape[0]}; expected {n}.")
+    if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must not contain NaN or inf.")
+    return arr
+
+
+def check_scalar_in_range(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    allow_inf: bool = False,
+) -> float:
+    """Validate a real scalar parameter against a range; returns it as float."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__}.")
+    value = float(value)
+    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"{name} must be finite; got {value}.")
+    if low is not None and (value < low or (value == low and not low_inclusive)):
+        op = ">=" if low_inclusive else ">"
+        raise ValueError(f"{name} must be {op} {low}; got {value}.")
+    if high is not None and (value > high or (value == high and not high_inclusive)):
+        op = "<=" if high_inclusive else "<"
+        raise ValueError(f"{name} must be {op} {high}; got {value}.")
+    return value
+
+
+def warn_no_overlap(
+    propensity: np.ndarray, clip: tuple[float, float], name: str = "propensity"
+) -> int:
+    """Warn (with the count) when estimated propensities reach the clipping bounds."""
+    lo, hi = clip
+    n_bad = int(np.sum((propensity <= lo) | (propensity >= hi)))
+    if n_bad:
+        warnings.warn(
+            f"{n_bad} of {propensity.shape[0]} {name} values are at the clipping bounds {clip}: "
+            "overlap is weak and effect estimates there rest on extrapolation.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return n_bad
+
+
+def as_list_of_names(
+    names: Sequence[str] | np.ndarray | None, p: int, prefix: str = "x"
+) -> list[str]:
+    """Names for ``p`` columns: the given ones, or ``prefix0 .. prefix{p-1}``."""
+    if names is None:
+        return [f"{prefix}{j}" for j in range(p)]
+    names = [str(n) for n in names]
+    if len(names) != p:
+        raise ValueError(f"expected {p} names; got {len(names)}")
+    return names

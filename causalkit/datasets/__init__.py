@@ -1,0 +1,3 @@
+"""Simulators with known ground truth and small bundled data sets."""
+
+__all__: list[str] = []

@@ -1,0 +1,1 @@
+"""causalkit.network"""

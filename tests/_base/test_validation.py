@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from causalkit._base import (
+    check_1d,
+    check_2d,
+    check_binary_treatment,
+    check_consistent_length,
+    check_groups,
+    check_scalar_in_range,
+    check_weights,
+)
+
+
+def test_check_1d_accepts_column_and_names_argument():
+    assert check_1d([[1.0], [2.0]], "y").shape == (2,)
+    with pytest.raises(ValueError, match=r"y must be 1-dimensional"):
+        check_1d(np.ones((3, 2)), "y")
+    with pytest.raises(ValueError, match=r"y must be finite; found 1 NaN"):
+        check_1d([1.0, np.nan], "y")
+    with pytest.raises(ValueError, match=r"y must be finite; found 0 NaN and 1 infinite"):
+        check_1d([1.0, np.inf], "y")
+    with pytest.raises(ValueError, match="at least 1 sample"):
+        check_1d([], "y")
+    with pytest.raises(TypeError, match="y must be numeric"):
+        check_1d(["a", "b"], "y")
+
+
+def test_check_2d_keeps_names_and_rejects_strings():
+    df = pd.DataFrame({"age": [1, 2], "income": [3.0, 4.0]})
+    X, names = check_2d(df, "X", return_names=True)
+    assert list(names) == ["age", "income"] and X.dtype == float
+    with pytest.raises(TypeError, match=r"non-numeric column\(s\): \['city'\]"):
+        check_2d(pd.DataFrame({"city": ["a", "b"]}), "X")
+    with pytest.raises(ValueError, match="X must be 2-dimensional"):
+        check_2d([1, 2, 3], "X")
+    assert check_2d([1, 2, 3], "X", ensure_2d_from_1d=True).shape == (3, 1)
+
+
+def test_consistent_length_reports_each_length():
+    with pytest.raises(ValueError, match=r"X: 3, y: 2"):
+        check_consistent_length(X=np.ones((3, 1)), y=[1, 2])
+    assert check_consistent_length(X=np.ones((2, 1)), y=[1, 2], w=None) == 2
+
+
+def test_binary_treatment():
+    assert check_binary_treatment([True, False, True]).tolist() == [1.0, 0.0, 1.0]
+    with pytest.raises(ValueError, match="treatment must be binary"):
+        check_binary_treatment([0, 1, 2])
+    with pytest.raises(ValueError, match="both treated"):
+        check_binary_treatment([1, 1, 1])
+
+
+def test_weights_groups_and_scalars():
+    with pytest.raises(ValueError, match="non-negative"):
+        check_weights([1.0, -1.0], 2)
+    with pytest.raises(ValueError, match="expected 3"):
+        check_weights([1.0, 1.0], 3)
+    assert check_groups(["a", "b"], 2).tolist() == ["a", "b"]
+    with pytest.raises(ValueError, match="alpha must be >= 0"):
+        check_scalar_in_range(-1, "alpha", low=0)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        check_scalar_in_range("1", "alpha")
+    assert check_scalar_in_range(np.inf, "alpha", low=0, allow_inf=True) == np.inf

@@ -1,0 +1,42 @@
+"""Test configuration: single-threaded torch/BLAS, CUDA skip for `gpu` tests, shared paths."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# Two threads on two loaded cores run 30-100x slower; every test process uses one.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MPLBACKEND", "Agg")
+
+try:
+    import torch
+
+    torch.set_num_threads(1)
+    _HAS_CUDA = torch.cuda.is_available()
+except ImportError:  # core-only install
+    _HAS_CUDA = False
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
+
+
+def pytest_collection_modifyitems(config, items):
+    if _HAS_CUDA:
+        return
+    skip_gpu = pytest.mark.skip(reason="needs a CUDA device")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip_gpu)
+
+
+@pytest.fixture
+def shared_data() -> Path:
+    """Folder ../shared/data beside the checkout (skips when absent)."""
+    if not SHARED_DATA.exists():
+        pytest.skip("../shared/data is not available")
+    return SHARED_DATA

@@ -4,6 +4,7 @@ from .crossfit import CrossFitResult, crossfit_predict, make_folds, make_splitte
 from .inference import EffectResult, Summary, ols_inference
 from .optional import optional_import, resolve_device, seed_torch
 from .parallel import parallel_map, root_seed, spawn_seeds
+from .testing import check_sklearn_contract
 from .validation import (
     as_list_of_names,
     check_1d,
@@ -32,6 +33,7 @@ __all__ = [
     "check_groups",
     "check_random_state",
     "check_scalar_in_range",
+    "check_sklearn_contract",
     "check_weights",
     "crossfit_predict",
     "feature_names_of",

@@ -1,0 +1,3 @@
+"""Simulators for causalkit.compositional (see that subpackage)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Simulators for causalkit.debias (see that subpackage)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Simulators for causalkit.deconfound (see that subpackage)."""
+
+__all__: list[str] = []

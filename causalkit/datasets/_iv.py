@@ -1,0 +1,3 @@
+"""Simulators for causalkit.iv (see that subpackage)."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Simulators for causalkit.network (see that subpackage)."""
+
+__all__: list[str] = []

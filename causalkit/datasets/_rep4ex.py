@@ -1,0 +1,3 @@
+"""Simulators for causalkit.rep4ex (see that subpackage)."""
+
+__all__: list[str] = []

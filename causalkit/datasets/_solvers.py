@@ -1,0 +1,3 @@
+"""Simulators for causalkit.solvers (see that subpackage)."""
+
+__all__: list[str] = []

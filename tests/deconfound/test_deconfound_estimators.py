@@ -320,17 +320,15 @@ def test_sklearn_contract(data):
 
 @pytest.mark.slow
 def test_ci_coverage_100_replications():
-    """95% CIs of coef_ ("dml", HC0) cover the truth in >= 90 of 100 replications, per feature."""
+    """95% CIs of coef_ ("dml" and "joint", HC0) cover the truth in >= 90 of 100 replications."""
     truth = np.array([0.0, 1.0, 0.5])
-    hits = np.zeros(3, dtype=int)
+    hits = {"dml": np.zeros(3, dtype=int), "joint": np.zeros(3, dtype=int)}
     for rep in range(100):
         d = make_confounded_content(4000, random_state=10_000 + rep)
-        ci = (
-            RewardDeconfounder(random_state=rep)
-            .fit(d.rewards, d.confounders, d.features)
-            .conf_int(0.05)
-            .to_numpy()
-        )
-        hits += (ci[:, 0] <= truth) & (truth <= ci[:, 1])
+        for method in hits:
+            est = RewardDeconfounder(method=method, random_state=rep)
+            ci = est.fit(d.rewards, d.confounders, d.features).conf_int(0.05).to_numpy()
+            hits[method] += (ci[:, 0] <= truth) & (truth <= ci[:, 1])
     print("coverage per feature (of 100):", hits)
-    assert np.all(hits >= 90), hits
+    for method, h in hits.items():
+        assert np.all(h >= 90), (method, h)

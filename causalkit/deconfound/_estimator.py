@@ -387,6 +387,8 @@ class RewardDeconfounder(BaseEstimator):
         T, t_names = self._featurize(features, fit=True, seed=seeds[-1])
         n, p = T.shape
         groups = check_groups(groups, n)
+        if self.cov_type == "cluster" and groups is None:
+            raise ValueError("cov_type='cluster' needs cluster labels: pass groups to fit.")
         sd = T.std(axis=0)
         if np.any(sd == 0):
             raise ValueError(

@@ -122,6 +122,8 @@ def test_bad_text_features(d):
 def test_groups_wrong_length(d):
     with pytest.raises(ValueError, match="groups has length 10; expected 400"):
         RewardDeconfounder().fit(d.rewards, d.confounders, d.features, groups=np.arange(10))
+    with pytest.raises(ValueError, match="cov_type='cluster' needs cluster labels: pass groups"):
+        RewardDeconfounder(cov_type="cluster").fit(d.rewards, d.confounders, d.features)
 
 
 def test_use_before_fit(d):

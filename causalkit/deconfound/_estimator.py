@@ -249,8 +249,10 @@ class RewardDeconfounder(BaseEstimator):
     featurizer_ : transformer or None
     basis_ : transformer or callable or None
         Fitted basis ("joint").
-    reward_model_ : RewardDeconfounder
-        The fitted estimator itself, whose ``predict`` is the deconfounded reward model ``T @ coef_``.
+    reward_model_ : LinearRegression or Pipeline
+        The deconfounded reward model ``T @ coef_ + intercept_`` as a standalone fitted scikit-learn model
+        (preceded by ``featurizer_`` when one is used, so it scores texts directly); it gives the same
+        numbers as ``predict`` and can be pickled and used without causalkit's estimator.
 
     Examples
     --------
@@ -432,8 +434,19 @@ class RewardDeconfounder(BaseEstimator):
         design = np.column_stack([T, np.ones(n)])
         self.naive_coef_ = np.linalg.lstsq(design, Y, rcond=None)[0][:p]
         self.n_samples_ = n
-        self.reward_model_ = self
+        self.reward_model_ = self._standalone_reward_model()
         return self
+
+    def _standalone_reward_model(self):
+        """``featurizer_`` (if any) + a LinearRegression carrying ``coef_`` and ``intercept_``."""
+        from sklearn.linear_model import LinearRegression
+        from sklearn.pipeline import make_pipeline
+
+        linear = LinearRegression()
+        linear.coef_ = self.coef_.copy()
+        linear.intercept_ = self.intercept_
+        linear.n_features_in_ = self.n_features_in_
+        return linear if self.featurizer_ is None else make_pipeline(self.featurizer_, linear)
 
     def _crossfit(self, C, targets):
         models = (

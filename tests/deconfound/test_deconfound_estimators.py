@@ -205,7 +205,7 @@ def test_predict_is_linear_causal_reward(data, fits):
     est = fits["dml"]
     T = data.features.to_numpy()[:5]
     np.testing.assert_allclose(est.predict(T), T @ est.coef_ + est.intercept_)
-    assert est.reward_model_ is est
+    np.testing.assert_allclose(est.reward_model_.predict(T), est.predict(T), rtol=1e-12)
 
 
 def test_summary_and_conf_int_keep_feature_names(fits):
@@ -288,6 +288,9 @@ def test_text_features_with_word_indicators():
     assert np.all(np.abs(est.coef_ - truth) < 4 * est.stderr_), est.coef_
     assert naive.coef_[0] > 1.0  # 'snow' looks valuable only because of the season
     assert est.predict(["a deal video"])[0] > est.predict(["snow snow"])[0] + 1.0
+    np.testing.assert_allclose(
+        est.reward_model_.predict(d.texts[:50]), est.predict(d.texts[:50]), rtol=1e-12
+    )
 
 
 def test_text_features_default_featurizer_runs_and_is_deterministic():

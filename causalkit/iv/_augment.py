@@ -12,12 +12,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     Summary,
-    check_1d,
     check_2d,
     check_random_state,
     check_scalar_in_range,
 )
-from ._estimators import IVLRegression
+from ._estimators import IVLRegression, check_n_features, validate_X, validate_y
 
 __all__ = ["DAIVLRegression", "NullSpaceTranslation"]
 
@@ -171,8 +170,8 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        X, names = check_2d(X, "X", return_names=True)
-        y = check_1d(y, "y")
+        X, names = validate_X(X, "X", type(self).__name__)
+        y = validate_y(y, type(self).__name__)
         if X.shape[0] != y.shape[0]:
             raise ValueError(
                 f"Inputs have mismatched lengths (X: {X.shape[0]}, y: {y.shape[0]}); they must describe the "
@@ -208,10 +207,15 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Predict from un-augmented ``X``: ``X @ coef_ + intercept_``."""
         check_is_fitted(self, "coef_")
-        X = check_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(f"X has {X.shape[1]} features; expected {self.n_features_in_}.")
+        X = validate_X(X, "X", type(self).__name__, predict=True)[0]
+        check_n_features(X, self.n_features_in_, type(self).__name__)
         return X @ self.coef_ + self.intercept_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        tags.non_deterministic = self.random_state is None and self.augmenter is not None
+        return tags
 
     def summary(self, alpha: float = 0.05) -> Summary:
         """The summary of the underlying IVL fit (see :meth:`IVLRegression.summary`)."""

@@ -11,9 +11,9 @@ from sklearn.metrics import check_scoring
 from sklearn.model_selection import KFold, ShuffleSplit
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 
-from .._base import check_1d, check_2d, check_consistent_length, check_random_state
+from .._base import check_2d, check_consistent_length, check_random_state
 from . import _solver
-from ._estimators import IVLRegression
+from ._estimators import IVLRegression, validate_X, validate_y
 
 __all__ = ["IVLRegressionCV", "binarize_instruments"]
 
@@ -142,8 +142,8 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         -------
         self
         """
-        X, names = check_2d(X, "X", return_names=True)
-        y = check_1d(y, "y")
+        X, names = validate_X(X, "X", type(self).__name__)
+        y = validate_y(y, type(self).__name__)
         if instruments is None:
             raise ValueError("instruments are required by IVLRegressionCV.")
         Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
@@ -171,7 +171,7 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
                 if cv < 2:
                     raise ValueError(f"cv must be >= 2 folds; got {cv}.")
                 splitter = KFold(int(cv), shuffle=True, random_state=rng)
-            elif hasattr(cv, "split"):
+            elif hasattr(cv, "split") and not isinstance(cv, str):
                 splitter = cv
             else:
                 raise ValueError(
@@ -225,6 +225,11 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
 
         check_is_fitted(self, "best_estimator_")
         return self.best_estimator_.predict(X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
 
     def summary(self, alpha: float = 0.05):
         """Summary of the refitted estimator."""

@@ -35,8 +35,8 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         raise NotImplementedError
 
     def _validate_data(self, X, y, instruments):
-        X, names = check_2d(X, "X", return_names=True)
-        y = check_1d(y, "y")
+        X, names = validate_X(X, "X", type(self).__name__)
+        y = validate_y(y, type(self).__name__)
         Z = None
         if instruments is not None:
             Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
@@ -116,11 +116,8 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,)
         """
         check_is_fitted(self, "coef_")
-        X = check_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features; {type(self).__name__} was fitted with {self.n_features_in_}."
-            )
+        X = validate_X(X, "X", type(self).__name__, predict=True)[0]
+        check_n_features(X, self.n_features_in_, type(self).__name__)
         return X @ self.coef_ + self.intercept_
 
     def _param_names(self) -> list[str]:
@@ -206,8 +203,10 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         """
         return self.result().summary(alpha)
 
-    def _more_tags(self):  # sklearn < 1.6
-        return {"requires_y": True}
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
 
 
 class IVLRegression(_KClassBase):
@@ -401,3 +400,58 @@ class KClassRegression(_KClassBase):
 
     def _method_label(self) -> str:
         return f"k-class IV regression (kappa={self.kappa_:.6g})"
+
+
+def validate_X(X: Any, name: str, owner: str, predict: bool = False) -> tuple[np.ndarray, Any]:
+    """check_2d plus the messages scikit-learn's estimator checks look for (sparse, complex, empty, 1-D)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        raise TypeError(f"{name}: sparse input is not supported by {owner}; pass a dense array.")
+    if X is not None and not hasattr(X, "columns"):
+        X = np.asarray(X)
+    if getattr(getattr(X, "dtype", None), "kind", None) == "c":
+        raise ValueError(f"{name}: Complex data not supported by {owner}.")
+    if X is not None and not hasattr(X, "columns") and X.ndim == 1:
+        raise ValueError(
+            f"{name} must be 2-dimensional (n_samples, n_features); got a 1-D array. Reshape your data "
+            "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+        )
+    arr, names = check_2d(X, name, min_features=0, min_samples=0, return_names=True)
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{name}: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{name}: found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if not predict and arr.shape[0] < 2:
+        raise ValueError(f"{owner} needs at least 2 samples; got n_samples = {arr.shape[0]}.")
+    return arr, names
+
+
+def validate_y(y: Any, owner: str) -> np.ndarray:
+    """check_1d with a DataConversionWarning for a column vector, as scikit-learn does."""
+    if y is None:
+        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
+    if not hasattr(y, "to_numpy"):
+        y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is ravelled.",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+    if getattr(getattr(y, "dtype", None), "kind", None) == "c":
+        raise ValueError("y: Complex data not supported.")
+    return check_1d(y, "y")
+
+
+def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {owner} is expecting {n_features} features as input."
+        )

@@ -76,13 +76,15 @@ def decompose(
         M -= means
     else:
         means = np.zeros(m)
-    if n >= m:
-        R = sla.qr(M, mode="r", overwrite_a=True, check_finite=False)[0][:m]
-    else:  # fewer rows than columns: R is (n, m); pad with zero rows so every block keeps its shape
-        R0 = sla.qr(M, mode="r", overwrite_a=True, check_finite=False)[0]
-        R = np.zeros((m, m))
-        R[: R0.shape[0]] = R0
-    del M
+    # Householder QR in place (LAPACK geqrf): only R is kept, no Q and no second n x m array.
+    geqrf = sla.get_lapack_funcs("geqrf", (M,))
+    qr, _tau, _work, info = geqrf(M, overwrite_a=True)
+    if info != 0:  # pragma: no cover - LAPACK argument error
+        raise RuntimeError(f"LAPACK geqrf failed with info={info}")
+    R = np.zeros((m, m))
+    r = min(n, m)  # with fewer rows than columns R is (n, m): pad with zero rows
+    R[:r] = np.triu(qr[:r])
+    del M, qr
     dec = _Decomposition(
         R=R,
         n=n,

@@ -22,8 +22,6 @@ from scipy import stats
 
 __all__: list[str] = []
 
-_COV_TYPES = ("nonrobust", "HC0", "HC1", "cluster")
-
 
 @dataclass
 class _Decomposition:
@@ -134,13 +132,13 @@ def solve_kclass(
         return np.linalg.lstsq(Tx, Ty, rcond=None)[0]
     if kappa == 1:
         return _constrained_iv(dec, warn_underidentified)
-    if kappa < 1:
+    if 0 < kappa < 1:
         # kappa in (0, 1): stacked least squares, (1-kappa)||Tx b - Ty||^2 + kappa ||A b - c||^2
         a, b = np.sqrt(1.0 - kappa), np.sqrt(kappa)
         lhs = np.vstack([a * Tx, b * A])
         rhs = np.concatenate([a * Ty, b * c])
         return np.linalg.lstsq(lhs, rhs, rcond=None)[0]
-    # kappa > 1 (LIML, Fuller): indefinite weights, small normal equations
+    # kappa > 1 (LIML, Fuller) or kappa < 0: indefinite weights, small normal equations
     H = (1.0 - kappa) * (Tx.T @ Tx) + kappa * (A.T @ A)
     g = (1.0 - kappa) * (Tx.T @ Ty) + kappa * (A.T @ c)
     return np.linalg.solve(H, g)

@@ -121,6 +121,19 @@ def test_liml_and_fuller_match_linearmodels(data, spec, fuller):
     np.testing.assert_allclose(_params(est), ref.params.to_numpy(), rtol=RTOL)
 
 
+@pytest.mark.parametrize("kappa", [-0.5, 1.3])
+def test_kappa_outside_unit_interval_matches_linearmodels(data, kappa):
+    X, y, Z = data
+    ref = lm_iv.IVLIML(y, np.ones((len(y), 1)), X, Z, kappa=kappa).fit(cov_type="unadjusted")
+    est = KClassRegression(kappa=kappa, cov_type="nonrobust").fit(X, y, instruments=Z)
+    np.testing.assert_allclose(_params(est), ref.params.to_numpy(), rtol=RTOL)
+    # linearmodels' unadjusted covariance is not debiased by default: s^2 = e'e / n
+    n, p1 = len(y), X.shape[1] + 1
+    np.testing.assert_allclose(
+        est.stderr_ * np.sqrt((n - p1) / n), ref.std_errors.to_numpy(), rtol=1e-8
+    )
+
+
 def test_numeric_kappa_and_ols_string(data):
     X, y, Z = data
     a = KClassRegression(kappa=0.8).fit(X, y, instruments=Z)

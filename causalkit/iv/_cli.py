@@ -1,0 +1,71 @@
+"""`causalkit demo iv` and the `causalkit ivl` subcommand."""
+
+from __future__ import annotations
+
+import argparse
+
+DEMO_NAME = "iv"
+
+
+def run_demo(random_state: int = 0) -> dict:
+    """DA+IVL on the confounded 5-d SEM: the coefficient of x4 (truth 0, not used by the outcome).
+
+    ERM (OLS on X) is biased by the hidden confounder (population bias 0.5); augmenting with random
+    translations orthogonal to the causal coefficients and fitting IVL(alpha=0.1) removes most of it
+    (population bias 1/13 = 0.077).
+    """
+    import numpy as np
+
+    from causalkit.datasets import make_ivl_toy_sem
+
+    from . import DAIVLRegression, IVLRegression, NullSpaceTranslation
+
+    d = make_ivl_toy_sem(5000, random_state=random_state)
+    est = DAIVLRegression(
+        NullSpaceTranslation(d.directions), alpha=0.1, random_state=random_state
+    ).fit(d.X, d.y)
+    naive = IVLRegression(alpha=np.inf, cov_type=None).fit(d.X, d.y, instruments=d.G)
+    return {
+        "method": "DA+IVL (alpha=0.1)",
+        "quantity": "coef of x4 (ERM bias 0.5)",
+        "estimate": float(est.coef_[4]),
+        "truth": float(d.coef[4]),
+        "naive": float(naive.coef_[4]),
+    }
+
+
+def _cmd_ivl(args) -> int:
+    import numpy as np
+    import pandas as pd
+
+    from . import IVLRegression
+
+    df = pd.read_csv(args.csv)
+    xs = [c.strip() for c in args.x.split(",")]
+    zs = [c.strip() for c in args.instruments.split(",")]
+    missing = [c for c in [args.y, *xs, *zs] if c not in df.columns]
+    if missing:
+        print(f"causalkit ivl: column(s) not in {args.csv}: {missing}")
+        return 2
+    alpha = np.inf if args.alpha.lower() == "inf" else float(args.alpha)
+    est = IVLRegression(alpha=alpha, cov_type=args.cov_type).fit(
+        df[xs], df[args.y], instruments=df[zs]
+    )
+    print(est.summary())
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `causalkit ivl`: IVL / 2SLS / OLS regression on a CSV file with a summary table."""
+    p = subparsers.add_parser(
+        "ivl",
+        help="IV-like regression (IVL; alpha=0: 2SLS, alpha=inf: OLS) on a CSV file",
+        description="Fit IVL regression: min ||P_Z(y - Xb)||^2 + alpha ||y - Xb||^2, print the summary.",
+    )
+    p.add_argument("csv", help="CSV file with a header row")
+    p.add_argument("--y", required=True, help="outcome column")
+    p.add_argument("--x", required=True, help="comma-separated regressor columns")
+    p.add_argument("--instruments", required=True, help="comma-separated instrument columns")
+    p.add_argument("--alpha", default="1.0", help="ERM weight alpha >= 0, or 'inf' (default 1.0)")
+    p.add_argument("--cov-type", default="HC1", choices=["HC1", "HC0", "nonrobust"])
+    p.set_defaults(func=_cmd_ivl)

@@ -1,0 +1,457 @@
+"""IVL regression and the k-class family it belongs to."""
+
+from __future__ import annotations
+
+import numbers
+import re
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted
+
+from .._base import (
+    EffectResult,
+    Summary,
+    as_list_of_names,
+    check_1d,
+    check_2d,
+    check_consistent_length,
+    check_scalar_in_range,
+)
+from . import _solver
+
+__all__ = ["IVLRegression", "KClassRegression"]
+
+_COV_CHOICES = (None, "nonrobust", "HC0", "HC1")
+
+
+class _KClassBase(RegressorMixin, BaseEstimator):
+    """Shared fit/predict/inference of IVL and k-class estimators (one solver, one results layer)."""
+
+    # set by subclasses: returns (kappa, alpha) from the validated data decomposition
+    def _kappa_alpha(self, dec) -> tuple[float, float]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _validate_data(self, X, y, instruments):
+        X, names = validate_X(X, "X", type(self).__name__)
+        y = validate_y(y, type(self).__name__)
+        Z = None
+        if instruments is not None:
+            Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
+        check_consistent_length(X=X, y=y, instruments=Z)
+        if self.fit_intercept not in (True, False):
+            raise TypeError(f"fit_intercept must be a bool; got {self.fit_intercept!r}.")
+        cov_type = self.cov_type
+        if cov_type not in _COV_CHOICES:
+            raise ValueError(f"cov_type must be one of {_COV_CHOICES}; got {cov_type!r}.")
+        return X, y, Z, names
+
+    def _fit(self, X, y, instruments, groups=None):
+        X, y, Z, names = self._validate_data(X, y, instruments)
+        n, p = X.shape
+        if Z is None:
+            warnings.warn(
+                "No instruments given: every regressor is treated as exogenous (its own instrument), so the "
+                "fit is ordinary least squares. Pass instruments=... for IV-like regression.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if groups is not None:
+            from .._base import check_groups
+
+            groups = check_groups(groups, n)
+        dec = _solver.decompose(X, y, Z, bool(self.fit_intercept))
+        kappa, alpha = self._kappa_alpha(dec) if Z is not None else (0.0, np.inf)
+        if Z is None:
+            coef = _solver.solve_kclass(dec, 0.0)
+        elif np.isnan(alpha):
+            coef = _solver.solve_kclass(dec, kappa)
+        else:
+            coef = _solver.solve_ivl(dec, alpha)
+        self.coef_ = coef
+        self.intercept_ = _solver.intercept_of(dec, coef)
+        self.kappa_ = float(kappa)
+        self.n_features_in_ = p
+        if names is not None:
+            self.feature_names_in_ = names
+        self.n_instruments_ = 0 if Z is None else Z.shape[1]
+        self.identified_ = bool(Z is not None and _solver.iv_rank(dec) == p)
+        self.nobs_ = n
+        self.first_stage_ = None
+        self.cov_ = None
+        if Z is not None:
+            fs = _solver.first_stage(dec)
+            import pandas as pd
+
+            self.first_stage_ = pd.DataFrame(
+                {"partial_r2": fs["partial_r2"], "F": fs["F"], "F_pvalue": fs["pvalue"]},
+                index=pd.Index(as_list_of_names(names, p), name="regressor"),
+            )
+        self._no_cov_reason = None
+        if self.cov_type is not None and Z is not None and kappa == 1.0 and not self.identified_:
+            self._no_cov_reason = (
+                "standard errors are not available for the under-identified IV limit (alpha=0 with instruments "
+                "that do not identify every regressor direction); use alpha > 0."
+            )
+        elif self.cov_type is not None:
+            cov_type = "cluster" if groups is not None else self.cov_type
+            self.cov_ = _solver.kclass_covariance(
+                X, y, Z, dec, coef, kappa, cov_type, groups=groups
+            )
+        self._cov_label = "cluster" if groups is not None else self.cov_type
+        return self
+
+    # ---------------------------------------------------------------------------------------------------
+    def predict(self, X) -> np.ndarray:
+        """Predict ``X @ coef_ + intercept_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        ndarray of shape (n_samples,)
+        """
+        check_is_fitted(self, "coef_")
+        X = validate_X(X, "X", type(self).__name__, predict=True)[0]
+        check_n_features(X, self.n_features_in_, type(self).__name__)
+        return X @ self.coef_ + self.intercept_
+
+    def _param_names(self) -> list[str]:
+        names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
+        return (["intercept"] if self.fit_intercept else []) + names
+
+    @property
+    def stderr_(self) -> np.ndarray:
+        """Standard errors of ``[intercept_, *coef_]`` (intercept only when ``fit_intercept``)."""
+        check_is_fitted(self, "coef_")
+        if self.cov_ is None:
+            raise AttributeError(
+                "stderr_ is not available: "
+                + (
+                    getattr(self, "_no_cov_reason", None)
+                    or "the estimator was fitted with cov_type=None."
+                )
+            )
+        return np.sqrt(np.diag(self.cov_))
+
+    def result(self) -> EffectResult:
+        """The estimates with standard errors as a shared :class:`~causalkit._base.EffectResult`.
+
+        Returns
+        -------
+        EffectResult
+            One row per parameter (intercept first), Wald (normal) intervals, first-stage diagnostics as
+            extra columns.
+        """
+        check_is_fitted(self, "coef_")
+        if self.cov_ is None:
+            raise ValueError(
+                getattr(self, "_no_cov_reason", None)
+                or "summary/result need standard errors: refit with cov_type='HC1' (or another)."
+            )
+        est = np.concatenate([[self.intercept_], self.coef_]) if self.fit_intercept else self.coef_
+        extra = {}
+        info: dict[str, Any] = {
+            "No. observations": self.nobs_,
+            "No. instruments": self.n_instruments_,
+            "kappa (k-class)": f"{self.kappa_:.6g}",
+            "Covariance": self._cov_label,
+        }
+        alpha = getattr(self, "alpha_", None)
+        if alpha is not None:
+            info["alpha (IVL)"] = f"{alpha:.6g}"
+        notes = []
+        if self.first_stage_ is not None:
+            pad = [np.nan] if self.fit_intercept else []
+            extra["first_stage_partial_r2"] = np.concatenate([pad, self.first_stage_["partial_r2"]])
+            extra["first_stage_F"] = np.concatenate([pad, self.first_stage_["F"]])
+            info["Min first-stage F"] = f"{np.nanmin(self.first_stage_['F']):.4g}"
+            if not self.identified_:
+                notes.append(
+                    "The instruments do not identify every regressor direction (under-identified IV "
+                    "problem); the ERM term (alpha > 0) regularises the rest."
+                )
+        notes.append(
+            "First-stage F: classical F test of the instruments in the regression of each regressor on them."
+        )
+        return EffectResult(
+            est,
+            np.sqrt(np.diag(self.cov_)),
+            names=self._param_names(),
+            method=self._method_label(),
+            extra=extra,
+            info=info,
+            notes=notes,
+        )
+
+    def summary(self, alpha: float = 0.05) -> Summary:
+        """Coefficient table with standard errors, intervals and first-stage diagnostics.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            One minus the confidence level of the intervals.
+
+        Returns
+        -------
+        Summary
+            Prints as text, renders as HTML in notebooks.
+        """
+        return self.result().summary(alpha)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = True
+        return tags
+
+
+class IVLRegression(_KClassBase):
+    r"""IV-like (IVL) regression: IV regression regularised by the ERM (least-squares) risk.
+
+    Minimises :math:`\|P_Z(y - Xb)\|^2 + \alpha\|y - Xb\|^2` (Akbar et al., NeurIPS 2025). This is the
+    k-class estimator with :math:`\kappa = 1/(1+\alpha)` and anchor regression with :math:`\gamma = 1 + 1/\alpha`.
+    Computed from one thin QR of ``[instruments, X, y]``: no n x n matrix, memory of one data copy.
+
+    Parameters
+    ----------
+    alpha : float, default 1.0
+        Weight of the ERM risk, in ``[0, inf]``. ``alpha=np.inf`` is OLS. ``alpha=0`` is the IV limit: 2SLS when
+        the instruments identify every regressor; otherwise (the usual case for data augmentations, fewer
+        instruments than regressors) the constrained :math:`\alpha\to 0^+` solution, least squares subject to the
+        IV normal equations, with a warning. Never the minimum-norm pseudo-inverse answer.
+    fit_intercept : bool, default True
+        Fit an intercept (y, X and the instruments are centred; the constant is its own instrument).
+    cov_type : {"HC1", "HC0", "nonrobust", None}, default "HC1"
+        Covariance of the estimates: heteroskedasticity-robust sandwich (HC1 has the n/(n-p) factor), classical,
+        or None to skip inference (fastest).
+
+    Attributes
+    ----------
+    coef_ : ndarray of shape (n_features,)
+    intercept_ : float
+    kappa_ : float
+        ``1 / (1 + alpha)``.
+    anchor_gamma_ : float
+        ``1 + 1 / alpha`` (``inf`` at ``alpha=0``).
+    alpha_ : float
+        The ``alpha`` used.
+    identified_ : bool
+        Whether the instruments identify every regressor direction (rank of P_Z X equals n_features).
+    first_stage_ : DataFrame
+        Per regressor: partial R^2 of the regression on the instruments and its classical F statistic.
+    cov_ : ndarray or None
+        Covariance of ``[intercept_, *coef_]``.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when X is a DataFrame with string column names.
+
+    Notes
+    -----
+    Exogenous controls must be listed both in ``X`` and in ``instruments`` (as in statsmodels' IV2SLS).
+    ``fit(X, y)`` without instruments treats every regressor as exogenous and returns OLS (with a warning); it
+    exists so that the estimator works in scikit-learn tools that call ``fit(X, y)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.iv import IVLRegression
+    >>> rng = np.random.default_rng(0)
+    >>> Z = rng.normal(size=(500, 2))
+    >>> u = rng.normal(size=500)
+    >>> X = Z @ [[1.0], [0.5]] + u[:, None]
+    >>> y = 2.0 * X[:, 0] + u + 0.1 * rng.normal(size=500)
+    >>> iv = IVLRegression(alpha=0).fit(X, y, instruments=Z)
+    >>> bool(abs(iv.coef_[0] - 2) < 0.1)
+    True
+    >>> ols = IVLRegression(alpha=np.inf).fit(X, y, instruments=Z)
+    >>> bool(ols.coef_[0] > 2.3)  # confounded
+    True
+    """
+
+    def __init__(
+        self, alpha: float = 1.0, fit_intercept: bool = True, cov_type: str | None = "HC1"
+    ):
+        self.alpha = alpha
+        self.fit_intercept = fit_intercept
+        self.cov_type = cov_type
+
+    def _kappa_alpha(self, dec):
+        alpha = self._alpha
+        if np.isinf(alpha):
+            return 0.0, alpha
+        return 1.0 / (1.0 + alpha), alpha
+
+    def fit(self, X, y, instruments=None, groups=None) -> IVLRegression:
+        """Fit IVL regression.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Regressors (for data augmentation: the augmented ``GX``).
+        y : array-like of shape (n_samples,)
+        instruments : array-like of shape (n_samples, n_instruments)
+            Instruments (for data augmentation: the augmentation parameters ``G``). Must have full column rank.
+        groups : array-like of shape (n_samples,), optional
+            Cluster labels: the covariance becomes cluster-robust.
+
+        Returns
+        -------
+        self
+        """
+        self._alpha = check_scalar_in_range(self.alpha, "alpha", low=0.0, allow_inf=True)
+        self._fit(X, y, instruments, groups=groups)
+        self.alpha_ = self._alpha
+        self.anchor_gamma_ = np.inf if self._alpha == 0 else 1.0 + 1.0 / self._alpha
+        return self
+
+    def _method_label(self) -> str:
+        return f"IVL regression (alpha={self.alpha_:g})"
+
+
+class KClassRegression(_KClassBase):
+    r"""k-class instrumental-variable regression (OLS, 2SLS, LIML, Fuller and everything in between).
+
+    :math:`\hat b = [X'(I-\kappa M_Z)X]^{-1}X'(I-\kappa M_Z)y`. Shares the solver of :class:`IVLRegression`
+    (``kappa = 1/(1+alpha)`` for ``kappa`` in ``[0, 1]``).
+
+    Parameters
+    ----------
+    kappa : float or {"ols", "tsls", "liml"} or "fuller(a)", default "tsls"
+        A number, or ``"ols"`` (0), ``"tsls"`` (1), ``"liml"`` (estimated), ``"fuller(a)"`` (LIML's kappa minus
+        ``a / (n - n_instruments)``, counting the constant as an instrument when ``fit_intercept``, as
+        linearmodels does). ``"tsls"`` with too few instruments returns the constrained alpha -> 0+ solution
+        with a warning (see :class:`IVLRegression`).
+    fit_intercept : bool, default True
+    cov_type : {"HC1", "HC0", "nonrobust", None}, default "HC1"
+
+    Attributes
+    ----------
+    coef_, intercept_, kappa_ (the numeric kappa used), first_stage_, cov_, identified_, n_features_in_
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.iv import KClassRegression
+    >>> rng = np.random.default_rng(1)
+    >>> Z = rng.normal(size=(400, 3))
+    >>> u = rng.normal(size=400)
+    >>> X = (Z.sum(axis=1) + u)[:, None]
+    >>> y = X[:, 0] + u + 0.5 * rng.normal(size=400)
+    >>> liml = KClassRegression(kappa="liml").fit(X, y, instruments=Z)
+    >>> bool(liml.kappa_ >= 1), bool(abs(liml.coef_[0] - 1) < 0.15)
+    (True, True)
+    """
+
+    def __init__(
+        self,
+        kappa: float | str = "tsls",
+        fit_intercept: bool = True,
+        cov_type: str | None = "HC1",
+    ):
+        self.kappa = kappa
+        self.fit_intercept = fit_intercept
+        self.cov_type = cov_type
+
+    def _kappa_alpha(self, dec):
+        kappa = self.kappa
+        if isinstance(kappa, str):
+            key = kappa.strip().lower()
+            if key == "ols":
+                return 0.0, np.inf
+            if key in ("tsls", "2sls"):
+                return 1.0, 0.0
+            if key == "liml":
+                return _solver.liml_kappa(dec), np.nan
+            m = re.fullmatch(r"fuller\(\s*([-+0-9.eE]+)\s*\)", key)
+            if m:
+                a = float(m.group(1))
+                k_tot = dec.k + int(dec.fit_intercept)
+                return _solver.liml_kappa(dec) - a / (dec.n - k_tot), np.nan
+            raise ValueError(
+                f"kappa must be a number or one of 'ols', 'tsls', 'liml', 'fuller(a)'; got {kappa!r}."
+            )
+        if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real):
+            raise TypeError(f"kappa must be a real number or a string; got {type(kappa).__name__}.")
+        kappa = check_scalar_in_range(kappa, "kappa")
+        alpha = np.inf if kappa == 0 else ((1 - kappa) / kappa if 0 < kappa <= 1 else np.nan)
+        return kappa, alpha
+
+    def fit(self, X, y, instruments=None, groups=None) -> KClassRegression:
+        """Fit the k-class estimator.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+        y : array-like of shape (n_samples,)
+        instruments : array-like of shape (n_samples, n_instruments)
+        groups : array-like of shape (n_samples,), optional
+            Cluster labels for a cluster-robust covariance.
+
+        Returns
+        -------
+        self
+        """
+        self._fit(X, y, instruments, groups=groups)
+        return self
+
+    def _method_label(self) -> str:
+        return f"k-class IV regression (kappa={self.kappa_:.6g})"
+
+
+def validate_X(X: Any, name: str, owner: str, predict: bool = False) -> tuple[np.ndarray, Any]:
+    """check_2d plus the messages scikit-learn's estimator checks look for (sparse, complex, empty, 1-D)."""
+    import scipy.sparse as sp
+
+    if sp.issparse(X):
+        raise TypeError(f"{name}: sparse input is not supported by {owner}; pass a dense array.")
+    if X is not None and not hasattr(X, "columns"):
+        X = np.asarray(X)
+    if getattr(getattr(X, "dtype", None), "kind", None) == "c":
+        raise ValueError(f"{name}: Complex data not supported by {owner}.")
+    if X is not None and not hasattr(X, "columns") and X.ndim == 1:
+        raise ValueError(
+            f"{name} must be 2-dimensional (n_samples, n_features); got a 1-D array. Reshape your data "
+            "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."
+        )
+    arr, names = check_2d(X, name, min_features=0, min_samples=0, return_names=True)
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"{name}: found array with 0 feature(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"{name}: found array with 0 sample(s) (shape={arr.shape}) while a minimum of 1 is required."
+        )
+    if not predict and arr.shape[0] < 2:
+        raise ValueError(f"{owner} needs at least 2 samples; got n_samples = {arr.shape[0]}.")
+    return arr, names
+
+
+def validate_y(y: Any, owner: str) -> np.ndarray:
+    """check_1d with a DataConversionWarning for a column vector, as scikit-learn does."""
+    if y is None:
+        raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
+    if not hasattr(y, "to_numpy"):
+        y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        from sklearn.exceptions import DataConversionWarning
+
+        warnings.warn(
+            "A column-vector y was passed when a 1d array was expected; it is ravelled.",
+            DataConversionWarning,
+            stacklevel=4,
+        )
+    if getattr(getattr(y, "dtype", None), "kind", None) == "c":
+        raise ValueError("y: Complex data not supported.")
+    return check_1d(y, "y")
+
+
+def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:
+    if X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} features, but {owner} is expecting {n_features} features as input."
+        )

@@ -20,7 +20,7 @@ from .._base import (
     check_consistent_length,
     check_scalar_in_range,
 )
-from . import _solver
+from . import _dask, _solver
 
 __all__ = ["IVLRegression", "KClassRegression"]
 
@@ -41,15 +41,27 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         if instruments is not None:
             Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
         check_consistent_length(X=X, y=y, instruments=Z)
+        self._validate_options()
+        return X, y, Z, names
+
+    def _validate_options(self) -> None:
         if self.fit_intercept not in (True, False):
             raise TypeError(f"fit_intercept must be a bool; got {self.fit_intercept!r}.")
         cov_type = self.cov_type
         if cov_type not in _COV_CHOICES:
             raise ValueError(f"cov_type must be one of {_COV_CHOICES}; got {cov_type!r}.")
-        return X, y, Z, names
 
     def _fit(self, X, y, instruments, groups=None):
-        X, y, Z, names = self._validate_data(X, y, instruments)
+        on_dask = _dask.any_dask(X, y, instruments)
+        if on_dask:  # out-of-core: chunk-wise sufficient statistics, the data never gathered
+            if groups is not None:
+                raise ValueError(
+                    "groups (cluster-robust covariance) is not supported with dask inputs; use cov_type='HC1'."
+                )
+            self._validate_options()
+            X, y, Z, names = _dask.validate(X, y, instruments, type(self).__name__)
+        else:
+            X, y, Z, names = self._validate_data(X, y, instruments)
         n, p = X.shape
         if Z is None:
             warnings.warn(
@@ -62,7 +74,10 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             from .._base import check_groups
 
             groups = check_groups(groups, n)
-        dec = _solver.decompose(X, y, Z, bool(self.fit_intercept))
+        if on_dask:
+            dec = _dask.decompose(X, y, Z, bool(self.fit_intercept))
+        else:
+            dec = _solver.decompose(X, y, Z, bool(self.fit_intercept))
         kappa, alpha = self._kappa_alpha(dec) if Z is not None else (0.0, np.inf)
         if Z is None:
             coef = _solver.solve_kclass(dec, 0.0)
@@ -97,9 +112,12 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             )
         elif self.cov_type is not None:
             cov_type = "cluster" if groups is not None else self.cov_type
-            self.cov_ = _solver.kclass_covariance(
-                X, y, Z, dec, coef, kappa, cov_type, groups=groups
-            )
+            if on_dask:
+                self.cov_ = _dask.kclass_covariance(X, y, Z, dec, coef, kappa, cov_type)
+            else:
+                self.cov_ = _solver.kclass_covariance(
+                    X, y, Z, dec, coef, kappa, cov_type, groups=groups
+                )
         self._cov_label = "cluster" if groups is not None else self.cov_type
         return self
 
@@ -114,8 +132,15 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_samples,)
+            A lazy ``dask.array`` (computed chunk-wise) when ``X`` is a dask collection.
         """
         check_is_fitted(self, "coef_")
+        if _dask.any_dask(X):
+            from .._base._dask import as_dask_array
+
+            Xd = as_dask_array(X, "X", ndim=2)
+            check_n_features(Xd, self.n_features_in_, type(self).__name__)
+            return Xd @ self.coef_ + self.intercept_
         X = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(X, self.n_features_in_, type(self).__name__)
         return X @ self.coef_ + self.intercept_

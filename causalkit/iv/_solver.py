@@ -93,6 +93,13 @@ def decompose(
         y_mean=float(means[-1]),
         z_mean=means[:k].copy(),
     )
+    check_instrument_rank(dec)
+    return dec
+
+
+def check_instrument_rank(dec: _Decomposition) -> None:
+    """Raise when the (centred) instruments are rank-deficient, from the diagonal of ``R``."""
+    n, k, R, fit_intercept = dec.n, dec.k, dec.R, dec.fit_intercept
     if k:
         d = np.abs(np.diag(R)[:k])
         col_norm = np.sqrt(np.sum(R[:, :k] ** 2, axis=0))
@@ -104,7 +111,6 @@ def decompose(
                 f"{' after centring' if fit_intercept else ''}, n={n}); drop collinear or constant "
                 "instrument columns."
             )
-    return dec
 
 
 def iv_rank(dec: _Decomposition) -> int:
@@ -240,8 +246,30 @@ def kclass_covariance(
     icpt = intercept_of(dec, coef)
     e = y - X @ coef - icpt
     p1 = p + int(dec.fit_intercept)
+    Vinv = kclass_bread_inverse(dec, kappa)
+    if cov_type == "nonrobust":
+        s2 = float(e @ e) / (n - p1)
+        cov = s2 * Vinv
+        return (cov + cov.T) / 2
+    W = kclass_scores(X, y, Z, dec, coef, kappa)
+    if cov_type == "cluster":
+        codes, n_groups = _group_codes(groups)
+        S = np.zeros((n_groups, p1))
+        np.add.at(S, codes, W)
+        meat = S.T @ S
+        scale = n_groups / (n_groups - 1) * (n - 1) / (n - p1) if n_groups > 1 else 1.0
+    else:
+        meat = W.T @ W
+        scale = n / (n - p1) if cov_type == "HC1" else 1.0
+    cov = scale * (Vinv @ meat @ Vinv)
+    return (cov + cov.T) / 2
+
+
+def kclass_bread_inverse(dec: _Decomposition, kappa: float) -> np.ndarray:
+    """Inverse of V = X1'(I - kappa M_Z1)X1 (X1 with the constant when fitted), from the small factor."""
+    n, p = dec.n, dec.p
+    p1 = p + int(dec.fit_intercept)
     w_erm, w_iv = 1.0 - kappa, kappa
-    # V = X1'(I - kappa M)X1 from the small factor.
     core = w_erm * (dec.Tx.T @ dec.Tx) + w_iv * (dec.A.T @ dec.A)
     if dec.fit_intercept:
         xm = dec.x_mean
@@ -251,12 +279,22 @@ def kclass_covariance(
         V[1:, 1:] = core + n * np.outer(xm, xm)
     else:
         V = core
-    Vinv = np.linalg.inv(V)
-    if cov_type == "nonrobust":
-        s2 = float(e @ e) / (n - p1)
-        cov = s2 * Vinv
-        return (cov + cov.T) / 2
-    # rows of W = (1 - kappa) X1 + kappa P_Z1 X1
+    return np.linalg.inv(V)
+
+
+def kclass_scores(
+    X: np.ndarray,
+    y: np.ndarray,
+    Z: np.ndarray | None,
+    dec: _Decomposition,
+    coef: np.ndarray,
+    kappa: float,
+) -> np.ndarray:
+    """Rows e_i w_i of the sandwich meat, w_i = rows of (1 - kappa) X1 + kappa P_Z1 X1 (works on any row block)."""
+    n = X.shape[0]
+    p1 = dec.p + int(dec.fit_intercept)
+    e = y - X @ coef - intercept_of(dec, coef)
+    w_erm, w_iv = 1.0 - kappa, kappa
     if w_iv != 0:
         Rzz = dec.R[: dec.k, : dec.k]
         coefs_z = sla.solve_triangular(Rzz, dec.A)  # Zc @ coefs_z = Q_Z A = P_Zc Xc
@@ -269,19 +307,9 @@ def kclass_covariance(
         W[:, 0] = 1.0
         W[:, 1:] = Wx
     else:
-        W = Wx
+        W = np.array(Wx, dtype=np.float64, copy=True)
     W *= e[:, None]
-    if cov_type == "cluster":
-        codes, n_groups = _group_codes(groups)
-        S = np.zeros((n_groups, p1))
-        np.add.at(S, codes, W)
-        meat = S.T @ S
-        scale = n_groups / (n_groups - 1) * (n - 1) / (n - p1) if n_groups > 1 else 1.0
-    else:
-        meat = W.T @ W
-        scale = n / (n - p1) if cov_type == "HC1" else 1.0
-    cov = scale * (Vinv @ meat @ Vinv)
-    return (cov + cov.T) / 2
+    return W
 
 
 def _group_codes(groups: np.ndarray | None) -> tuple[np.ndarray, int]:

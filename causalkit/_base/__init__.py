@@ -1,5 +1,6 @@
 """Shared machinery: validation, cross-fitting, parallelism, inference/results objects, optional imports."""
 
+from ._bootstrap import bootstrap
 from .crossfit import CrossFitResult, crossfit_predict, make_folds, make_splitter
 from .inference import EffectResult, Summary, ols_inference
 from .optional import optional_import, resolve_device, seed_torch
@@ -25,6 +26,7 @@ __all__ = [
     "EffectResult",
     "Summary",
     "as_list_of_names",
+    "bootstrap",
     "check_1d",
     "check_2d",
     "check_binary_treatment",

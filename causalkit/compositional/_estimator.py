@@ -110,9 +110,9 @@ class CompositionalPartialCorrelation(BaseEstimator):
 
     def __init__(
         self,
-        shrinkage: None | str | float = None,
-        variance_shrinkage: None | str | float = None,
-        zero_replacement: None | str | float = None,
+        shrinkage: str | float | None = None,
+        variance_shrinkage: str | float | None = None,
+        zero_replacement: str | float | None = None,
         ddof: int = 1,
         n_bootstrap: int = 200,
         n_permutations: int = 200,
@@ -412,9 +412,9 @@ class CompositionalPartialCorrelation(BaseEstimator):
 
 def partial_correlation(
     X: Any,
-    shrinkage: None | str | float = None,
-    zero_replacement: None | str | float = None,
-    variance_shrinkage: None | str | float = None,
+    shrinkage: str | float | None = None,
+    zero_replacement: str | float | None = None,
+    variance_shrinkage: str | float | None = None,
 ):
     """One-line compositional partial correlations (see :class:`CompositionalPartialCorrelation`).
 

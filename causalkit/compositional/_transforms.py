@@ -33,7 +33,7 @@ def check_composition(
     X: Any,
     name: str = "X",
     *,
-    zero_replacement: None | str | float = None,
+    zero_replacement: str | float | None = None,
     min_parts: int = 3,
     return_names: bool = False,
 ):

@@ -184,7 +184,9 @@ class CompositionalPartialCorrelation(BaseEstimator):
         )
         n, D = Xc.shape
         if n < 2:
-            raise ValueError(f"X needs at least 2 samples; got {n}.")
+            raise ValueError(
+                f"X needs at least 2 samples to estimate covariances; got n_samples = {n}."
+            )
         ddof = self._check_ddof(n)
         if lam is None and n < D:
             warnings.warn(

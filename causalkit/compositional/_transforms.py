@@ -10,10 +10,11 @@ import numbers
 from typing import Any
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from causalkit._base import check_2d, check_scalar_in_range
+from causalkit._base import check_2d, check_finite, check_scalar_in_range
 
 __all__ = [
     "ALR",
@@ -67,17 +68,39 @@ def check_composition(
     array([[1., 2., 1.],
            [2., 2., 2.]])
     """
-    arr, names = check_2d(X, name, min_samples=1, return_names=True)
+    if sp.issparse(X):
+        raise TypeError(
+            f"{name}: sparse input is not supported; compositions need every part (pass a dense array)."
+        )
+    if not hasattr(X, "columns") and X is not None:
+        try:
+            raw = np.asarray(X)
+        except Exception:  # ragged input: let check_2d report it
+            raw = None
+        if raw is not None and raw.dtype.kind == "c":
+            raise ValueError(
+                f"{name}: Complex data not supported; parts must be real and non-negative."
+            )
+        if raw is not None and raw.ndim == 1 and raw.dtype.kind in "biuf":
+            raise ValueError(
+                f"{name} must be 2-dimensional (n_samples, n_parts); got a 1-D array. Reshape your "
+                "data, e.g. with X.reshape(1, -1) for a single composition."
+            )
+    arr, names = check_2d(X, name, min_samples=1, min_features=0, finite=False, return_names=True)
     if arr.shape[1] < min_parts:
         raise ValueError(
-            f"{name} must have at least {min_parts} parts (columns) for compositional partial "
-            f"correlations; got {arr.shape[1]}."
+            f"{name} has {arr.shape[1]} feature(s) (shape={arr.shape}) while a minimum of {min_parts} is "
+            "required: compositional partial correlations need at least 3 parts (columns)."
         )
+    if arr.shape[0] < 1:
+        raise ValueError(f"{name} needs at least 1 sample; got shape {arr.shape}.")
+    check_finite(arr, name)
     if np.any(arr < 0):
         n_neg = int((arr < 0).sum())
         raise ValueError(
-            f"{name} must hold non-negative parts (a composition); found {n_neg} negative value(s). "
-            "Pass the raw parts (counts, proportions, percentages), not log-ratios."
+            f"Negative values in data passed to {name}: a composition holds non-negative parts; found "
+            f"{n_neg} negative value(s). Pass the raw parts (counts, proportions, percentages), not "
+            "log-ratios."
         )
     zeros = arr == 0
     if zeros.any():
@@ -232,7 +255,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None):
         """Record the number and names of the parts; returns self."""
-        arr, names = check_composition(X, return_names=True)
+        arr, names = check_composition(X, zero_replacement=self.zero_replacement, return_names=True)
         self.n_features_in_ = arr.shape[1]
         if names is not None:
             self.feature_names_in_ = names
@@ -244,13 +267,16 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "n_features_in_")
-        arr = check_composition(X)
-        if arr.shape[1] != self.n_features_in_:
+        shape = getattr(X, "shape", None)
+        if shape is None:
+            shape = np.asarray(X).shape
+        D = shape[1] if len(shape) == 2 else None
+        if D is not None and D != self.n_features_in_:
             raise ValueError(
-                f"X has {arr.shape[1]} parts but {type(self).__name__} was fitted with "
-                f"{self.n_features_in_}."
+                f"X has {D} features, but {type(self).__name__} is expecting {self.n_features_in_} "
+                "features as input."
             )
-        return arr
+        return check_composition(X, zero_replacement=self.zero_replacement)
 
     def _names_in(self) -> list[str]:
         names = getattr(self, "feature_names_in_", None)
@@ -273,6 +299,8 @@ class Closure(OneToOneFeatureMixin, _CompositionTransformer):
     ----------
     total : float, default 1.0
         Row sum after closure (1 for proportions, 100 for percentages).
+    zero_replacement : None, "min" or float in (0, 1), default None
+        See :func:`check_composition`; ``None`` raises on zeros.
 
     Examples
     --------
@@ -280,8 +308,9 @@ class Closure(OneToOneFeatureMixin, _CompositionTransformer):
     array([[25., 25., 50.]])
     """
 
-    def __init__(self, total: float = 1.0):
+    def __init__(self, total: float = 1.0, zero_replacement: str | float | None = None):
         self.total = total
+        self.zero_replacement = zero_replacement
 
     def _validate_params_for(self, D: int) -> None:
         check_scalar_in_range(self.total, "total", low=0, low_inclusive=False)
@@ -294,6 +323,11 @@ class Closure(OneToOneFeatureMixin, _CompositionTransformer):
 class CLR(OneToOneFeatureMixin, _CompositionTransformer):
     """Centred log-ratio transform (rows of ``log x`` centred); invertible up to closure.
 
+    Parameters
+    ----------
+    zero_replacement : None, "min" or float in (0, 1), default None
+        See :func:`check_composition`; ``None`` raises on zeros.
+
     Examples
     --------
     >>> import pandas as pd
@@ -303,6 +337,9 @@ class CLR(OneToOneFeatureMixin, _CompositionTransformer):
     0  0.000  0.0  0.000
     1  0.693  0.0 -0.693
     """
+
+    def __init__(self, zero_replacement: str | float | None = None):
+        self.zero_replacement = zero_replacement
 
     def transform(self, X: Any) -> np.ndarray:
         """Return ``clr(X)``."""
@@ -322,6 +359,8 @@ class ALR(_CompositionTransformer):
     ----------
     reference : int, default -1
         Column index of the reference part (negative indices count from the end).
+    zero_replacement : None, "min" or float in (0, 1), default None
+        See :func:`check_composition`; ``None`` raises on zeros.
 
     Examples
     --------
@@ -331,8 +370,9 @@ class ALR(_CompositionTransformer):
     ['log(a/c)', 'log(b/c)']
     """
 
-    def __init__(self, reference: int = -1):
+    def __init__(self, reference: int = -1, zero_replacement: str | float | None = None):
         self.reference = reference
+        self.zero_replacement = zero_replacement
 
     def _validate_params_for(self, D: int) -> None:
         self.reference_ = _resolve_reference(self.reference, D)
@@ -369,6 +409,8 @@ class ILR(_CompositionTransformer):
     basis : "helmert" or array of shape (D, D-1), default "helmert"
         Orthonormal contrast basis whose columns are orthogonal to the ones vector. Partial correlations do
         not depend on this choice.
+    zero_replacement : None, "min" or float in (0, 1), default None
+        See :func:`check_composition`; ``None`` raises on zeros.
 
     Examples
     --------
@@ -376,8 +418,11 @@ class ILR(_CompositionTransformer):
     ['ilr0', 'ilr1']
     """
 
-    def __init__(self, basis: str | np.ndarray = "helmert"):
+    def __init__(
+        self, basis: str | np.ndarray = "helmert", zero_replacement: str | float | None = None
+    ):
         self.basis = basis
+        self.zero_replacement = zero_replacement
 
     def _validate_params_for(self, D: int) -> None:
         self.basis_ = _check_ilr_basis(self.basis, D)

@@ -46,16 +46,22 @@ def _read_table(path: str, index_col: str):
     if frame.shape[1] == 0:
         raise SystemExit(f"causalkit pcor: {path} has no columns")
     first = str(frame.columns[0])
-    use_index = index_col == "first" or (
-        index_col == "auto"
-        and (
-            first.strip().lower() in _AUTO_INDEX_NAMES
-            or first.startswith("Unnamed:")
-            or not pd.api.types.is_numeric_dtype(frame.iloc[:, 0])
+    col = frame.iloc[:, 0]
+    looks_like_ids = (
+        first.strip().lower() in _AUTO_INDEX_NAMES
+        or first.startswith("Unnamed:")
+        or not pd.api.types.is_numeric_dtype(col)
+        # a strictly increasing run of integers (1, 2, 3, ...) is a sample number, not a part
+        or (
+            pd.api.types.is_integer_dtype(col)
+            and col.is_monotonic_increasing
+            and col.is_unique
+            and len(col) > 2
         )
     )
-    if use_index:
+    if index_col == "first" or (index_col == "auto" and looks_like_ids):
         frame = frame.set_index(frame.columns[0])
+        print(f"using column {first!r} as sample ids (override with --index-col)", file=sys.stderr)
     return frame
 
 
@@ -154,8 +160,8 @@ def register(subparsers) -> None:
         "--index-col",
         choices=["auto", "first", "none"],
         default="auto",
-        help="use the first column as sample ids: 'auto' (default) when it is non-numeric or named "
-        "rownames/id/sample/empty",
+        help="use the first column as sample ids: 'auto' (default) when it is non-numeric, unnamed, "
+        "named rownames/id/sample/index, or a strictly increasing run of integers",
     )
     p.add_argument("--out", help="write the result as CSV here instead of printing it")
     p.add_argument(

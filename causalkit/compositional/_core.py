@@ -170,6 +170,21 @@ def closure_null_partial_correlation(variances: Any) -> np.ndarray:
     return R
 
 
+def null_basis_variances(gamma: np.ndarray) -> np.ndarray:
+    """Basis log-variances ``s²`` that an independent basis would need to produce the diagonal of ``gamma``.
+
+    Under independence ``Γ = G diag(s²) G``, so ``Γᵢᵢ = s²ᵢ(1 - 2/D) + Σs²/D²`` and ``tr Γ = Σs²(1 - 1/D)``;
+    solving gives ``s²ᵢ = (Γᵢᵢ - tr Γ/(D(D-1))) · D/(D-2)``. Exact for the population Γ of the closure null,
+    unlike the variances of the log proportions, which closure inflates. Values are floored at
+    ``1e-8 · max`` (data far from the null can make them non-positive).
+    """
+    D = gamma.shape[0]
+    d = np.diag(gamma)
+    s2 = (d - d.sum() / (D * (D - 1))) * D / (D - 2)
+    top = max(float(s2.max()), np.finfo(float).tiny)
+    return np.maximum(s2, 1e-8 * top)
+
+
 def _shrink_intensity_cor(Z: np.ndarray) -> float:
     """Schäfer–Strimmer λ for correlations (corpcor ``estimate.lambda``), Z centred columns."""
     n = Z.shape[0]
@@ -287,14 +302,11 @@ def fit_partial_correlation(
     n, D = L.shape
     if shrinkage is None:
         gamma = clr_covariance(L, ddof)
-        basis_var = _centred(L).var(axis=0, ddof=0) * n / (n - ddof)
         lam = lam_v = 0.0
         P = clr_precision(gamma, full_rank=n >= D)
     else:
-        S, lam, lam_v, v_star = shrunk_basis_covariance(L, shrinkage, variance_shrinkage)
-        scale = (n - 1) / (n - ddof)
-        S *= scale
-        basis_var = v_star * scale
+        S, lam, lam_v, _ = shrunk_basis_covariance(L, shrinkage, variance_shrinkage)
+        S *= (n - 1) / (n - ddof)
         # Γ* = G S G
         rm = S.mean(axis=0)
         gamma = S - rm[:, None] - rm[None, :] + rm.mean()
@@ -304,7 +316,7 @@ def fit_partial_correlation(
         "partial_corr": precision_to_partial_correlation(P),
         "precision": P,
         "covariance": gamma,
-        "basis_var": basis_var,
+        "null_basis_var": null_basis_variances(gamma),
         "shrinkage": float(lam),
         "variance_shrinkage": float(lam_v),
     }

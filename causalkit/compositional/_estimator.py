@@ -78,8 +78,12 @@ class CompositionalPartialCorrelation(BaseEstimator):
     covariance_ : ndarray of shape (D, D)
         The clr covariance used (``G S* G`` when shrunk).
     closure_null_ : DataFrame or ndarray of shape (D, D)
-        Partial correlations that closure alone would produce for independent parts with the fitted basis
-        log-variances (:func:`closure_null_partial_correlation`); about ``1/(D-1)``, not 0.
+        Partial correlations that closure alone would produce for independent parts
+        (:func:`closure_null_partial_correlation`), evaluated at ``null_basis_variances_``; about ``1/(D-1)``,
+        not 0.
+    null_basis_variances_ : ndarray of shape (D,)
+        Basis log-variances an independent basis would need to reproduce the diagonal of ``covariance_``
+        (exact under the closure null; the log-proportion variances are inflated by closure).
     shrinkage_ : float
         Correlation shrinkage intensity λ used (0 without shrinkage).
     variance_shrinkage_ : float
@@ -213,7 +217,8 @@ class CompositionalPartialCorrelation(BaseEstimator):
         self.partial_var_ = (
             pd.Series(pv, index=self._names(), name="partial_var") if (names is not None) else pv
         )
-        self.closure_null_ = self._frame(closure_null_partial_correlation(out["basis_var"]))
+        self.null_basis_variances_ = out["null_basis_var"]
+        self.closure_null_ = self._frame(closure_null_partial_correlation(out["null_basis_var"]))
         return self
 
     # ------------------------------------------------------------------ helpers
@@ -264,6 +269,15 @@ class CompositionalPartialCorrelation(BaseEstimator):
         lam, lam_v, ddof = self._lam
         L = self._L
         n = L.shape[0]
+        null_basis = None
+        if kind != "bootstrap":
+            # clr columns standardised to the null basis variances: under the closure null the permuted
+            # data then have the fitted clr variances, and permutation makes the parts independent
+            C = L - L.mean(axis=1, keepdims=True)
+            C = C - C.mean(axis=0)
+            sd = C.std(axis=0)
+            sd[sd == 0] = 1.0
+            null_basis = C / sd * np.sqrt(self.null_basis_variances_)
         seeds = spawn_seeds(check_random_state(random_state), int(B))
 
         def one(seed: int) -> np.ndarray:
@@ -271,7 +285,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
             if kind == "bootstrap":
                 Lb = L[rng.integers(0, n, size=n)]
             else:
-                Lb = np.column_stack([rng.permutation(col) for col in L.T])
+                Lb = np.column_stack([rng.permutation(col) for col in null_basis.T])
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with np.errstate(all="ignore"):
@@ -324,11 +338,14 @@ class CompositionalPartialCorrelation(BaseEstimator):
         random_state: Any = None,
         n_jobs: int | None = None,
     ) -> pd.DataFrame:
-        """Closure-null reference by permutation: each log-basis column is permuted independently.
+        """Closure-null reference by permutation: each basis column is permuted independently.
 
-        Permuting the columns separately destroys every association between parts but keeps their
-        variances, so the recomputed partial correlations show what closure alone produces (about
-        ``1/(D-1)``, not 0). The p-value is two-sided around the null mean of each pair.
+        The basis columns are the clr columns rescaled to ``null_basis_variances_``. Permuting them
+        separately destroys every association between parts but keeps the variances an independent basis
+        would need, so the recomputed partial correlations (same shrinkage pipeline) show what closure
+        alone produces (about ``1/(D-1)``, not 0). Permuting the raw log proportions instead would centre
+        the null wrongly when part variances differ, because closure inflates their variances. The p-value
+        is two-sided around the null mean of each pair.
 
         Parameters
         ----------

@@ -37,8 +37,9 @@ def _centred(A: np.ndarray) -> np.ndarray:
 
 def clr_covariance(L: np.ndarray, ddof: int = 1) -> np.ndarray:
     """Covariance of the clr coordinates of a log-basis ``L`` (``G Σ_L G``)."""
-    C = _centred(L - L.mean(axis=1, keepdims=True))
-    gamma = C.T @ C
+    C = L - L.mean(axis=1, keepdims=True)
+    C -= C.mean(axis=0)
+    gamma = C.T @ C  # numpy dispatches AᵀA to BLAS syrk
     gamma /= L.shape[0] - ddof
     return (gamma + gamma.T) / 2
 
@@ -185,15 +186,14 @@ def null_basis_variances(gamma: np.ndarray) -> np.ndarray:
     return np.maximum(s2, 1e-8 * top)
 
 
-def _shrink_intensity_cor(Z: np.ndarray) -> float:
-    """Schäfer–Strimmer λ for correlations (corpcor ``estimate.lambda``), Z centred columns."""
-    n = Z.shape[0]
-    sd = np.sqrt((Z**2).sum(axis=0) / (n - 1))
-    if np.any(sd == 0):
-        raise ValueError("X has a part with zero log-variance; its correlations are undefined.")
-    Zs = Z / sd
-    Q1 = Zs.T @ Zs
-    Q1 /= n
+def _shrink_intensity_cor(Zs: np.ndarray, R: np.ndarray) -> float:
+    """Schäfer–Strimmer λ for correlations (corpcor ``estimate.lambda``).
+
+    ``Zs``: centred columns scaled to unit ``ddof=1`` variance; ``R``: their correlation matrix.
+    With ``w_kij = z_ki z_kj``: ``λ = Σ_{i≠j} [mean_k w² - mean_k(w)²] / ((n-1) Σ_{i≠j} mean_k(w)²)``.
+    """
+    n = Zs.shape[0]
+    Q1 = R * ((n - 1) / n)  # mean_k w_kij
     Z2 = Zs * Zs
     Q2 = Z2.T @ Z2
     Q2 /= n
@@ -238,16 +238,17 @@ def shrunk_basis_covariance(
     if n < 3:
         raise ValueError(f"shrinkage needs at least 3 samples; got {n}.")
     Z = _centred(L)
-    lam = _shrink_intensity_cor(Z) if shrinkage == "auto" else float(shrinkage)
-    lam_v = _shrink_intensity_var(Z) if variance_shrinkage == "auto" else float(variance_shrinkage)
     v = (Z * Z).sum(axis=0) / (n - 1)
     if np.any(v == 0):
         raise ValueError("X has a part with zero log-variance; its correlations are undefined.")
-    v_star = lam_v * np.median(v) + (1 - lam_v) * v
-    S = Z.T @ Z
-    S /= n - 1
+    lam_v = _shrink_intensity_var(Z) if variance_shrinkage == "auto" else float(variance_shrinkage)
     sd = np.sqrt(v)
-    R = S / sd[:, None] / sd[None, :]
+    Z /= sd  # standardised columns (Z is our own centred copy)
+    R = Z.T @ Z
+    R /= n - 1
+    np.fill_diagonal(R, 1.0)
+    lam = _shrink_intensity_cor(Z, R) if shrinkage == "auto" else float(shrinkage)
+    v_star = lam_v * np.median(v) + (1 - lam_v) * v
     R *= 1 - lam
     np.fill_diagonal(R, 1.0)
     sd_star = np.sqrt(v_star)

@@ -199,7 +199,8 @@ class CompositionalPartialCorrelation(BaseEstimator):
                 UserWarning,
                 stacklevel=2,
             )
-        L = log_basis(Xc)
+        # closure matters only for the shrinkage (corpcor on log proportions); clr ignores row scaling
+        L = np.log(Xc) if lam is None else log_basis(Xc)
         out = fit_partial_correlation(L, lam, lam_v, ddof)
         self.n_features_in_ = D
         if names is not None:

@@ -107,7 +107,7 @@ def partial_correlation_from_covariance(cov: Any) -> np.ndarray:
     Examples
     --------
     >>> S = np.array([[2.0, -1.0, -1.0], [-1.0, 2.0, -1.0], [-1.0, -1.0, 2.0]]) / 3
-    >>> partial_correlation_from_covariance(S).round(3)[0, 1]
+    >>> float(partial_correlation_from_covariance(S)[0, 1].round(3))
     0.5
     """
     S = check_2d(cov, "cov")
@@ -154,7 +154,7 @@ def closure_null_partial_correlation(variances: Any) -> np.ndarray:
 
     Examples
     --------
-    >>> closure_null_partial_correlation([1.0, 1.0, 1.0, 1.0, 1.0])[0, 1]
+    >>> float(closure_null_partial_correlation([1.0, 1.0, 1.0, 1.0, 1.0])[0, 1])
     0.25
     """
     s2 = np.asarray(variances, dtype=float)

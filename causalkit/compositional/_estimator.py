@@ -107,7 +107,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
     >>> cups = load_roman_cups()
     >>> est = CompositionalPartialCorrelation().fit(cups)
     >>> round(float(est.partial_corr_.loc["Si", "Al"]), 3)
-    0.713
+    0.722
     >>> est.summary_frame().columns.tolist()
     ['part_i', 'part_j', 'partial_corr', 'closure_null']
     """

@@ -6,6 +6,7 @@ Everything works on the log-proportion ("basis") matrix ``L = log(closure(X))``.
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,9 @@ def _inv_spd(S: np.ndarray) -> np.ndarray | None:
     c, info = lapack.dpotrf(S, lower=1, clean=1, overwrite_a=0)
     if info != 0:
         return None
+    d = np.diag(c)
+    if d.min() ** 2 <= S.shape[0] * np.finfo(float).eps * d.max() ** 2:
+        return None  # numerically singular (e.g. proportional parts): let the caller use the pinv
     inv, info = lapack.dpotri(c, lower=1, overwrite_c=1)
     if info != 0:  # pragma: no cover - dpotri fails only if dpotrf did
         return None
@@ -77,6 +81,13 @@ def clr_precision(gamma: np.ndarray, full_rank: bool = True) -> np.ndarray:
         if inv is not None:
             P = inv - 1.0 / D
             return (P + P.T) / 2
+        warnings.warn(
+            "The clr covariance is singular beyond the closure (proportional or collinear parts?); "
+            "using its Moore–Penrose inverse. Partial correlations of the affected parts are not "
+            "identified.",
+            UserWarning,
+            stacklevel=4,
+        )
     return _pinv_sym(gamma)
 
 

@@ -73,6 +73,13 @@ def test_rank_deficient_warns_without_shrinkage(X):
         CompositionalPartialCorrelation(shrinkage="basis").fit(X[:8])
 
 
+def test_proportional_parts_warn(X):
+    X2 = np.column_stack([X, 3 * X[:, 0]])
+    with pytest.warns(UserWarning, match="singular beyond the closure"):
+        est = CompositionalPartialCorrelation().fit(X2)
+    assert np.all(np.isfinite(est.partial_corr_))
+
+
 def test_non_numeric_columns():
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "b": [1.0, 2.0, 1.0], "c": ["x", "y", "z"]})
     with pytest.raises(TypeError, match=r"X must be numeric; non-numeric column\(s\): \['c'\]"):

@@ -12,6 +12,7 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from causalkit._base import (
+    EffectResult,
     check_random_state,
     check_scalar_in_range,
     optional_import,
@@ -269,7 +270,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
             raise ValueError(f"n_{kind} must be an integer >= 2; got {B!r}.")
         lam, lam_v, ddof = self._lam
         L = self._L
-        n = L.shape[0]
+        n, D = L.shape
         null_basis = None
         if kind != "bootstrap":
             # clr columns standardised to the null basis variances: under the closure null the permuted
@@ -290,9 +291,69 @@ class CompositionalPartialCorrelation(BaseEstimator):
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 with np.errstate(all="ignore"):
-                    return pcor_only(Lb, lam, lam_v, ddof)
+                    try:
+                        return pcor_only(Lb, lam, lam_v, ddof)
+                    except (ValueError, np.linalg.LinAlgError):  # e.g. a resampled part is constant
+                        return np.full(D * (D - 1) // 2, np.nan)
 
         return np.vstack(parallel_map(one, seeds, n_jobs=n_jobs))
+
+    def bootstrap(
+        self,
+        n_bootstrap: int | None = None,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ) -> EffectResult:
+        """Nonparametric bootstrap over rows, as a shared :class:`~causalkit._base.EffectResult`.
+
+        Rows are resampled and the whole pipeline (log basis, shrinkage intensity, pinv) is refitted on each
+        replicate. The result holds one estimate per pair (named ``"part_i~part_j"``, upper-triangle order),
+        bootstrap standard errors, percentile intervals, ``summary()`` and the closure-null reference as an
+        extra column. Its Wald p-values test ρ = 0, which is *not* the no-association value: compare with
+        ``closure_null`` or use :meth:`permutation_test`. Replicates that fail (a resample with a constant
+        part) are dropped and counted in the summary. Memory: ``n_bootstrap · D(D-1)/2`` floats.
+
+        Parameters
+        ----------
+        n_bootstrap, random_state, n_jobs : optional
+            Override the estimator's parameters of the same names.
+
+        Returns
+        -------
+        EffectResult
+        """
+        draws = self._replicates(
+            "bootstrap",
+            self.n_bootstrap if n_bootstrap is None else n_bootstrap,
+            self.random_state if random_state is None else random_state,
+            self.n_jobs if n_jobs is None else n_jobs,
+        )
+        ok = np.all(np.isfinite(draws), axis=1)
+        if ok.sum() < 2:
+            raise ValueError("fewer than 2 bootstrap replicates could be fitted; check the data.")
+        names = self._names()
+        iu = np.triu_indices(self.n_features_in_, 1)
+        method = "compositional partial correlation (Erb 2020)"
+        if self._lam[0] is not None:
+            method += ", basis shrinkage"
+        return EffectResult(
+            self._upper(self.partial_corr_),
+            names=[f"{names[i]}~{names[j]}" for i, j in zip(*iu)],
+            method=method,
+            ci_method="percentile",
+            bootstrap_estimates=draws[ok],
+            extra={"closure_null": self._upper(self.closure_null_)},
+            info={
+                "Parts": self.n_features_in_,
+                "Samples": self._L.shape[0],
+                "Shrinkage λ": f"{self.shrinkage_:.4g}",
+                "Bootstrap replicates": f"{int(ok.sum())} of {draws.shape[0]}",
+            },
+            notes=[
+                "p-values test rho = 0, but parts independent before closure have rho ~ closure_null "
+                "(about 1/(D-1)); use permutation_test() for the closure null."
+            ],
+        )
 
     def conf_int(
         self,
@@ -301,10 +362,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
         random_state: Any = None,
         n_jobs: int | None = None,
     ) -> pd.DataFrame:
-        """Percentile bootstrap confidence intervals for every partial correlation.
-
-        Rows are resampled and the whole pipeline (zero-replaced log basis, shrinkage intensity, pinv) is
-        refitted on each replicate.
+        """Percentile bootstrap confidence intervals for every partial correlation (see :meth:`bootstrap`).
 
         Parameters
         ----------
@@ -316,20 +374,14 @@ class CompositionalPartialCorrelation(BaseEstimator):
         Returns
         -------
         DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``lower``, ``upper`` (pair order
-        as in the upper triangle). Memory: ``n_bootstrap · D(D-1)/2`` floats.
+        as in the upper triangle).
         """
         alpha = check_scalar_in_range(
             alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
         )
-        draws = self._replicates(
-            "bootstrap",
-            self.n_bootstrap if n_bootstrap is None else n_bootstrap,
-            self.random_state if random_state is None else random_state,
-            self.n_jobs if n_jobs is None else n_jobs,
-        )
-        lo, hi = np.nanquantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+        ci = self.bootstrap(n_bootstrap, random_state, n_jobs).conf_int(alpha)
         return self._long(
-            {"partial_corr": self._upper(self.partial_corr_), "lower": lo, "upper": hi}
+            {"partial_corr": self._upper(self.partial_corr_), "lower": ci[:, 0], "upper": ci[:, 1]}
         )
 
     def permutation_test(
@@ -370,6 +422,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
             self.random_state if random_state is None else random_state,
             self.n_jobs if n_jobs is None else n_jobs,
         )
+        draws = draws[np.all(np.isfinite(draws), axis=1)]
         rho = self._upper(self.partial_corr_)
         mean = draws.mean(axis=0)
         lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)

@@ -82,6 +82,52 @@ def test_bootstrap_ci_reproducible_and_backend_free():
     assert list(a.columns) == ["part_i", "part_j", "partial_corr", "lower", "upper"]
 
 
+def test_bootstrap_is_a_shared_effect_result():
+    from causalkit._base import EffectResult
+
+    X = make_logratio_network(200, n_parts=4, random_state=8).X
+    est = CompositionalPartialCorrelation(n_bootstrap=50, random_state=3).fit(X)
+    res = est.bootstrap()
+    assert isinstance(res, EffectResult)
+    assert res.names[0] == "part0~part1" and len(res.names) == 6
+    np.testing.assert_allclose(
+        res.estimate,
+        est.summary_frame()
+        .set_index(["part_i", "part_j"])
+        .loc[
+            [
+                ("part0", "part1"),
+                ("part0", "part2"),
+                ("part0", "part3"),
+                ("part1", "part2"),
+                ("part1", "part3"),
+                ("part2", "part3"),
+            ],
+            "partial_corr",
+        ]
+        .to_numpy(),
+    )
+    ci = est.conf_int(0.1)
+    np.testing.assert_allclose(ci[["lower", "upper"]].to_numpy(), res.conf_int(0.1))
+    frame = res.summary_frame()
+    assert "closure_null" in frame.columns
+    assert "closure" in str(res.summary())
+
+
+def test_bootstrap_drops_failed_replicates():
+    """A part that is constant in most rows makes some resamples unfittable with shrinkage."""
+    rng = np.random.default_rng(0)
+    X = np.exp(rng.normal(size=(12, 5)))
+    X /= X.sum(axis=1, keepdims=True)
+    X[2:, 1:] *= 0.9 / X[2:, 1:].sum(axis=1, keepdims=True)
+    X[2:, 0] = 0.1  # the proportion of part 0 is constant except in two rows
+    est = CompositionalPartialCorrelation(shrinkage="basis", n_bootstrap=60, random_state=0).fit(X)
+    res = est.bootstrap()
+    kept = len(res.bootstrap_estimates)
+    assert 10 < kept < 60
+    assert np.all(np.isfinite(est.conf_int()[["lower", "upper"]].to_numpy()))
+
+
 def test_bootstrap_ci_covers_truth_in_large_sample():
     data = make_logratio_network(3000, n_parts=6, edge_strength=0.4, random_state=11)
     est = CompositionalPartialCorrelation(n_bootstrap=100, random_state=0).fit(data.X)

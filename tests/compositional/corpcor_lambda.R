@@ -5,7 +5,8 @@
 # Run from the repository root:
 #   Rscript tests/compositional/corpcor_lambda.R
 # Produced with R 4.2.2 and corpcor 1.6.10 (Debian r-cran-corpcor). It prints lambda and lambda.var and writes
-# tests/compositional/corpcor_bshrink_roman_cups.csv (the clr partial correlation matrix).
+# tests/compositional/corpcor_bshrink_roman_cups.csv (the clr partial correlation matrix) and
+# tests/compositional/corpcor_bshrink_roman_cups_first8.csv (the same for the first 8 cups, n < D).
 suppressPackageStartupMessages(library(corpcor))
 cat("corpcor", as.character(packageVersion("corpcor")), "\n")
 x <- read.csv("causalkit/datasets/data/roman_cups.csv", row.names = 1)
@@ -31,3 +32,8 @@ Bs <- B[1:8, ]
 Cs <- cov.shrink(Bs, verbose = FALSE)
 cat(sprintf("small: lambda = %.17g\n", attr(Cs, "lambda")))
 cat(sprintf("small: lambda.var = %.17g\n", attr(Cs, "lambda.var")))
+G8 <- diag(rep(1, D)) - matrix(1 / D, D, D)
+PCs <- cor2pcor(G8 %*% Cs %*% G8)
+colnames(PCs) <- colnames(B)
+rownames(PCs) <- colnames(B)
+write.csv(format(PCs, digits = 17), "tests/compositional/corpcor_bshrink_roman_cups_first8.csv", quote = FALSE)

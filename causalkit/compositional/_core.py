@@ -25,11 +25,11 @@ __all__ = [
 
 
 def log_basis(X: np.ndarray) -> np.ndarray:
-    """``log`` of the closed rows of a validated, strictly positive composition."""
-    L = np.log(X)
-    # closing in log space: subtract log row sums (stable for large counts)
-    m = L.max(axis=1, keepdims=True)
-    return L - (m + np.log(np.exp(L - m).sum(axis=1, keepdims=True)))
+    """``log`` of the closed rows of a validated, strictly positive composition (log proportions)."""
+    scale = X.max(axis=1, keepdims=True)  # guards the row sums against overflow
+    L = np.log(X / scale)
+    L -= np.log((X / scale).sum(axis=1, keepdims=True))
+    return L
 
 
 def _centred(A: np.ndarray) -> np.ndarray:

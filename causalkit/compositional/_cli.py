@@ -97,7 +97,11 @@ def _cmd_pcor(args) -> int:
 
     from ._estimator import CompositionalPartialCorrelation
 
-    frame = _read_table(args.data, args.index_col)
+    try:
+        frame = _read_table(args.data, args.index_col)
+    except (OSError, ValueError) as exc:  # missing file, unreadable or empty CSV
+        print(f"causalkit pcor: cannot read {args.data}: {exc}", file=sys.stderr)
+        return 2
     est = CompositionalPartialCorrelation(
         shrinkage=args.shrinkage,
         zero_replacement=args.zero_replacement,

@@ -241,6 +241,8 @@ def test_cli_pcor_errors(tmp_path, cups, capsys):
     assert cli.main(["pcor", str(path)]) == 2
     assert "zero" in capsys.readouterr().err
     assert cli.main(["pcor", str(path), "--zero-replacement", "min", "--bootstrap", "10"]) == 0
+    assert cli.main(["pcor", str(tmp_path / "missing.csv")]) == 2
+    assert "cannot read" in capsys.readouterr().err
 
 
 def test_cli_subprocess(tmp_path, cups):

@@ -183,6 +183,18 @@ def main() -> None:
         print(f"D = {D} ...", flush=True)
         rows.extend(run(D, n, pingouin_at))
     table = pd.DataFrame(rows)
+    speedups = {r["D"]: r["ratio"] for r in rows if r["method"] == "pingouin pcorr on alr"}
+    footer = "\n" + "\n".join(
+        f"- D = {D}: causalkit is {v:.3g}x faster than pingouin's pcorr (on alr), same numbers."
+        for D, v in speedups.items()
+    )
+    footer += (
+        "\n- The issue's target of >= 10x over pingouin at D = 500 is not met: pingouin 0.7 with pandas "
+        "computes the covariance with BLAS too, and at D = 500 both are dominated by the same n·D² "
+        "covariance product (causalkit then needs one Cholesky inverse, pingouin standardisation, a rank SVD "
+        "and a pinv SVD). The gap grows with D because pingouin's two SVDs are O(D³).\n"
+        "- The naive per-pair residual route is exact but needs one regression per pair: hours at D = 500.\n"
+    )
     table["ratio"] = table["ratio"].map(lambda r: f"{r:.3g}x")
     table["seconds"] = table["seconds"].map(lambda s: f"{s:.3g}")
     table["max_abs_diff"] = table["max_abs_diff"].map(lambda d: f"{d:.2e}")
@@ -198,7 +210,7 @@ def main() -> None:
         "column (time of the method / time of causalkit without shrinkage on the same data), not seconds. "
         "`max_abs_diff` is against causalkit without shrinkage. Peak memory by tracemalloc.\n\n"
     )
-    text = header + table.to_markdown(index=False) + "\n"
+    text = header + table.to_markdown(index=False) + "\n" + footer
     print(text)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(text)

@@ -140,7 +140,7 @@ def run(D: int, n: int, pingouin_at: set[int], seed: int = 0) -> list[dict]:
                 ratio=t_clr / t_ours,
                 max_abs_diff=float(np.abs(pg_clr - ours).max()),
                 peak_mb=np.nan,
-                note="pingouin 0.7 standardises before pinv: wrong on singular clr covariance",
+                note="pingouin 0.7 standardises before pinv: not valid for the singular clr covariance",
             )
         )
     L = np.log(X)

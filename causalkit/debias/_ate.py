@@ -18,7 +18,6 @@ from .._base import (
     check_binary_treatment,
     check_consistent_length,
     check_groups,
-    check_random_state,
     check_scalar_in_range,
     check_weights,
     make_folds,
@@ -346,7 +345,6 @@ class DebiasedATE(BaseEstimator):
         return float(np.sqrt(var)), float(np.sqrt(var_naive))
 
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
-        check_random_state(self.random_state)  # validates the seed type
         seeds = spawn_seeds(self.random_state, self.n_bootstrap)
         n, m = pred.shape[0], cal_p.shape[0]
         if g is not None:

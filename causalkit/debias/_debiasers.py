@@ -81,7 +81,9 @@ def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = 
         "calibration_slope": float(cov / vp),
         "residual_prediction_corr": float(rc),
         "heteroskedasticity_corr": float(het),
-        "residual_std": float(np.sqrt(np.average((resid - resid.mean()) ** 2, weights=w))),
+        "residual_std": float(
+            np.sqrt(np.average((resid - np.average(resid, weights=w)) ** 2, weights=w))
+        ),
     }
 
 

@@ -123,8 +123,8 @@ class DebiasedATE(BaseEstimator):
     >>> est = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic").fit(
     ...     d.predictions, d.treatment,
     ...     calibration=(d.calibration_predictions, d.calibration_targets))
-    >>> round(est.effect_, 1), round(est.naive_effect_, 1)
-    (1.0, 0.6)
+    >>> bool(abs(est.effect_ - d.ate) < 3 * est.stderr_), round(est.naive_effect_, 1)
+    (True, 0.6)
     """
 
     def __init__(

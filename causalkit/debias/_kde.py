@@ -15,6 +15,8 @@ the exact, numerically stable kernel sum (log-sum-exp). The test suite checks th
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.signal import fftconvolve
 
@@ -82,6 +84,13 @@ def _binned_grid(data: np.ndarray, h: float):
     if size > _MAX_GRID:
         size = _MAX_GRID
         delta = (hi - lo) / (size - 1)
+        warnings.warn(
+            f"the data span {(hi - lo) / h:.0f} bandwidths (outliers?): the binned score grid is capped at "
+            f"{_MAX_GRID} points, so its spacing is h/{h / delta:.0f} instead of h/{_POINTS_PER_BANDWIDTH} "
+            "and the score is less accurate; consider method='exact' or removing outliers.",
+            UserWarning,
+            stacklevel=3,
+        )
     pos = (data - lo) / delta
     j = np.clip(np.floor(pos).astype(np.int64), 0, size - 2)
     frac = pos - j

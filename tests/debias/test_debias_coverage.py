@@ -17,11 +17,11 @@ from causalkit.debias import DebiasedATE, LinearCalibrationDebiaser, TweedieDebi
 R = 200
 
 
-def _fit(deb, d, inference, n_bootstrap=100, seed=0, **kw):
+def _fit(deb, d, inference, n_bootstrap=100, seed=0, method="difference", **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         return DebiasedATE(
-            deb, inference=inference, n_bootstrap=n_bootstrap, random_state=seed
+            deb, method=method, inference=inference, n_bootstrap=n_bootstrap, random_state=seed
         ).fit(
             d.predictions,
             d.treatment,
@@ -94,9 +94,9 @@ def test_joint_bootstrap_small_calibration_and_null():
         d = make_confounded_trial(10000, 300, ate=1.0, random_state=30_000 + seed)
         d0 = make_confounded_trial(10000, 2000, ate=0.0, random_state=40_000 + seed)
         for name, deb in (("lcc", LinearCalibrationDebiaser()), ("tweedie", TweedieDebiaser())):
-            est = _fit(deb, d, "bootstrap", seed=seed, propensity=d.propensity)
+            est = _fit(deb, d, "bootstrap", seed=seed, method="ipw", propensity=d.propensity)
             cov[name].append(_covers(est, 1.0))
-            est0 = _fit(deb, d0, "analytic", propensity=d0.propensity)
+            est0 = _fit(deb, d0, "analytic", method="ipw", propensity=d0.propensity)
             null[name].append(est0.effect_)
     print({k: float(np.mean(v)) for k, v in cov.items()})
     for name in cov:

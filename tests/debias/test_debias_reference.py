@@ -207,3 +207,20 @@ def test_lcc_delta_method_se(fixed):
     lo, hi = est.conf_int_
     assert abs(lo - (est.effect_ - 1.959963984540054 * ref_se)) < 1e-8
     assert abs(hi - (est.effect_ + 1.959963984540054 * ref_se)) < 1e-8
+
+
+def test_lcc_delta_method_cluster_se(fixed):
+    """With groups, the naive variance is statsmodels' cluster-robust one."""
+    cal = (fixed["p_cal"], fixed["y_cal"])
+    a, p = fixed["a"], fixed["p"]
+    groups = np.repeat(np.arange(20), 4)
+    k, _, var_k = ref_lcc(*cal)
+    naive = ref_diff(p, a, np.ones_like(a))
+    fit = sm.OLS(p, sm.add_constant(a)).fit(cov_type="cluster", cov_kwds={"groups": groups})
+    ref_se = math.sqrt(fit.bse[1] ** 2 / k**2 + naive**2 * var_k / k**4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        est = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic").fit(
+            p, a, calibration=cal, groups=groups
+        )
+    assert abs(est.stderr_ - ref_se) < 1e-10

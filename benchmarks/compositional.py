@@ -1,0 +1,221 @@
+"""Benchmark: compositional partial correlations, causalkit vs pingouin and vs the naive per-pair residual route.
+
+For D in {50, 500, 2000} parts and n = 5000 samples (one process, one BLAS thread for everyone):
+
+* causalkit ``partial_correlation`` without and with basis shrinkage;
+* pingouin ``DataFrame.pcorr()`` on alr data (reference = last part): the correct way to use pingouin here;
+  it must agree with causalkit to 1e-8 on the shared parts;
+* pingouin ``pcorr()`` on clr data: pingouin >= 0.7 standardises the columns before the pseudo-inverse, which
+  is not allowed for the singular clr covariance (its null vector is 1, not the vector of standard
+  deviations), so the numbers differ; reported as a pitfall;
+* the naive route of Erb's definition: one pair at a time, residuals of log(x_i/x_r), log(x_j/x_r) on the
+  other log-ratios. At D >= 500 only a sample of pairs is timed and the total is extrapolated (marked).
+
+Peak memory is measured with tracemalloc in a separate call (numpy and pandas report their buffers to it).
+Writes ``benchmarks/results/compositional.md``. Run: ``python benchmarks/compositional.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("MKL_NUM_THREADS", "1")
+
+import argparse
+import platform
+import time
+import tracemalloc
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from causalkit.compositional import alr, clr, partial_correlation
+
+RESULTS = Path(__file__).resolve().parent / "results" / "compositional.md"
+
+
+def simulate(n: int, D: int, seed: int = 0) -> np.ndarray:
+    """Closed log-normal composition whose basis has neighbour dependence."""
+    rng = np.random.default_rng(seed)
+    Z = rng.standard_normal((n, D))
+    L = Z + 0.6 * np.roll(Z, 1, axis=1) + rng.normal(0, 1, size=D)
+    E = np.exp(L - L.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def timed(func, repeat: int = 1):
+    best, out = np.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = func()
+        best = min(best, time.perf_counter() - start)
+    return out, best
+
+
+def peak_mb(func) -> float:
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    func()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def naive_pair(L: np.ndarray, i: int, j: int) -> float:
+    D = L.shape[1]
+    r = next(k for k in range(D) if k not in (i, j))
+    others = [k for k in range(D) if k not in (i, j, r)]
+    A = np.column_stack([np.ones(L.shape[0]), L[:, others] - L[:, [r]]])
+    Y = np.column_stack([L[:, i] - L[:, r], L[:, j] - L[:, r]])
+    beta, *_ = np.linalg.lstsq(A, Y, rcond=None)
+    E = Y - A @ beta
+    return float(np.corrcoef(E[:, 0], E[:, 1])[0, 1])
+
+
+def pingouin_pcorr(frame: pd.DataFrame) -> np.ndarray:
+    import pingouin  # noqa: F401  (registers DataFrame.pcorr)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return frame.pcorr().to_numpy()
+
+
+def run(D: int, n: int, pingouin_at: set[int], seed: int = 0) -> list[dict]:
+    X = simulate(n, D, seed)
+    rows = []
+    repeat = 3 if D <= 500 else 1
+    ours, t_ours = timed(lambda: np.asarray(partial_correlation(X)), repeat)
+    m_ours = peak_mb(lambda: partial_correlation(X))
+    rows.append(
+        dict(
+            D=D,
+            n=n,
+            method="causalkit",
+            seconds=t_ours,
+            ratio=1.0,
+            max_abs_diff=0.0,
+            peak_mb=m_ours,
+        )
+    )
+    shr, t_shr = timed(lambda: np.asarray(partial_correlation(X, shrinkage="basis")), repeat)
+    rows.append(
+        dict(
+            D=D,
+            n=n,
+            method="causalkit shrinkage='basis'",
+            seconds=t_shr,
+            ratio=t_shr / t_ours,
+            max_abs_diff=float(np.abs(shr - ours).max()),
+            peak_mb=peak_mb(lambda: partial_correlation(X, shrinkage="basis")),
+            note="different estimator (λ̂ > 0); diff shows the shrinkage",
+        )
+    )
+    if D in pingouin_at:
+        A = pd.DataFrame(alr(X), columns=[f"p{k}" for k in range(D - 1)])
+        pg_alr, t_alr = timed(lambda: pingouin_pcorr(A), 1)
+        rows.append(
+            dict(
+                D=D,
+                n=n,
+                method="pingouin pcorr on alr",
+                seconds=t_alr,
+                ratio=t_alr / t_ours,
+                max_abs_diff=float(np.abs(pg_alr - ours[:-1, :-1]).max()),
+                peak_mb=peak_mb(lambda: pingouin_pcorr(A)) if D <= 500 else np.nan,
+                note="shared D-1 parts; must be <= 1e-8",
+            )
+        )
+        C = pd.DataFrame(clr(X), columns=[f"p{k}" for k in range(D)])
+        pg_clr, t_clr = timed(lambda: pingouin_pcorr(C), 1)
+        rows.append(
+            dict(
+                D=D,
+                n=n,
+                method="pingouin pcorr on clr",
+                seconds=t_clr,
+                ratio=t_clr / t_ours,
+                max_abs_diff=float(np.abs(pg_clr - ours).max()),
+                peak_mb=np.nan,
+                note="pingouin 0.7 standardises before pinv: not valid for the singular clr covariance",
+            )
+        )
+    L = np.log(X)
+    iu = np.triu_indices(D, 1)
+    n_pairs = len(iu[0])
+    sample = n_pairs if D <= 50 else (20 if D <= 500 else 2)
+    rng = np.random.default_rng(seed)
+    picks = np.arange(n_pairs) if sample == n_pairs else rng.choice(n_pairs, sample, replace=False)
+    start = time.perf_counter()
+    vals = np.array([naive_pair(L, iu[0][p], iu[1][p]) for p in picks])
+    t_naive = (time.perf_counter() - start) * n_pairs / sample
+    rows.append(
+        dict(
+            D=D,
+            n=n,
+            method="naive per-pair residuals" + ("" if sample == n_pairs else " (extrapolated)"),
+            seconds=t_naive,
+            ratio=t_naive / t_ours,
+            max_abs_diff=float(np.abs(vals - ours[iu][picks]).max()),
+            peak_mb=np.nan,
+            note="" if sample == n_pairs else f"timed {sample} of {n_pairs} pairs",
+        )
+    )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="D in {50, 500} only")
+    parser.add_argument("--no-pingouin-2000", action="store_true", help="skip pingouin at D = 2000")
+    args = parser.parse_args()
+    n = 5000
+    dims = [50, 500] if args.quick else [50, 500, 2000]
+    pingouin_at = {50, 500} if args.no_pingouin_2000 else {50, 500, 2000}
+    # import and warm up the peer once, so that its import time is not charged to the first timing
+    pingouin_pcorr(pd.DataFrame(np.random.default_rng(0).normal(size=(20, 3))))
+    partial_correlation(simulate(20, 5))
+    rows = []
+    for D in dims:
+        print(f"D = {D} ...", flush=True)
+        rows.extend(run(D, n, pingouin_at))
+    table = pd.DataFrame(rows)
+    speedups = {r["D"]: r["ratio"] for r in rows if r["method"] == "pingouin pcorr on alr"}
+    footer = "\n" + "\n".join(
+        f"- D = {D}: causalkit is {v:.3g}x faster than pingouin's pcorr (on alr), same numbers."
+        for D, v in speedups.items()
+    )
+    footer += (
+        "\n- The issue's target of >= 10x over pingouin at D = 500 is not met: pingouin 0.7 with pandas "
+        "computes the covariance with BLAS too, and at D = 500 both are dominated by the same n·D² "
+        "covariance product (causalkit then needs one Cholesky inverse, pingouin standardisation, a rank SVD "
+        "and a pinv SVD). The gap grows with D because pingouin's two SVDs are O(D³).\n"
+        "- The naive per-pair residual route is exact but needs one regression per pair: hours at D = 500.\n"
+    )
+    table["ratio"] = table["ratio"].map(lambda r: f"{r:.3g}x")
+    table["seconds"] = table["seconds"].map(lambda s: f"{s:.3g}")
+    table["max_abs_diff"] = table["max_abs_diff"].map(lambda d: f"{d:.2e}")
+    table["peak_mb"] = table["peak_mb"].map(lambda m: "" if np.isnan(m) else f"{m:.0f}")
+    table["note"] = table.get("note", pd.Series("", index=table.index)).fillna("")
+    import pingouin
+
+    header = (
+        "# Compositional partial correlations: benchmark\n\n"
+        f"`python benchmarks/compositional.py`; n = {n} samples, one process, one BLAS thread. "
+        f"{platform.processor() or platform.machine()}, numpy {np.__version__}, pandas {pd.__version__}, "
+        f"pingouin {pingouin.__version__}. The machine was shared with other jobs: compare the *ratio* "
+        "column (time of the method / time of causalkit without shrinkage on the same data), not seconds. "
+        "`max_abs_diff` is against causalkit without shrinkage. Peak memory by tracemalloc.\n\n"
+    )
+    text = header + table.to_markdown(index=False) + "\n" + footer
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(text)
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,517 @@
+"""CompositionalPartialCorrelation: Erb's log-ratio partial correlations with optional basis shrinkage."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from causalkit._base import (
+    EffectResult,
+    check_random_state,
+    check_scalar_in_range,
+    optional_import,
+    parallel_map,
+    spawn_seeds,
+)
+
+from ._core import (
+    _check_lambda,
+    closure_null_partial_correlation,
+    fit_partial_correlation,
+    log_basis,
+    pcor_only,
+)
+from ._transforms import check_composition
+
+__all__ = ["CompositionalPartialCorrelation", "partial_correlation"]
+
+
+class CompositionalPartialCorrelation(BaseEstimator):
+    """Partial correlations between the parts of a composition (Erb 2020), optionally basis-shrunk.
+
+    The partial correlation of parts *i* and *j* is defined through log-ratios: the correlation of the residuals
+    of ``log(xᵢ/x_r)`` and ``log(xⱼ/x_r)`` regressed on the other log-ratios, the same for every reference
+    ``r``. It equals ``-Pᵢⱼ / sqrt(PᵢᵢPⱼⱼ)`` with ``P`` the Moore–Penrose inverse of the clr covariance. The
+    result does not depend on the reference, on any rescaling or closure of the rows, on the log base or on
+    perturbation by constants (the last only without shrinkage).
+
+    With ``shrinkage="basis"`` the covariance of the log proportions is shrunk as R's corpcor ``cov.shrink``
+    does (correlations toward the identity, variances toward their median, analytic intensities) before the clr
+    projection; this is ``pcor.bshrink`` of R's propr (Jin, Notredame & Erb 2023) and stays reference-free.
+
+    Parameters
+    ----------
+    shrinkage : None, "basis" or float in [0, 1], default None
+        ``None``: no shrinkage. ``"basis"``: analytic Schäfer–Strimmer intensity. A float fixes the
+        correlation shrinkage intensity λ.
+    variance_shrinkage : None, "auto" or float in [0, 1], default None
+        Shrinkage of the basis variances toward their median. ``None`` means ``"auto"`` (analytic, as corpcor)
+        when ``shrinkage="basis"`` and 0 when ``shrinkage`` is a float, so that ``shrinkage=0`` reproduces the
+        unshrunk result. Must stay ``None`` when ``shrinkage`` is ``None``.
+    zero_replacement : None, "min" or float in (0, 1), default None
+        ``None`` raises on zeros. ``"min"`` replaces zeros by the smallest non-zero value in ``X`` (propr);
+        a float is a multiplicative replacement with that proportion.
+    ddof : int, default 1
+        Delta degrees of freedom of the covariances; affects ``partial_var_`` and ``precision_`` only.
+    n_bootstrap : int, default 200
+        Bootstrap replicates used by :meth:`conf_int`.
+    n_permutations : int, default 200
+        Permutations used by :meth:`permutation_test`.
+    random_state : None, int or RandomState, default None
+        Seed for :meth:`conf_int` and :meth:`permutation_test`.
+    n_jobs : int or None, default None
+        Parallel jobs for the bootstrap and the permutations (joblib; a Dask backend works unchanged).
+
+    Attributes
+    ----------
+    partial_corr_ : DataFrame or ndarray of shape (D, D)
+        Partial correlations (a DataFrame indexed by part names when ``X`` had column names).
+    precision_ : DataFrame or ndarray of shape (D, D)
+        Moore–Penrose inverse of the (possibly shrunk) clr covariance; its rows sum to 0.
+    partial_var_ : Series or ndarray of shape (D,)
+        Partial variances ``1 / Pᵢᵢ``: residual variance of ``log(xᵢ/x_r)`` given all other log-ratios.
+    covariance_ : ndarray of shape (D, D)
+        The clr covariance used (``G S* G`` when shrunk).
+    closure_null_ : DataFrame or ndarray of shape (D, D)
+        Partial correlations that closure alone would produce for independent parts
+        (:func:`closure_null_partial_correlation`), evaluated at ``null_basis_variances_``; about ``1/(D-1)``,
+        not 0.
+    null_basis_variances_ : ndarray of shape (D,)
+        Basis log-variances an independent basis would need to reproduce the diagonal of ``covariance_``
+        (exact under the closure null; the log-proportion variances are inflated by closure).
+    shrinkage_ : float
+        Correlation shrinkage intensity λ used (0 without shrinkage).
+    variance_shrinkage_ : float
+        Variance shrinkage intensity used.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Only when ``X`` was a DataFrame with string column names.
+
+    Notes
+    -----
+    * With ``n_samples < n_parts`` and no shrinkage the clr covariance is rank-deficient beyond the closure; the
+      Moore–Penrose inverse is still used, with a ``UserWarning`` recommending ``shrinkage="basis"``.
+    * Partial correlations of a reclosed subcomposition differ from the corresponding block of the full
+      matrix (they condition on fewer parts). This is the documented subcompositional incoherence of any
+      partial correlation, not an error.
+    * Never regress clr columns on the other clr columns: that always gives −1 (clrᵢ + clrⱼ lies in their span).
+
+    Examples
+    --------
+    >>> from causalkit.datasets import load_roman_cups
+    >>> cups = load_roman_cups()
+    >>> est = CompositionalPartialCorrelation().fit(cups)
+    >>> round(float(est.partial_corr_.loc["Si", "Al"]), 3)
+    0.722
+    >>> est.summary_frame().columns.tolist()
+    ['part_i', 'part_j', 'partial_corr', 'closure_null']
+    """
+
+    def __init__(
+        self,
+        shrinkage: str | float | None = None,
+        variance_shrinkage: str | float | None = None,
+        zero_replacement: str | float | None = None,
+        ddof: int = 1,
+        n_bootstrap: int = 200,
+        n_permutations: int = 200,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ):
+        self.shrinkage = shrinkage
+        self.variance_shrinkage = variance_shrinkage
+        self.zero_replacement = zero_replacement
+        self.ddof = ddof
+        self.n_bootstrap = n_bootstrap
+        self.n_permutations = n_permutations
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # ------------------------------------------------------------------ validation
+    def _resolved_shrinkage(self) -> tuple[float | str | None, float | str]:
+        s = self.shrinkage
+        if s is None:
+            if self.variance_shrinkage is not None:
+                raise ValueError(
+                    "variance_shrinkage needs shrinkage='basis' or a float shrinkage; got shrinkage=None."
+                )
+            return None, 0.0
+        if isinstance(s, str):
+            if s != "basis":
+                raise ValueError(
+                    f"shrinkage must be None, 'basis' or a float in [0, 1]; got {s!r}."
+                )
+            lam: float | str = "auto"
+        else:
+            if isinstance(s, bool) or not isinstance(s, numbers.Real):
+                raise TypeError(
+                    f"shrinkage must be None, 'basis' or a float in [0, 1]; got {type(s).__name__}."
+                )
+            lam = check_scalar_in_range(s, "shrinkage", low=0.0, high=1.0)
+        vs = self.variance_shrinkage
+        if vs is None:
+            lam_v: float | str = "auto" if lam == "auto" else 0.0
+        else:
+            lam_v = _check_lambda(vs, "variance_shrinkage")
+        return lam, lam_v
+
+    def _check_ddof(self, n: int) -> int:
+        d = self.ddof
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
+            raise ValueError(f"ddof must be a non-negative integer; got {d!r}.")
+        if n - d <= 0:
+            raise ValueError(f"ddof={d} leaves no degrees of freedom with n_samples={n}.")
+        return int(d)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, y: Any = None) -> CompositionalPartialCorrelation:
+        """Estimate the partial correlations of the parts of ``X``.
+
+        Parameters
+        ----------
+        X : array-like or DataFrame of shape (n_samples, n_parts)
+            Strictly positive parts (any row totals). At least 3 parts and 2 samples.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        lam, lam_v = self._resolved_shrinkage()
+        Xc, names = check_composition(
+            X, "X", zero_replacement=self.zero_replacement, return_names=True
+        )
+        n, D = Xc.shape
+        if n < 2:
+            raise ValueError(
+                f"X needs at least 2 samples to estimate covariances; got n_samples = {n}."
+            )
+        ddof = self._check_ddof(n)
+        if lam is None and n < D:
+            warnings.warn(
+                f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
+                "closure and its Moore–Penrose inverse is unstable. Consider shrinkage='basis'.",
+                UserWarning,
+                stacklevel=2,
+            )
+        # closure matters only for the shrinkage (corpcor on log proportions); clr ignores row scaling
+        L = np.log(Xc) if lam is None else log_basis(Xc)
+        out = fit_partial_correlation(L, lam, lam_v, ddof)
+        self.n_features_in_ = D
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self._L = L
+        self._lam = (lam, lam_v, ddof)
+        self.covariance_ = out["covariance"]
+        self.shrinkage_ = out["shrinkage"]
+        self.variance_shrinkage_ = out["variance_shrinkage"]
+        self.partial_corr_ = self._frame(out["partial_corr"])
+        self.precision_ = self._frame(out["precision"])
+        pv = 1.0 / np.diag(out["precision"])
+        self.partial_var_ = (
+            pd.Series(pv, index=self._names(), name="partial_var") if (names is not None) else pv
+        )
+        self.null_basis_variances_ = out["null_basis_var"]
+        self.closure_null_ = self._frame(closure_null_partial_correlation(out["null_basis_var"]))
+        return self
+
+    # ------------------------------------------------------------------ helpers
+    def _names(self) -> list[str]:
+        names = getattr(self, "feature_names_in_", None)
+        if names is None:
+            return [f"x{j}" for j in range(self.n_features_in_)]
+        return [str(s) for s in names]
+
+    def _frame(self, M: np.ndarray):
+        if getattr(self, "feature_names_in_", None) is None:
+            return M
+        names = self._names()
+        return pd.DataFrame(M, index=names, columns=names)
+
+    def _long(self, values: dict[str, np.ndarray]) -> pd.DataFrame:
+        names = np.asarray(self._names(), dtype=object)
+        iu = np.triu_indices(self.n_features_in_, 1)
+        frame = pd.DataFrame({"part_i": names[iu[0]], "part_j": names[iu[1]], **values})
+        return frame
+
+    def _upper(self, M) -> np.ndarray:
+        A = np.asarray(M)
+        return A[np.triu_indices(A.shape[0], 1)]
+
+    # ------------------------------------------------------------------ outputs
+    def summary_frame(self) -> pd.DataFrame:
+        """Long table of all pairs, strongest ``|partial_corr|`` first.
+
+        Returns
+        -------
+        DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``closure_null``.
+        """
+        check_is_fitted(self, "partial_corr_")
+        frame = self._long(
+            {
+                "partial_corr": self._upper(self.partial_corr_),
+                "closure_null": self._upper(self.closure_null_),
+            }
+        )
+        order = np.argsort(-np.abs(frame["partial_corr"].to_numpy()), kind="stable")
+        return frame.iloc[order].reset_index(drop=True)
+
+    def _replicates(self, kind: str, B: int, random_state: Any, n_jobs: Any) -> np.ndarray:
+        check_is_fitted(self, "partial_corr_")
+        if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 2:
+            raise ValueError(f"n_{kind} must be an integer >= 2; got {B!r}.")
+        lam, lam_v, ddof = self._lam
+        L = self._L
+        n, D = L.shape
+        null_basis = None
+        if kind != "bootstrap":
+            # clr columns standardised to the null basis variances: under the closure null the permuted
+            # data then have the fitted clr variances, and permutation makes the parts independent
+            C = L - L.mean(axis=1, keepdims=True)
+            C = C - C.mean(axis=0)
+            sd = C.std(axis=0)
+            sd[sd == 0] = 1.0
+            null_basis = C / sd * np.sqrt(self.null_basis_variances_)
+        seeds = spawn_seeds(check_random_state(random_state), int(B))
+
+        def one(seed: int) -> np.ndarray:
+            rng = np.random.default_rng(seed)
+            if kind == "bootstrap":
+                Lb = L[rng.integers(0, n, size=n)]
+            else:
+                Lb = np.column_stack([rng.permutation(col) for col in null_basis.T])
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                with np.errstate(all="ignore"):
+                    try:
+                        return pcor_only(Lb, lam, lam_v, ddof)
+                    except (ValueError, np.linalg.LinAlgError):  # e.g. a resampled part is constant
+                        return np.full(D * (D - 1) // 2, np.nan)
+
+        return np.vstack(parallel_map(one, seeds, n_jobs=n_jobs))
+
+    def bootstrap(
+        self,
+        n_bootstrap: int | None = None,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ) -> EffectResult:
+        """Nonparametric bootstrap over rows, as a shared :class:`~causalkit._base.EffectResult`.
+
+        Rows are resampled and the whole pipeline (log basis, shrinkage intensity, pinv) is refitted on each
+        replicate. The result holds one estimate per pair (named ``"part_i~part_j"``, upper-triangle order),
+        bootstrap standard errors, percentile intervals, ``summary()`` and the closure-null reference as an
+        extra column. Its Wald p-values test ρ = 0, which is *not* the no-association value: compare with
+        ``closure_null`` or use :meth:`permutation_test`. Replicates that fail (a resample with a constant
+        part) are dropped and counted in the summary. Memory: ``n_bootstrap · D(D-1)/2`` floats.
+
+        Parameters
+        ----------
+        n_bootstrap, random_state, n_jobs : optional
+            Override the estimator's parameters of the same names.
+
+        Returns
+        -------
+        EffectResult
+        """
+        draws = self._replicates(
+            "bootstrap",
+            self.n_bootstrap if n_bootstrap is None else n_bootstrap,
+            self.random_state if random_state is None else random_state,
+            self.n_jobs if n_jobs is None else n_jobs,
+        )
+        ok = np.all(np.isfinite(draws), axis=1)
+        if ok.sum() < 2:
+            raise ValueError("fewer than 2 bootstrap replicates could be fitted; check the data.")
+        names = self._names()
+        iu = np.triu_indices(self.n_features_in_, 1)
+        method = "compositional partial correlation (Erb 2020)"
+        if self._lam[0] is not None:
+            method += ", basis shrinkage"
+        return EffectResult(
+            self._upper(self.partial_corr_),
+            names=[f"{names[i]}~{names[j]}" for i, j in zip(*iu)],
+            method=method,
+            ci_method="percentile",
+            bootstrap_estimates=draws[ok],
+            extra={"closure_null": self._upper(self.closure_null_)},
+            info={
+                "Parts": self.n_features_in_,
+                "Samples": self._L.shape[0],
+                "Shrinkage λ": f"{self.shrinkage_:.4g}",
+                "Bootstrap replicates": f"{int(ok.sum())} of {draws.shape[0]}",
+            },
+            notes=[
+                "p-values test rho = 0, but parts independent before closure have rho ~ closure_null "
+                "(about 1/(D-1)); use permutation_test() for the closure null."
+            ],
+        )
+
+    def conf_int(
+        self,
+        alpha: float = 0.05,
+        n_bootstrap: int | None = None,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ) -> pd.DataFrame:
+        """Percentile bootstrap confidence intervals for every partial correlation (see :meth:`bootstrap`).
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            Two-sided level: the intervals cover ``1 - alpha``.
+        n_bootstrap, random_state, n_jobs : optional
+            Override the estimator's parameters of the same names.
+
+        Returns
+        -------
+        DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``lower``, ``upper`` (pair order
+        as in the upper triangle).
+        """
+        alpha = check_scalar_in_range(
+            alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
+        )
+        ci = self.bootstrap(n_bootstrap, random_state, n_jobs).conf_int(alpha)
+        return self._long(
+            {"partial_corr": self._upper(self.partial_corr_), "lower": ci[:, 0], "upper": ci[:, 1]}
+        )
+
+    def permutation_test(
+        self,
+        alpha: float = 0.05,
+        n_permutations: int | None = None,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ) -> pd.DataFrame:
+        """Closure-null reference by permutation: each basis column is permuted independently.
+
+        The basis columns are the clr columns rescaled to ``null_basis_variances_``. Permuting them
+        separately destroys every association between parts but keeps the variances an independent basis
+        would need, so the recomputed partial correlations (same shrinkage pipeline) show what closure
+        alone produces (about ``1/(D-1)``, not 0). Permuting the raw log proportions instead would centre
+        the null wrongly when part variances differ, because closure inflates their variances. The p-value
+        is two-sided around the null mean of each pair.
+
+        Parameters
+        ----------
+        alpha : float, default 0.05
+            The null band is the central ``1 - alpha`` range of the permutation distribution.
+        n_permutations, random_state, n_jobs : optional
+            Override the estimator's parameters of the same names.
+
+        Returns
+        -------
+        DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``null_mean``, ``null_lower``,
+        ``null_upper``, ``pvalue``.
+        """
+        alpha = check_scalar_in_range(
+            alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
+        )
+        B = self.n_permutations if n_permutations is None else n_permutations
+        draws = self._replicates(
+            "permutations",
+            B,
+            self.random_state if random_state is None else random_state,
+            self.n_jobs if n_jobs is None else n_jobs,
+        )
+        draws = draws[np.all(np.isfinite(draws), axis=1)]
+        rho = self._upper(self.partial_corr_)
+        mean = draws.mean(axis=0)
+        lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)
+        extreme = (np.abs(draws - mean) >= np.abs(rho - mean) - 1e-12).sum(axis=0)
+        pvalue = (1 + extreme) / (draws.shape[0] + 1)
+        return self._long(
+            {
+                "partial_corr": rho,
+                "null_mean": mean,
+                "null_lower": lo,
+                "null_upper": hi,
+                "pvalue": pvalue,
+            }
+        )
+
+    def plot(self, ax: Any = None, annotate: bool | None = None, cmap: str = "RdBu_r"):
+        """Heat map of the partial correlations (matplotlib); returns the Axes.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+        annotate : bool, optional
+            Write the values in the cells (default: when ``D <= 15``).
+        cmap : str, default "RdBu_r"
+        """
+        check_is_fitted(self, "partial_corr_")
+        plt = optional_import("matplotlib.pyplot", "plot")
+        R = np.asarray(self.partial_corr_)
+        D = R.shape[0]
+        if ax is None:
+            size = min(10.0, 2.0 + 0.45 * D)
+            _, ax = plt.subplots(figsize=(size + 1.2, size))
+        shown = R.copy()
+        np.fill_diagonal(shown, np.nan)
+        im = ax.imshow(shown, cmap=cmap, vmin=-1, vmax=1)
+        ax.figure.colorbar(im, ax=ax, label="partial correlation")
+        names = self._names()
+        if D <= 60:
+            ax.set_xticks(range(D), names, rotation=90)
+            ax.set_yticks(range(D), names)
+        if annotate is None:
+            annotate = D <= 15
+        if annotate:
+            for i in range(D):
+                for j in range(D):
+                    if i != j:
+                        ax.text(j, i, f"{R[i, j]:.2f}", ha="center", va="center", fontsize=7)
+        title = "Compositional partial correlations"
+        if self.shrinkage_ > 0:
+            title += f" (shrunk, λ={self.shrinkage_:.2f})"
+        ax.set_title(title)
+        return ax
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        tags.target_tags.required = False
+        return tags
+
+
+def partial_correlation(
+    X: Any,
+    shrinkage: str | float | None = None,
+    zero_replacement: str | float | None = None,
+    variance_shrinkage: str | float | None = None,
+):
+    """One-line compositional partial correlations (see :class:`CompositionalPartialCorrelation`).
+
+    Parameters
+    ----------
+    X : array-like or DataFrame of shape (n_samples, n_parts)
+    shrinkage, zero_replacement, variance_shrinkage
+        As in :class:`CompositionalPartialCorrelation`.
+
+    Returns
+    -------
+    DataFrame (when ``X`` has column names) or ndarray of shape (D, D)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> R = partial_correlation(np.exp(rng.normal(size=(500, 4))))
+    >>> R.shape, bool(np.allclose(np.diag(R), 1))
+    ((4, 4), True)
+    """
+    est = CompositionalPartialCorrelation(
+        shrinkage=shrinkage,
+        zero_replacement=zero_replacement,
+        variance_shrinkage=variance_shrinkage,
+    )
+    return est.fit(X).partial_corr_

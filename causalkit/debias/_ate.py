@@ -1,0 +1,497 @@
+"""Treatment effects on debiased predictions, with inference that includes the calibration uncertainty."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.linear_model import LogisticRegression
+from sklearn.utils.validation import check_is_fitted
+
+from .._base import (
+    EffectResult,
+    check_1d,
+    check_2d,
+    check_binary_treatment,
+    check_consistent_length,
+    check_groups,
+    check_scalar_in_range,
+    check_weights,
+    make_folds,
+    ols_inference,
+    parallel_map,
+    spawn_seeds,
+    warn_no_overlap,
+)
+from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
+
+__all__ = ["DebiasedATE", "compare_debiasers"]
+
+_METHODS = ("difference", "ipw", "regression")
+_INFERENCE = ("bootstrap", "analytic")
+_CLIP = (0.01, 0.99)
+
+
+def _contrast_weights(
+    a: np.ndarray, w: np.ndarray, method: str, e: np.ndarray | None
+) -> np.ndarray:
+    """Unit weights of the WLS of the outcome on [1, A] (difference in means or Hájek IPW)."""
+    if method == "ipw":
+        return w * (a / e + (1 - a) / (1 - e))
+    return w
+
+
+def _contrast(Y: np.ndarray, a: np.ndarray, w: np.ndarray, X: np.ndarray | None) -> np.ndarray:
+    """Coefficient on ``a`` of the WLS of each column of ``Y`` on [1, a, X] with weights ``w``."""
+    if X is None:
+        w1, w0 = w * a, w * (1 - a)
+        return (w1 @ Y) / w1.sum() - (w0 @ Y) / w0.sum()
+    design = np.column_stack([np.ones_like(a), a, X])
+    sw = np.sqrt(w)[:, None]
+    coef = np.linalg.lstsq(design * sw, Y * sw, rcond=None)[0]
+    return coef[1]
+
+
+def _fit_debiaser(debiaser, pred, y, unl, cal_w):
+    kwargs = {}
+    if unl is not None:
+        kwargs["unlabeled_predictions"] = unl
+    if cal_w is not None:
+        kwargs["sample_weight"] = cal_w
+    return debiaser.fit(pred, y, **kwargs)
+
+
+def _propensity(a, covariates, given):
+    if given is not None:
+        return given
+    model = LogisticRegression(max_iter=1000).fit(covariates, a)
+    e = model.predict_proba(covariates)[:, 1]
+    warn_no_overlap(e, _CLIP, "estimated propensity")
+    return np.clip(e, *_CLIP)
+
+
+class DebiasedATE(BaseEstimator):
+    """Average treatment effect on ML-predicted outcomes, corrected for shrinkage.
+
+    The outcome of the downstream study is a prediction (e.g. a satellite wealth map) that is shrunk toward the
+    mean, so the naive contrast is attenuated. The debiaser (fitted on a held-out calibration set) corrects the
+    predictions and the contrast is recomputed on the corrected values. Both corrections are linear in the
+    outcome, so the difference in means, Hájek IPW and the OLS coefficient all stay unbiased.
+
+    Parameters
+    ----------
+    debiaser : estimator or None, default None
+        :class:`TweedieDebiaser` (the default when ``None``), :class:`LinearCalibrationDebiaser` or any
+        transformer with ``fit(predictions, targets)`` and ``transform``. If it is already fitted and ``fit``
+        gets no ``calibration``, it is used as is (its stored calibration data are resampled by the bootstrap).
+    method : {"difference", "ipw", "regression"}, default "difference"
+        Difference in (weighted) means; Hájek IPW with the given ``propensity`` or a logistic model of the
+        ``covariates``; or the OLS coefficient of the outcome on the treatment and the ``covariates``.
+    inference : {"bootstrap", "analytic"}, default "bootstrap"
+        ``"bootstrap"``: joint percentile bootstrap, resampling the trial units (clusters when ``groups`` is
+        given) *and* the calibration set (refitting the debiaser each time). ``"analytic"``: delta method
+        (LCC: ``Var(naive)/k^2 + naive^2 Var(k)/k^4``; Tweedie: HC variance of the corrected contrast plus the
+        variance of ``sigma^2``; the density estimate is treated as fixed).
+    n_bootstrap : int, default 500
+    alpha : float, default 0.05
+        For ``conf_int_``.
+    random_state : int, RandomState, Generator or None
+    n_jobs : int or None
+        Bootstrap replicates in parallel through joblib (results do not depend on it).
+
+    Attributes
+    ----------
+    result_ : EffectResult
+        Corrected ATE with standard error and CI; the ``naive`` estimate and its SE are extra columns.
+    effect_, stderr_, naive_effect_, naive_stderr_ : float
+    conf_int_ : tuple of float
+        ``1 - alpha`` interval.
+    attenuation_ : float
+        ``naive_effect_ / effect_``.
+    debiaser_ : estimator
+        The fitted debiaser.
+    bootstrap_effects_ : ndarray of shape (n_bootstrap, 2) or None
+        Corrected and naive replicates.
+
+    Examples
+    --------
+    >>> from causalkit.datasets import make_linear_shrinkage
+    >>> d = make_linear_shrinkage(3000, 1000, random_state=0)
+    >>> est = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic").fit(
+    ...     d.predictions, d.treatment,
+    ...     calibration=(d.calibration_predictions, d.calibration_targets))
+    >>> bool(abs(est.effect_ - d.ate) < 3 * est.stderr_), round(est.naive_effect_, 1)
+    (True, 0.6)
+    """
+
+    def __init__(
+        self,
+        debiaser: Any = None,
+        method: str = "difference",
+        inference: str = "bootstrap",
+        n_bootstrap: int = 500,
+        alpha: float = 0.05,
+        random_state: Any = None,
+        n_jobs: int | None = None,
+    ):
+        self.debiaser = debiaser
+        self.method = method
+        self.inference = inference
+        self.n_bootstrap = n_bootstrap
+        self.alpha = alpha
+        self.random_state = random_state
+        self.n_jobs = n_jobs
+
+    # -- validation --------------------------------------------------------------------------------------
+    def _check_params(self):
+        if self.method not in _METHODS:
+            raise ValueError(f"method must be one of {_METHODS}; got {self.method!r}.")
+        if self.inference not in _INFERENCE:
+            raise ValueError(f"inference must be one of {_INFERENCE}; got {self.inference!r}.")
+        if isinstance(self.n_bootstrap, bool) or not isinstance(
+            self.n_bootstrap, (int, np.integer)
+        ):
+            raise TypeError(
+                f"n_bootstrap must be an integer; got {type(self.n_bootstrap).__name__}."
+            )
+        if self.n_bootstrap < 2:
+            raise ValueError(f"n_bootstrap must be >= 2; got {self.n_bootstrap}.")
+        check_scalar_in_range(
+            self.alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
+        )
+        deb = TweedieDebiaser() if self.debiaser is None else self.debiaser
+        if not (hasattr(deb, "fit") and hasattr(deb, "transform")):
+            raise TypeError(
+                f"debiaser must have fit and transform methods; got {type(deb).__name__}."
+            )
+        return deb
+
+    def fit(
+        self,
+        predictions,
+        treatment,
+        *,
+        calibration=None,
+        unlabeled_predictions=None,
+        covariates=None,
+        propensity=None,
+        weights=None,
+        groups=None,
+    ):
+        """Estimate the naive and the corrected ATE.
+
+        Parameters
+        ----------
+        predictions : array-like of shape (n,)
+            Predicted outcomes of the trial units.
+        treatment : array-like of shape (n,)
+            Binary 0/1 treatment.
+        calibration : tuple (calibration_predictions, calibration_targets), optional
+            Held-out labelled pairs to fit (a clone of) the debiaser on. Omit it to use an already fitted
+            debiaser.
+        unlabeled_predictions : array-like, optional
+            Unlabeled map predictions for the density of :class:`TweedieDebiaser` (ignored by LCC).
+        covariates : array-like of shape (n, p), optional
+            For ``method="regression"`` (adjustment) and ``method="ipw"`` (propensity model).
+        propensity : array-like of shape (n,), optional
+            Known propensity scores in (0, 1) for ``method="ipw"``.
+        weights : array-like of shape (n,), optional
+            Non-negative sampling weights of the trial units.
+        groups : array-like of shape (n,), optional
+            Cluster labels: the bootstrap resamples clusters, analytic SEs are cluster-robust.
+
+        Returns
+        -------
+        self
+        """
+        deb = self._check_params()
+        pred = check_1d(predictions, "predictions")
+        a = check_binary_treatment(treatment, "treatment")
+        n = check_consistent_length(predictions=pred, treatment=a)
+        w = check_weights(weights, n, "weights")
+        w = np.ones(n) if w is None else w
+        g = check_groups(groups, n)
+        X = None
+        if covariates is not None:
+            X = check_2d(covariates, "covariates", ensure_2d_from_1d=True)
+            check_consistent_length(predictions=pred, covariates=X)
+        e = None
+        if propensity is not None:
+            e = check_1d(propensity, "propensity")
+            check_consistent_length(predictions=pred, propensity=e)
+            if np.any(e <= 0) or np.any(e >= 1):
+                raise ValueError("propensity must lie strictly between 0 and 1.")
+        if self.method == "ipw" and e is None and X is None:
+            raise ValueError(
+                "method='ipw' needs propensity or covariates (for a propensity model)."
+            )
+        if self.method == "regression" and X is None:
+            raise ValueError(
+                "method='regression' needs covariates; use method='difference' without them."
+            )
+        # Calibration data and the fitted debiaser.
+        if calibration is not None:
+            if not (isinstance(calibration, (tuple, list)) and len(calibration) == 2):
+                raise TypeError(
+                    "calibration must be a tuple (calibration_predictions, calibration_targets)."
+                )
+            cal_p = check_1d(calibration[0], "calibration_predictions")
+            cal_y = check_1d(calibration[1], "calibration_targets")
+            check_consistent_length(calibration_predictions=cal_p, calibration_targets=cal_y)
+            cal_w = None
+            unl = (
+                None
+                if unlabeled_predictions is None
+                else check_1d(unlabeled_predictions, "unlabeled_predictions")
+            )
+            debiaser = _fit_debiaser(clone(deb), cal_p, cal_y, unl, None)
+        else:
+            try:
+                check_is_fitted(deb)
+            except Exception:
+                raise ValueError(
+                    "debiaser is not fitted: pass calibration=(calibration_predictions, "
+                    "calibration_targets) or a debiaser fitted on held-out calibration data."
+                ) from None
+            if unlabeled_predictions is not None:
+                raise ValueError(
+                    "unlabeled_predictions is only used when fitting on calibration=...; the prefit "
+                    "debiaser already has its density."
+                )
+            debiaser = deb
+            cal_p = getattr(deb, "calibration_predictions_", None)
+            cal_y = getattr(deb, "calibration_targets_", None)
+            cal_w = getattr(deb, "calibration_weights_", None)
+            unl = getattr(deb, "unlabeled_predictions_", None)
+        self.debiaser_ = debiaser
+        e_hat = _propensity(a, X, e) if self.method == "ipw" else None
+        Xreg = X if self.method == "regression" else None
+        ww = _contrast_weights(a, w, self.method, e_hat)
+        corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
+        outcomes = np.column_stack([corrected, pred])
+        est, naive = _contrast(outcomes, a, ww, Xreg)
+        self.bootstrap_effects_ = None
+        if self.inference == "analytic":
+            stderr, naive_se = self._analytic(debiaser, pred, corrected, a, ww, Xreg, g, naive)
+            result_kw = {"stderr": stderr, "ci_method": "normal"}
+            ci_label = "delta method (calibration uncertainty included)"
+        else:
+            if cal_p is None or cal_y is None:
+                raise ValueError(
+                    "inference='bootstrap' needs the calibration data: pass calibration=... or a debiaser "
+                    "that stores calibration_predictions_ and calibration_targets_."
+                )
+            boot = self._bootstrap(debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl)
+            self.bootstrap_effects_ = boot
+            naive_se = float(np.std(boot[:, 1], ddof=1))
+            result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
+            ci_label = "joint bootstrap of trial and calibration units"
+        n_cal = None if cal_p is None else int(cal_p.shape[0])
+        self.result_ = EffectResult(
+            float(est),
+            names=["ATE"],
+            method=f"{self.method} on {type(debiaser).__name__}-corrected predictions",
+            extra={"naive": naive, "naive_std_err": naive_se},
+            info={
+                "Trial units": n,
+                "Calibration units": n_cal,
+                "Inference": ci_label,
+                "Attenuation (naive/corrected)": f"{naive / est:.3f}" if est != 0 else "n/a",
+            },
+            notes=[
+                "Corrected predictions are for means and contrasts only, not for quantiles or "
+                "inequality measures (they are over-dispersed)."
+            ],
+            **result_kw,
+        )
+        self.effect_ = float(est)
+        self.stderr_ = float(self.result_.stderr)
+        self.naive_effect_ = float(naive)
+        self.naive_stderr_ = float(naive_se)
+        self.conf_int_ = self.result_.conf_int(self.alpha)
+        self.attenuation_ = float(naive / est) if est != 0 else float("nan")
+        return self
+
+    # -- inference ----------------------------------------------------------------------------------------
+    def _analytic(self, debiaser, pred, corrected, a, ww, Xreg, g, naive):
+        design = np.column_stack([np.ones_like(a), a] + ([] if Xreg is None else [Xreg]))
+
+        def coef_var(y):
+            _, cov, _ = ols_inference(design, y, weights=ww, cov_type="HC1", groups=g)
+            return float(cov[1, 1])
+
+        var_naive = coef_var(pred)
+        if isinstance(debiaser, LinearCalibrationDebiaser):
+            k = debiaser.slope_
+            var = var_naive / k**2 + naive**2 * debiaser.slope_stderr_**2 / k**4
+        elif isinstance(debiaser, TweedieDebiaser):
+            var = coef_var(corrected)
+            if debiaser.noise_scale is None:
+                r = debiaser.calibration_targets_ - debiaser.calibration_predictions_
+                m = r.shape[0]
+                var_s2 = float(np.var((r - r.mean()) ** 2)) / m
+                score_contrast = float(
+                    _contrast(debiaser.score_function(pred)[:, None], a, ww, Xreg)[0]
+                )
+                var += score_contrast**2 * var_s2
+        else:
+            raise ValueError(
+                "inference='analytic' supports LinearCalibrationDebiaser and TweedieDebiaser; use "
+                f"inference='bootstrap' for {type(debiaser).__name__}."
+            )
+        return float(np.sqrt(var)), float(np.sqrt(var_naive))
+
+    def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
+        seeds = spawn_seeds(self.random_state, self.n_bootstrap)
+        n, m = pred.shape[0], cal_p.shape[0]
+        if g is not None:
+            labels, codes = np.unique(g, return_inverse=True)
+            members = [np.flatnonzero(codes == j) for j in range(labels.shape[0])]
+        method = self.method
+        proto = clone(debiaser)
+
+        def one(seed):
+            rng = np.random.default_rng(seed)
+            if g is None:
+                idx = rng.integers(0, n, n)
+            else:
+                pick = rng.integers(0, len(members), len(members))
+                idx = np.concatenate([members[j] for j in pick])
+            ci = rng.integers(0, m, m)
+            ui = None if unl is None else unl[rng.integers(0, unl.shape[0], unl.shape[0])]
+            ab = a[idx]
+            if ab.min() == ab.max():
+                return np.array([np.nan, np.nan])
+            deb = _fit_debiaser(
+                clone(proto), cal_p[ci], cal_y[ci], ui, None if cal_w is None else cal_w[ci]
+            )
+            pb = pred[idx]
+            Xb = None if X is None else X[idx]
+            eb = None
+            if method == "ipw":
+                eb = e[idx] if e is not None else _propensity(ab, Xb, None)
+            wb = _contrast_weights(ab, w[idx], method, eb)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                corr = np.asarray(deb.transform(pb), dtype=float).ravel()
+            return _contrast(
+                np.column_stack([corr, pb]), ab, wb, Xb if method == "regression" else None
+            )
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
+        boot = np.asarray(reps, dtype=float)
+        return boot[np.all(np.isfinite(boot), axis=1)]
+
+    # -- results ------------------------------------------------------------------------------------------
+    def summary(self, alpha: float | None = None):
+        """Printable summary (text and HTML) of the corrected and the naive ATE."""
+        check_is_fitted(self, "result_")
+        return self.result_.summary(self.alpha if alpha is None else alpha)
+
+    def conf_int(self, alpha: float | None = None):
+        """``1 - alpha`` confidence interval of the corrected ATE."""
+        check_is_fitted(self, "result_")
+        return self.result_.conf_int(self.alpha if alpha is None else alpha)
+
+
+def compare_debiasers(
+    predictions,
+    targets,
+    debiasers: dict[str, Any] | None = None,
+    *,
+    unlabeled_predictions=None,
+    n_splits: int = 5,
+    n_groups: int = 5,
+    random_state: Any = None,
+) -> pd.DataFrame:
+    """Compare debiasers on held-out folds of the calibration set.
+
+    Each debiaser is fitted on the other folds and corrects the held-out fold's predictions. A good debiaser
+    satisfies ``E[corrected | truth] = truth``: the slope of the corrected values on the truth is 1, and group
+    means over groups formed from the *truth* (quantile groups, like quintile-bias checks) match. Groups are
+    never formed from the predictions: under calibration the naive contrast of such groups is already unbiased
+    and every correction would look wrong.
+
+    Parameters
+    ----------
+    predictions, targets : array-like of shape (n,)
+        Held-out calibration pairs.
+    debiasers : dict of name -> estimator, optional
+        Default: ``{"naive": None, "lcc": LinearCalibrationDebiaser(), "tweedie": TweedieDebiaser()}``
+        (``None`` means no correction).
+    unlabeled_predictions : array-like, optional
+        Passed to each debiaser's fit (density source for Tweedie).
+    n_splits : int, default 5
+    n_groups : int, default 5
+        Number of truth-quantile groups.
+    random_state : int or None
+        Fold shuffling.
+
+    Returns
+    -------
+    DataFrame
+        One row per debiaser: ``slope`` (corrected on truth; ideal 1) and its SE over folds,
+        ``group_bias_mae`` (mean absolute bias of group means), ``bottom_bias`` / ``top_bias`` (bias in the
+        lowest and highest truth group), ``contrast_ratio`` (top-minus-bottom contrast of corrected over true
+        means; ideal 1).
+
+    Examples
+    --------
+    >>> from causalkit.datasets import make_nonlinear_shrinkage
+    >>> d = make_nonlinear_shrinkage(10, 3000, random_state=0)
+    >>> table = compare_debiasers(d.calibration_predictions, d.calibration_targets, random_state=0)
+    >>> list(table.index)
+    ['naive', 'lcc', 'tweedie']
+    """
+    pred, y = check_1d(predictions, "predictions"), check_1d(targets, "targets")
+    n = check_consistent_length(predictions=pred, targets=y)
+    unl = (
+        None
+        if unlabeled_predictions is None
+        else check_1d(unlabeled_predictions, "unlabeled_predictions")
+    )
+    if isinstance(n_groups, bool) or not isinstance(n_groups, (int, np.integer)) or n_groups < 2:
+        raise ValueError(f"n_groups must be an integer >= 2; got {n_groups!r}.")
+    if debiasers is None:
+        debiasers = {
+            "naive": None,
+            "lcc": LinearCalibrationDebiaser(),
+            "tweedie": TweedieDebiaser(),
+        }
+    if not isinstance(debiasers, dict) or not debiasers:
+        raise TypeError("debiasers must be a non-empty dict of name -> estimator (or None).")
+    folds = make_folds(n, n_splits, random_state=random_state)
+    rows = {}
+    for name, deb in debiasers.items():
+        stats = []
+        for tr, te in folds:
+            if deb is None:
+                corr = pred[te]
+            else:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UserWarning)
+                    fitted = _fit_debiaser(clone(deb), pred[tr], y[tr], unl, None)
+                    corr = np.asarray(fitted.transform(pred[te]), dtype=float).ravel()
+            yt = y[te]
+            slope = np.polyfit(yt, corr, 1)[0]
+            edges = np.quantile(yt, np.linspace(0, 1, n_groups + 1))
+            grp = np.clip(np.searchsorted(edges, yt, side="right") - 1, 0, n_groups - 1)
+            bias = np.array([corr[grp == j].mean() - yt[grp == j].mean() for j in range(n_groups)])
+            true_c = yt[grp == n_groups - 1].mean() - yt[grp == 0].mean()
+            corr_c = corr[grp == n_groups - 1].mean() - corr[grp == 0].mean()
+            stats.append([slope, np.abs(bias).mean(), bias[0], bias[-1], corr_c / true_c])
+        s = np.asarray(stats)
+        rows[name] = {
+            "slope": s[:, 0].mean(),
+            "slope_se": s[:, 0].std(ddof=1) / np.sqrt(len(folds)),
+            "group_bias_mae": s[:, 1].mean(),
+            "bottom_bias": s[:, 2].mean(),
+            "top_bias": s[:, 3].mean(),
+            "contrast_ratio": s[:, 4].mean(),
+        }
+    return pd.DataFrame.from_dict(rows, orient="index")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.utils import Bunch, check_random_state
 
-__all__ = ["make_dask_iv_sem"]
+__all__ = ["make_dask_debias_study", "make_dask_iv_sem"]
 
 
 def make_dask_iv_sem(
@@ -121,4 +121,102 @@ def _draw_block(seed, nb, k, p, coef, Gamma, delta, confounding) -> np.ndarray:
     out[:, :k] = Z
     out[:, k : k + p] = X
     out[:, -1] = 1.0 + X @ coef + H + g.standard_normal(nb)
+    return out
+
+
+def make_dask_debias_study(
+    n_samples: int = 1_000_000,
+    n_calibration: int = 2_000,
+    *,
+    chunk_size: int = 250_000,
+    shrinkage: float = 0.6,
+    ate: float = 1.0,
+    random_state: Any = None,
+) -> Bunch:
+    """A large predicted map / trial with linearly shrunk predictions, as lazily generated ``dask.array``.
+
+    Per unit: treatment ``A ~ Bernoulli(1/2)``, truth ``Y = 2 + ate * A + N(0, 1)``, prediction
+    ``P = 0.5 + shrinkage * Y + N(0, 0.3^2)`` (classical linear shrinkage: LCC recovers the truth's mean and
+    contrasts, naive contrasts are attenuated by ``shrinkage``). The calibration pairs ``(P, Y)`` are a small
+    in-memory sample of the same population.
+
+    Parameters
+    ----------
+    n_samples : int, default 1_000_000
+        Units of the map / trial (lazy, ``chunk_size`` rows per task).
+    n_calibration : int, default 2_000
+    chunk_size : int, default 250_000
+    shrinkage : float, default 0.6
+    ate : float, default 1.0
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    Bunch
+        ``predictions`` and ``treatment`` (dask arrays), ``calibration_predictions``, ``calibration_targets``
+        (numpy), ``true_mean`` (population mean of ``Y``: ``2 + ate / 2``), ``ate``, ``naive_ate``
+        (``shrinkage * ate``), and ``materialize()`` returning ``(predictions, treatment)`` as numpy arrays.
+
+    Examples
+    --------
+    >>> sim = make_dask_debias_study(10_000, chunk_size=5_000, random_state=0)
+    >>> sim.predictions.numblocks, sim.true_mean
+    ((2,), 2.5)
+    """
+    import dask.array as da
+
+    from .._base import spawn_seeds
+
+    for name, val, low in (
+        ("n_samples", n_samples, 2),
+        ("n_calibration", n_calibration, 3),
+        ("chunk_size", chunk_size, 1),
+    ):
+        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < low:
+            raise ValueError(f"{name} must be an integer >= {low}; got {val!r}.")
+    if not 0 < shrinkage:
+        raise ValueError(f"shrinkage must be positive; got {shrinkage!r}.")
+    rng = check_random_state(random_state)
+    n_blocks = -(-int(n_samples) // int(chunk_size))
+    row_chunks = tuple(
+        min(int(chunk_size), int(n_samples) - b * int(chunk_size)) for b in range(n_blocks)
+    )
+    seeds = np.asarray(spawn_seeds(rng.randint(0, 2**31 - 1), n_blocks + 1), dtype=np.int64)
+    params = (float(shrinkage), float(ate))
+
+    def _block(block_info=None):
+        info = block_info[None]
+        b = info["chunk-location"][0]
+        return _draw_units(int(seeds[b]), info["chunk-shape"][0], *params)
+
+    units = da.map_blocks(
+        _block, chunks=(row_chunks, (3,)), dtype=np.float64, meta=np.empty((0, 0))
+    )
+    cal = _draw_units(int(seeds[-1]), int(n_calibration), *params)
+
+    def materialize():
+        full = np.vstack([_draw_units(int(s), nb, *params) for s, nb in zip(seeds, row_chunks)])
+        return full[:, 0], full[:, 1]
+
+    return Bunch(
+        predictions=units[:, 0],
+        treatment=units[:, 1],
+        calibration_predictions=cal[:, 0],
+        calibration_targets=cal[:, 2],
+        true_mean=2.0 + ate / 2.0,
+        ate=float(ate),
+        naive_ate=float(shrinkage) * float(ate),
+        materialize=materialize,
+    )
+
+
+def _draw_units(seed, nb, shrinkage, ate) -> np.ndarray:
+    """Columns: prediction, treatment, truth."""
+    g = np.random.default_rng(seed)
+    a = (g.random(nb) < 0.5).astype(np.float64)
+    y = 2.0 + ate * a + g.standard_normal(nb)
+    out = np.empty((nb, 3))
+    out[:, 0] = 0.5 + shrinkage * y + 0.3 * g.standard_normal(nb)
+    out[:, 1] = a
+    out[:, 2] = y
     return out

@@ -26,6 +26,7 @@ from .._base import (
     spawn_seeds,
     warn_no_overlap,
 )
+from . import _dask
 from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
 
 __all__ = ["DebiasedATE", "compare_debiasers"]
@@ -208,6 +209,18 @@ class DebiasedATE(BaseEstimator):
         self
         """
         deb = self._check_params()
+        if _dask.any_dask(predictions, treatment, weights, propensity, covariates, groups):
+            return self._fit_dask(
+                deb,
+                predictions,
+                treatment,
+                calibration,
+                unlabeled_predictions,
+                covariates,
+                propensity,
+                weights,
+                groups,
+            )
         pred = check_1d(predictions, "predictions")
         a = check_binary_treatment(treatment, "treatment")
         n = check_consistent_length(predictions=pred, treatment=a)
@@ -233,6 +246,82 @@ class DebiasedATE(BaseEstimator):
                 "method='regression' needs covariates; use method='difference' without them."
             )
         # Calibration data and the fitted debiaser.
+        debiaser, cal_p, cal_y, cal_w, unl = self._resolve_debiaser(
+            deb, calibration, unlabeled_predictions
+        )
+        self.debiaser_ = debiaser
+        e_hat = _propensity(a, X, e) if self.method == "ipw" else None
+        Xreg = X if self.method == "regression" else None
+        ww = _contrast_weights(a, w, self.method, e_hat)
+        corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
+        outcomes = np.column_stack([corrected, pred])
+        est, naive = _contrast(outcomes, a, ww, Xreg)
+        self.bootstrap_effects_ = None
+        if self.inference == "analytic":
+            stderr, naive_se = self._analytic(debiaser, pred, corrected, a, ww, Xreg, g, naive)
+            result_kw = {"stderr": stderr, "ci_method": "normal"}
+            ci_label = "delta method (calibration uncertainty included)"
+        else:
+            if cal_p is None or cal_y is None:
+                raise ValueError(
+                    "inference='bootstrap' needs the calibration data: pass calibration=... or a debiaser "
+                    "that stores calibration_predictions_ and calibration_targets_."
+                )
+            boot = self._bootstrap(debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl)
+            self.bootstrap_effects_ = boot
+            naive_se = float(np.std(boot[:, 1], ddof=1))
+            result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
+            ci_label = "joint bootstrap of trial and calibration units"
+        self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
+        return self
+
+    def _fit_dask(
+        self,
+        deb,
+        predictions,
+        treatment,
+        calibration,
+        unlabeled_predictions,
+        covariates,
+        propensity,
+        weights,
+        groups,
+    ):
+        """Out-of-core fit: analytic inference from chunk-wise sums (see :mod:`._dask`)."""
+        if self.inference != "analytic":
+            raise ValueError(
+                "dask inputs need inference='analytic' (the bootstrap would resample the whole data set); "
+                f"got inference={self.inference!r}."
+            )
+        if covariates is not None or groups is not None or self.method == "regression":
+            raise ValueError(
+                "dask inputs support method='difference' or method='ipw' with a known propensity, without "
+                "covariates or groups."
+            )
+        if self.method == "ipw" and propensity is None:
+            raise ValueError("method='ipw' with dask inputs needs the known propensity.")
+        if calibration is not None:
+            calibration = tuple(np.asarray(c) for c in calibration)  # small: computed if lazy
+        if unlabeled_predictions is not None and _dask.any_dask(unlabeled_predictions):
+            unlabeled_predictions = np.asarray(unlabeled_predictions)
+        debiaser, cal_p, _, _, _ = self._resolve_debiaser(deb, calibration, unlabeled_predictions)
+        self.debiaser_ = debiaser
+        est, naive, stderr, naive_se, n = _dask.analytic_ate(
+            debiaser,
+            predictions,
+            treatment,
+            method=self.method,
+            weights=weights,
+            propensity=propensity,
+        )
+        self.bootstrap_effects_ = None
+        result_kw = {"stderr": stderr, "ci_method": "normal"}
+        ci_label = "delta method (calibration uncertainty included), chunk-wise on dask"
+        self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
+        return self
+
+    def _resolve_debiaser(self, deb, calibration, unlabeled_predictions):
+        """Fit (a clone of) the debiaser on ``calibration`` or take the prefit one; its calibration data."""
         if calibration is not None:
             if not (isinstance(calibration, (tuple, list)) and len(calibration) == 2):
                 raise TypeError(
@@ -266,29 +355,9 @@ class DebiasedATE(BaseEstimator):
             cal_y = getattr(deb, "calibration_targets_", None)
             cal_w = getattr(deb, "calibration_weights_", None)
             unl = getattr(deb, "unlabeled_predictions_", None)
-        self.debiaser_ = debiaser
-        e_hat = _propensity(a, X, e) if self.method == "ipw" else None
-        Xreg = X if self.method == "regression" else None
-        ww = _contrast_weights(a, w, self.method, e_hat)
-        corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
-        outcomes = np.column_stack([corrected, pred])
-        est, naive = _contrast(outcomes, a, ww, Xreg)
-        self.bootstrap_effects_ = None
-        if self.inference == "analytic":
-            stderr, naive_se = self._analytic(debiaser, pred, corrected, a, ww, Xreg, g, naive)
-            result_kw = {"stderr": stderr, "ci_method": "normal"}
-            ci_label = "delta method (calibration uncertainty included)"
-        else:
-            if cal_p is None or cal_y is None:
-                raise ValueError(
-                    "inference='bootstrap' needs the calibration data: pass calibration=... or a debiaser "
-                    "that stores calibration_predictions_ and calibration_targets_."
-                )
-            boot = self._bootstrap(debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl)
-            self.bootstrap_effects_ = boot
-            naive_se = float(np.std(boot[:, 1], ddof=1))
-            result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
-            ci_label = "joint bootstrap of trial and calibration units"
+        return debiaser, cal_p, cal_y, cal_w, unl
+
+    def _store_result(self, debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw):
         n_cal = None if cal_p is None else int(cal_p.shape[0])
         self.result_ = EffectResult(
             float(est),
@@ -313,7 +382,6 @@ class DebiasedATE(BaseEstimator):
         self.naive_stderr_ = float(naive_se)
         self.conf_int_ = self.result_.conf_int(self.alpha)
         self.attenuation_ = float(naive / est) if est != 0 else float("nan")
-        return self
 
     # -- inference ----------------------------------------------------------------------------------------
     def _analytic(self, debiaser, pred, corrected, a, ww, Xreg, g, naive):

@@ -14,6 +14,7 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_1d, check_consistent_length, check_scalar_in_range, check_weights
+from . import _dask
 from ._kde import bandwidth_rule, kde_score
 
 __all__ = ["LinearCalibrationDebiaser", "TweedieDebiaser"]
@@ -194,8 +195,12 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of the input's shape
+            A lazy ``dask.array`` mapped block by block when ``predictions`` is a dask array (the
+            out-of-support warning is then not raised).
         """
         check_is_fitted(self, "slope_")
+        if _dask.any_dask(predictions):
+            return _dask.transform(self, predictions)
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
         return _shape_like((pred - self.intercept_) / self.slope_, predictions)
@@ -416,8 +421,12 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of the input's shape
+            A lazy ``dask.array`` mapped block by block when ``predictions`` is a dask array (the
+            out-of-support warning is then not raised).
         """
         check_is_fitted(self, "noise_var_")
+        if _dask.any_dask(predictions):
+            return _dask.transform(self, predictions)
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
         if self.noise_var_ == 0:

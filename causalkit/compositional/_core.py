@@ -314,9 +314,7 @@ def fit_partial_correlation(
     """The whole pipeline on a log-basis: returns partial correlations, precision, λ's, ..."""
     n, D = L.shape
     if shrinkage is None:
-        gamma = clr_covariance(L, ddof)
-        lam = lam_v = 0.0
-        P = clr_precision(gamma, full_rank=n >= D)
+        return partial_correlation_outputs(clr_covariance(L, ddof), n)
     else:
         S, lam, lam_v, _ = shrunk_basis_covariance(L, shrinkage, variance_shrinkage)
         S *= (n - 1) / (n - ddof)
@@ -332,6 +330,19 @@ def fit_partial_correlation(
         "null_basis_var": null_basis_variances(gamma),
         "shrinkage": float(lam),
         "variance_shrinkage": float(lam_v),
+    }
+
+
+def partial_correlation_outputs(gamma: np.ndarray, n: int) -> dict[str, Any]:
+    """The unshrunk pipeline from a clr covariance ``gamma`` estimated on ``n`` samples."""
+    P = clr_precision(gamma, full_rank=n >= gamma.shape[0])
+    return {
+        "partial_corr": precision_to_partial_correlation(P),
+        "precision": P,
+        "covariance": gamma,
+        "null_basis_var": null_basis_variances(gamma),
+        "shrinkage": 0.0,
+        "variance_shrinkage": 0.0,
     }
 
 

@@ -19,12 +19,14 @@ from causalkit._base import (
     parallel_map,
     spawn_seeds,
 )
+from causalkit._base._dask import is_dask_collection
 
 from ._core import (
     _check_lambda,
     closure_null_partial_correlation,
     fit_partial_correlation,
     log_basis,
+    partial_correlation_outputs,
     pcor_only,
 )
 from ._transforms import check_composition
@@ -184,6 +186,8 @@ class CompositionalPartialCorrelation(BaseEstimator):
         self
         """
         lam, lam_v = self._resolved_shrinkage()
+        if is_dask_collection(X):
+            return self._fit_dask(X, lam)
         Xc, names = check_composition(
             X, "X", zero_replacement=self.zero_replacement, return_names=True
         )
@@ -203,13 +207,40 @@ class CompositionalPartialCorrelation(BaseEstimator):
         # closure matters only for the shrinkage (corpcor on log proportions); clr ignores row scaling
         L = np.log(Xc) if lam is None else log_basis(Xc)
         out = fit_partial_correlation(L, lam, lam_v, ddof)
+        self._L = L
+        self._lam = (lam, lam_v, ddof)
+        return self._store(out, D, names)
+
+    def _fit_dask(self, X: Any, lam: Any) -> CompositionalPartialCorrelation:
+        """Out-of-core fit: the clr covariance reduced chunk by chunk (no shrinkage)."""
+        from . import _dask
+
+        if lam is not None:
+            raise ValueError(
+                "dask inputs support shrinkage=None only (the basis shrinkage needs fourth moments of the "
+                "whole sample); compute a sample or use an in-memory array for shrinkage='basis'."
+            )
+        d = self.ddof
+        if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
+            raise ValueError(f"ddof must be a non-negative integer; got {d!r}.")
+        gamma, n, D, names = _dask.clr_covariance(X, self.zero_replacement, int(d))
+        if n < D:
+            warnings.warn(
+                f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
+                "closure and its Moore–Penrose inverse is unstable.",
+                UserWarning,
+                stacklevel=3,
+            )
+        self._L = None  # the data stay on the cluster: no bootstrap / permutation replicates
+        self._lam = (None, 0.0, int(d))
+        return self._store(partial_correlation_outputs(gamma, n), D, names)
+
+    def _store(self, out: dict, D: int, names: Any) -> CompositionalPartialCorrelation:
         self.n_features_in_ = D
         if names is not None:
             self.feature_names_in_ = names
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
-        self._L = L
-        self._lam = (lam, lam_v, ddof)
         self.covariance_ = out["covariance"]
         self.shrinkage_ = out["shrinkage"]
         self.variance_shrinkage_ = out["variance_shrinkage"]
@@ -270,6 +301,11 @@ class CompositionalPartialCorrelation(BaseEstimator):
             raise ValueError(f"n_{kind} must be an integer >= 2; got {B!r}.")
         lam, lam_v, ddof = self._lam
         L = self._L
+        if L is None:
+            raise ValueError(
+                f"{kind} replicates need the data in memory; this estimator was fitted on a dask array. "
+                "Refit on an in-memory array (or a sample) for bootstrap / permutation inference."
+            )
         n, D = L.shape
         null_basis = None
         if kind != "bootstrap":

@@ -49,7 +49,8 @@ def make_dask_iv_sem(
     -------
     Bunch
         ``data`` (dask array ``[Z, X, y]``, shape ``(n_samples, k + p + 1)``), ``X``, ``y``, ``Z`` (lazy slices
-        of ``data``), ``coef`` (causal coefficients), ``intercept`` (1.0), ``Gamma``, ``delta``, ``block_seeds``,
+        of ``data``), ``coef`` (causal coefficients), ``intercept`` (1.0), ``ols_bias`` (population bias of least
+        squares, ``Cov(X)^-1 Cov(X, confounder)``), ``Gamma``, ``delta``, ``block_seeds``,
         and ``materialize()`` returning the same data as numpy arrays ``(X, y, Z)`` (small n only).
 
     Examples
@@ -98,7 +99,13 @@ def make_dask_iv_sem(
         full = np.vstack([_draw_block(int(s), nb, *params) for s, nb in zip(seeds, row_chunks)])
         return full[:, k : k + p], full[:, -1], full[:, :k]
 
+    c = float(confounding)
+    cov_x = Gamma.T @ Gamma + c**2 * np.outer(delta, delta) + np.eye(p)
+    ols_bias = np.linalg.solve(
+        cov_x, c**2 * delta
+    )  # population least-squares bias: Cov(X)^-1 Cov(X, H)
     return Bunch(
+        ols_bias=ols_bias,
         data=data,
         X=data[:, k : k + p],
         y=data[:, -1],

@@ -50,8 +50,9 @@ def _aligned(obj: Any, name: str, ndim: int, n: int, chunks: tuple[int, ...]):
     if not is_dask_collection(obj):
         arr = np.asarray(obj)
         if arr.shape[:1] != (n,):
+            rows = arr.shape[0] if arr.ndim else "no"
             raise ValueError(
-                f"Inconsistent numbers of samples: X has {n} rows but {name} has {arr.shape[:1] or 'no'} rows."
+                f"Inconsistent numbers of samples: X has {n} rows but {name} has {rows} rows."
             )
     a = as_dask_array(obj, name, ndim=ndim)
     if a.shape[0] != n:

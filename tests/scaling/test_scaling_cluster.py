@@ -75,6 +75,7 @@ def test_worker_killed_mid_computation_gives_same_answer(client, tmp_path):
     assert os.path.exists(marker), "the worker was not killed: the test did not test anything"
     workers_after = set(client.scheduler_info()["workers"])
     assert workers_after != workers_before or len(workers_after) < 2
+    client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
     X, y, Z = sem.materialize()
     ref = IVLRegression(alpha=0.5, cov_type="HC1").fit(X, y, instruments=Z)
     np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-8)
@@ -96,6 +97,8 @@ def test_bootstrap_through_dask_backend_equals_sequential(client):
         return np.r_[fit.intercept_, fit.coef_]
 
     point = statistic(np.arange(n))
+    # joblib runs tasks in-process when the cluster offers one thread only: make sure both workers are up
+    client.wait_for_workers(2, timeout=60)
     sequential = bootstrap(statistic, n, n_boot=24, random_state=11)
     with distributed.get_task_stream(client) as tasks, parallel_config(backend="dask"):
         on_cluster = bootstrap(statistic, n, n_boot=24, random_state=11)
@@ -107,3 +110,27 @@ def test_bootstrap_through_dask_backend_equals_sequential(client):
     # the replicates are real resamples: the slope's bootstrap SE is near its sandwich SE
     hc = IVLRegression(alpha=0.0).fit(X, y, instruments=Z).stderr_[1]
     assert 0.5 * hc < sequential[:, 1].std(ddof=1) < 2.0 * hc
+
+
+def test_pcor_and_debias_on_cluster_equal_numpy(client):
+    from causalkit.compositional import CompositionalPartialCorrelation
+    from causalkit.datasets import make_dask_debias_study
+    from causalkit.debias import DebiasedATE, LinearCalibrationDebiaser
+
+    rng = np.random.default_rng(8)
+    X = np.exp(rng.normal(size=(20_000, 6)) @ rng.normal(size=(6, 6)) / 2)
+    ref = CompositionalPartialCorrelation().fit(X)
+    got = CompositionalPartialCorrelation().fit(da.from_array(X, chunks=(2_500, 6)))
+    np.testing.assert_allclose(got.partial_corr_, ref.partial_corr_, rtol=1e-8, atol=1e-12)
+    np.testing.assert_allclose(got.covariance_, ref.covariance_, rtol=1e-8, atol=1e-14)
+
+    sim = make_dask_debias_study(50_000, chunk_size=6_000, random_state=3)
+    pred, a = sim.materialize()
+    lcc = LinearCalibrationDebiaser().fit(sim.calibration_predictions, sim.calibration_targets)
+    np.testing.assert_allclose(
+        lcc.transform(sim.predictions).compute(), lcc.transform(pred), rtol=1e-12
+    )
+    ref = DebiasedATE(lcc, inference="analytic").fit(pred, a)
+    got = DebiasedATE(lcc, inference="analytic").fit(sim.predictions, sim.treatment)
+    assert got.effect_ == pytest.approx(ref.effect_, rel=1e-10)
+    assert got.stderr_ == pytest.approx(ref.stderr_, rel=1e-8)

@@ -198,6 +198,12 @@ def write_table(rows: list[dict], meta: dict) -> str:
         )
     lines += [
         "",
+        "Error vs truth: IVL = max |2SLS coefficient - causal coefficient| (shrinks with n); debiasing = |corrected "
+        "map mean - population mean|, dominated by the LCC line fitted on 2 000 calibration pairs, so it does not "
+        "shrink with n. The gap column is the accuracy of the Dask path against numpy on the same data. Timings "
+        "below ~0.3 s are dominated by scheduling noise; the IVL 10^8 row ran while other jobs shared the two "
+        "cores (load column in scaling.json).",
+        "",
         "GPU rows (Graph R-Learner at 10^5 / 10^6 nodes) are run by the lead's device script, not here.",
     ]
     return "\n".join(lines) + "\n"
@@ -210,11 +216,20 @@ def main(argv=None):
     parser.add_argument("--max-inmem-gb", type=float, default=3.0)
     parser.add_argument("--chunk", type=int, default=1_000_000)
     parser.add_argument("--fresh", action="store_true", help="drop previously measured rows")
+    parser.add_argument(
+        "--table-only", action="store_true", help="rewrite the table from scaling.json"
+    )
     args = parser.parse_args(argv)
+
+    raw_path = RESULTS / "scaling.json"
+    if args.table_only:
+        saved = json.loads(raw_path.read_text())
+        (RESULTS / "scaling.md").write_text(write_table(saved["rows"], saved["meta"]))
+        print((RESULTS / "scaling.md").read_text())
+        return
 
     from dask.distributed import Client, LocalCluster
 
-    raw_path = RESULTS / "scaling.json"
     rows = [] if args.fresh or not raw_path.exists() else json.loads(raw_path.read_text())["rows"]
     meta = {
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",

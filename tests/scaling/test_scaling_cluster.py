@@ -134,3 +134,37 @@ def test_pcor_and_debias_on_cluster_equal_numpy(client):
     got = DebiasedATE(lcc, inference="analytic").fit(sim.predictions, sim.treatment)
     assert got.effect_ == pytest.approx(ref.effect_, rel=1e-10)
     assert got.stderr_ == pytest.approx(ref.stderr_, rel=1e-8)
+
+
+def test_family_bootstraps_through_dask_backend_equal_sequential(client):
+    """The merged families' own bootstraps (DebiasedATE, CompositionalPartialCorrelation) on the cluster."""
+    from joblib import parallel_config
+
+    from causalkit.compositional import CompositionalPartialCorrelation
+    from causalkit.datasets import make_linear_shrinkage
+    from causalkit.debias import DebiasedATE, LinearCalibrationDebiaser
+
+    client.wait_for_workers(2, timeout=60)
+    d = make_linear_shrinkage(1_500, 500, random_state=0)
+
+    def ate():
+        return DebiasedATE(LinearCalibrationDebiaser(), n_bootstrap=30, random_state=4).fit(
+            d.predictions,
+            d.treatment,
+            calibration=(d.calibration_predictions, d.calibration_targets),
+        )
+
+    rng = np.random.default_rng(1)
+    X = np.exp(rng.normal(size=(300, 4)))
+
+    def pcor():
+        return CompositionalPartialCorrelation(n_bootstrap=30, random_state=2).fit(X).bootstrap()
+
+    seq_ate, seq_pcor = ate(), pcor()
+    with distributed.get_task_stream(client) as tasks, parallel_config(backend="dask"):
+        dask_ate, dask_pcor = ate(), pcor()
+    assert len(tasks.data) >= 1, "nothing ran on the cluster"
+    np.testing.assert_array_equal(dask_ate.bootstrap_effects_, seq_ate.bootstrap_effects_)
+    assert dask_ate.conf_int_ == seq_ate.conf_int_
+    np.testing.assert_array_equal(dask_pcor.bootstrap_estimates, seq_pcor.bootstrap_estimates)
+    np.testing.assert_array_equal(np.asarray(dask_pcor.conf_int()), np.asarray(seq_pcor.conf_int()))

@@ -207,7 +207,34 @@ def chunked_centered_r(columns: list[Any], *, center: bool = True) -> CenteredR:
         dtype=np.float64,
         meta=np.empty((0, 0)),
     )
+    # tree reduction on the cluster: pool groups of block summaries until few enough remain for the client
+    while summaries.numblocks[0] > _MAX_LEAVES:
+        groups = -(-summaries.numblocks[0] // _FAN_IN)
+        summaries = summaries.rechunk({0: (m + 3) * _FAN_IN}).map_blocks(
+            _pool_summary,
+            m,
+            center,
+            chunks=((m + 3,) * groups, (m,)),
+            dtype=np.float64,
+            meta=np.empty((0, 0)),
+        )
     return _combine(np.asarray(summaries.compute()), m, center)
+
+
+_MAX_LEAVES = 256
+_FAN_IN = 16
+
+
+def _pool_summary(summaries: np.ndarray, m: int, center: bool) -> np.ndarray:
+    """Pool several block summaries into one ``(m + 3, m)`` summary (same layout as a block's)."""
+    s = _combine(summaries, m, center)
+    out = np.zeros((m + 3, m))
+    out[0, 0] = s.n
+    out[2] = s.finite
+    if s.finite.all():
+        out[1] = s.mean
+        out[3:] = s.R
+    return out
 
 
 def chunked_sum(arrays: list[Any], func, out_shape: tuple[int, ...], *args: Any) -> np.ndarray:

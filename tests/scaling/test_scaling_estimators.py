@@ -197,3 +197,23 @@ def test_cli_demo_and_subcommand(capsys):
     args = parser.parse_args(["dask-ivl", "--n-samples", "2e4", "--chunk-size", "5e3"])
     assert args.func(args) == 0
     assert "4 blocks" in capsys.readouterr().out
+
+
+def test_chunked_factor_tree_reduction_many_blocks(monkeypatch):
+    from causalkit._base import _dask as helpers
+
+    monkeypatch.setattr(helpers, "_MAX_LEAVES", 4)
+    monkeypatch.setattr(helpers, "_FAN_IN", 3)
+    rng = np.random.default_rng(1)
+    x = rng.normal(size=(5_003, 3)) + np.array([10.0, -3.0, 0.5])
+    for center in (True, False):
+        s = chunked_centered_r(
+            [da.from_array(x, chunks=(97, 3))], center=center
+        )  # 52 blocks, 3 levels
+        xc = x - x.mean(axis=0) if center else x
+        G = xc.T @ xc
+        np.testing.assert_allclose(s.R.T @ s.R, G, rtol=1e-10, atol=1e-9 * np.abs(G).max())
+        assert s.n == 5_003
+    x[4_000, 2] = np.inf
+    s = chunked_centered_r([da.from_array(x, chunks=(97, 3))])
+    assert list(s.finite) == [True, True, False]

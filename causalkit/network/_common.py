@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -66,6 +67,23 @@ def check_fit_inputs(
     groups = check_groups(groups, n)
     names = [str(c) for c in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
     return FitInputs(X, T, Y, ei, w, groups, names, n)
+
+
+@contextmanager
+def torch_threads(n: Any):
+    """Temporarily set torch's intra-op thread count (``None`` leaves it unchanged)."""
+    if n is None:
+        yield
+        return
+    n = check_int(n, "n_threads", 1)
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
 
 
 def check_int(value: Any, name: str, low: int) -> int:
@@ -142,7 +160,7 @@ def val_split(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Split training nodes into a fitting part and an early-stopping validation part."""
     idx = np.asarray(idx)
-    n_val = int(round(fraction * idx.shape[0]))
+    n_val = round(fraction * idx.shape[0])
     if n_val < 1 or idx.shape[0] - n_val < 1:
         return idx, idx[:0]
     perm = rng.permutation(idx)

@@ -18,6 +18,7 @@ from ._common import (
     fit_gnn,
     graph_features,
     mse_loss,
+    torch_threads,
 )
 
 __all__ = ["GraphSLearner", "GraphTLearner"]
@@ -29,7 +30,7 @@ _PARAMS_DOC = """
         Outcome model. A callable is a factory ``f(in_dim, out_dim) -> torch.nn.Module`` called as
         ``module(x, edge_index)``. An sklearn regressor is fitted on ``[X, SX, S^2X]``.
     hidden_channels, num_layers, lr, weight_decay, max_epochs, patience, val_fraction, batch_size,
-    num_neighbors, device, random_state, verbose
+    num_neighbors, device, n_threads, random_state, verbose
         As in :class:`GraphRLearner`.
 """
 
@@ -48,6 +49,7 @@ class _GraphMetaBase(BaseEstimator):
         batch_size: int | None = None,
         num_neighbors: int = 10,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state: Any = None,
         verbose: bool = False,
     ):
@@ -62,6 +64,7 @@ class _GraphMetaBase(BaseEstimator):
         self.batch_size = batch_size
         self.num_neighbors = num_neighbors
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -127,6 +130,10 @@ class GraphSLearner(_GraphMetaBase):
         -------
         self
         """
+        with torch_threads(self.n_threads):
+            return self._fit_s(X, T, Y, edge_index, sample_weight)
+
+    def _fit_s(self, X, T, Y, edge_index, sample_weight):
         d = self._prepare(X, T, Y, edge_index, sample_weight)
         self.w_ = d.w
         mu, sd = self.y_scale_
@@ -198,6 +205,10 @@ class GraphTLearner(_GraphMetaBase):
         -------
         self
         """
+        with torch_threads(self.n_threads):
+            return self._fit_t(X, T, Y, edge_index, sample_weight)
+
+    def _fit_t(self, X, T, Y, edge_index, sample_weight):
         d = self._prepare(X, T, Y, edge_index, sample_weight)
         self.w_ = d.w
         mu, sd = self.y_scale_

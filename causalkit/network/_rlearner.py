@@ -31,6 +31,7 @@ from ._common import (
     graph_features,
     mse_loss,
     r_loss,
+    torch_threads,
 )
 
 __all__ = ["BlindRLearner", "GraphRLearner"]
@@ -102,18 +103,35 @@ class _RLearnerBase(BaseEstimator):
         res = crossfit_predict(model, F, target, folds=folds, method=method, sample_weight=sw)
         return res.predictions, res.models
 
-    def _crossfit_gnn(self, spec, g, target_t, loss_fn, folds, seeds, propensity: bool):
+    def _crossfit_gnn(self, spec, g, target, w_t, folds, seeds, loss: str):
+        """Per fold: a GNN sees the whole graph but its loss uses only the training nodes' targets.
+
+        For ``loss="mse"`` the target is standardised with the training nodes' mean and scale only, so no
+        statistic of a held-out node's outcome reaches the model that predicts it. Returns the held-out
+        predictions (logits for ``"bce"``), the models, their histories and the per-fold (mean, scale).
+        """
+        import torch
+
         from ..graphs._nn import predict_module
 
         pred = np.empty(g.n)
-        models, hists = [], []
+        models, hists, scales = [], [], []
         for k, (tr, te) in enumerate(folds):
+            if loss == "mse":
+                mu, sd = float(target[tr].mean()), float(target[tr].std() or 1.0)
+                z = torch.as_tensor((target - mu) / sd, dtype=torch.float32, device=g.x.device)
+                loss_fn = mse_loss(z, w_t)
+            else:
+                mu, sd = 0.0, 1.0
+                z = torch.as_tensor(target, dtype=torch.float32, device=g.x.device)
+                loss_fn = bce_loss(z, w_t)
             module, hist = fit_gnn(self, spec, g, loss_fn, tr, seeds[k])
             out = predict_module(module, g)[:, 0]
-            pred[te] = out[te]
+            pred[te] = mu + sd * out[te]
             models.append(module.cpu())
             hists.append(hist)
-        return pred, models, hists
+            scales.append((mu, sd))
+        return pred, models, hists, scales
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X, T, Y, edge_index, groups, sample_weight):
@@ -161,35 +179,25 @@ class _RLearnerBase(BaseEstimator):
         # outcome nuisance m(x, G) = E[Y | X, G]
         y_mu, y_sd = float(d.Y.mean()), float(d.Y.std() or 1.0)
         self.y_scale_ = (y_mu, y_sd)
+        self.y_fold_scales_ = None
         if kind_y == "gnn":
-            yz = torch.as_tensor((d.Y - y_mu) / y_sd, dtype=torch.float32, device=dev)
-            m, self.models_y_, history["model_y"] = self._crossfit_gnn(
-                self._spec("model_y"),
-                g,
-                yz,
-                mse_loss(yz, w_t),
-                folds,
-                seeds[1 : 1 + self.n_folds],
-                False,
+            m, self.models_y_, history["model_y"], self.y_fold_scales_ = self._crossfit_gnn(
+                self._spec("model_y"), g, d.Y, w_t, folds, seeds[1 : 1 + self.n_folds], "mse"
             )
-            m = y_mu + y_sd * m
         else:
             m, self.models_y_ = self._crossfit_sklearn(
                 self._spec("model_y"), F, d.Y, folds, d.w, False
             )
         # propensity nuisance e(x, G) = P(T = 1 | X, G)
         if kind_t == "gnn":
-            import torch
-
-            tt = torch.as_tensor(d.T, dtype=torch.float32, device=dev)
-            logit, self.models_t_, history["model_t"] = self._crossfit_gnn(
+            logit, self.models_t_, history["model_t"], _ = self._crossfit_gnn(
                 self._spec("model_t"),
                 g,
-                tt,
-                bce_loss(tt, w_t),
+                d.T,
+                w_t,
                 folds,
                 seeds[1 + self.n_folds : 1 + 2 * self.n_folds],
-                True,
+                "bce",
             )
             e_raw = 1.0 / (1.0 + np.exp(-logit))
         else:
@@ -339,13 +347,16 @@ class _RLearnerBase(BaseEstimator):
             ei = to_edge_index(edge_index, X.shape[0])
         return X, ei
 
-    def _predict_with(self, kind, model_or_models, X, ei, g):
-        """Predictions of a (list of averaged) fitted model(s) on new nodes."""
+    def _predict_with(self, kind, models, X, ei, g, scales=None):
+        """Average prediction of the per-fold models on new nodes (GNN outputs rescaled by ``scales``)."""
         from ..graphs._nn import predict_module
 
-        models = model_or_models if isinstance(model_or_models, list) else [model_or_models]
         if kind == "gnn":
-            preds = [predict_module(mod.to(g.x.device), g)[:, 0] for mod in models]
+            scales = scales or [(0.0, 1.0)] * len(models)
+            preds = [
+                mu + sd * predict_module(mod.to(g.x.device), g)[:, 0]
+                for mod, (mu, sd) in zip(models, scales)
+            ]
             for mod in models:
                 mod.cpu()
             return np.mean(preds, axis=0)
@@ -469,9 +480,7 @@ class _RLearnerBase(BaseEstimator):
         ei = d.edge_index if self._graph_aware else None
         g = self._graph_tensors(d.X, ei) if "gnn" in self._kinds() else None
         ky, kt, _ = self._kinds()
-        m = self._predict_with(ky, self.models_y_, d.X, ei, g)
-        if ky == "gnn":
-            m = self.y_scale_[0] + self.y_scale_[1] * m
+        m = self._predict_with(ky, self.models_y_, d.X, ei, g, self.y_fold_scales_)
         e = self._predict_with(kt, self.models_t_, d.X, ei, g)
         if kt == "gnn":
             e = 1.0 / (1.0 + np.exp(-e))
@@ -534,6 +543,9 @@ class GraphRLearner(_RLearnerBase):
         Fan-out of the neighbour sampler in mini-batch mode.
     device : str, default "cpu"
         Torch device ("cuda" for a GPU).
+    n_threads : int or None, default None
+        Torch intra-op threads during ``fit`` (restored afterwards); None keeps torch's setting. On a busy
+        machine with few cores, 1 is often many times faster than the default.
     random_state : int, RandomState, Generator or None
         Seeds folds, validation splits and weight initialisation; the same seed gives identical effects on CPU.
     verbose : bool, default False
@@ -595,6 +607,7 @@ class GraphRLearner(_RLearnerBase):
         batch_size: int | None = None,
         num_neighbors: int = 10,
         device: str = "cpu",
+        n_threads: int | None = None,
         random_state: Any = None,
         verbose: bool = False,
     ):
@@ -614,6 +627,7 @@ class GraphRLearner(_RLearnerBase):
         self.batch_size = batch_size
         self.num_neighbors = num_neighbors
         self.device = device
+        self.n_threads = n_threads
         self.random_state = random_state
         self.verbose = verbose
 
@@ -647,7 +661,8 @@ class GraphRLearner(_RLearnerBase):
         -------
         self
         """
-        return self._fit(X, T, Y, edge_index, groups, sample_weight)
+        with torch_threads(self.n_threads):
+            return self._fit(X, T, Y, edge_index, groups, sample_weight)
 
 
 class BlindRLearner(_RLearnerBase):
@@ -714,10 +729,8 @@ class BlindRLearner(_RLearnerBase):
             return HistGradientBoostingClassifier(
                 max_iter=100, learning_rate=0.05, random_state=seed
             )
-        if (
-            (isinstance(spec, str)
-            and spec != "linear")
-            or (name != "model_final" and not hasattr(spec, "fit"))
+        if (isinstance(spec, str) and spec != "linear") or (
+            name != "model_final" and not hasattr(spec, "fit")
         ):
             raise ValueError(
                 f"{name} of BlindRLearner must be an sklearn estimator (or 'linear' for model_final); got {spec!r}."

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, clone
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .._base import check_2d, resolve_device, spawn_seeds
 from ..graphs._graph import degree, to_edge_index
@@ -33,6 +33,18 @@ _PARAMS_DOC = """
     num_neighbors, device, n_threads, random_state, verbose
         As in :class:`GraphRLearner`.
 """
+
+
+def _fit_sklearn(model, F, y, w):
+    """Fit a clone; weights are passed on, and refused loudly by a model without ``sample_weight``."""
+    model = clone(model)
+    if np.all(w == 1.0):
+        return model.fit(F, y)
+    if not has_fit_parameter(model, "sample_weight"):
+        raise TypeError(
+            f"{type(model).__name__} does not accept sample_weight; weights cannot be honoured."
+        )
+    return model.fit(F, y, sample_weight=w)
 
 
 class _GraphMetaBase(BaseEstimator):
@@ -153,7 +165,7 @@ class GraphSLearner(_GraphMetaBase):
             self.history_ = {"model": hist}
         else:
             F, self.feature_keep_ = graph_features(d.X, d.edge_index)
-            self.model_ = clone(self.model).fit(np.column_stack([F, d.T]), d.Y, sample_weight=d.w)
+            self.model_ = _fit_sklearn(self.model, np.column_stack([F, d.T]), d.Y, d.w)
             self.history_ = {}
         self.effect_ = self._effect_on(d.X, d.edge_index)
         return self
@@ -229,7 +241,7 @@ class GraphTLearner(_GraphMetaBase):
         else:
             F, self.feature_keep_ = graph_features(d.X, d.edge_index)
             for idx in arms:
-                self.models_.append(clone(self.model).fit(F[idx], d.Y[idx], sample_weight=d.w[idx]))
+                self.models_.append(_fit_sklearn(self.model, F[idx], d.Y[idx], d.w[idx]))
         self.effect_ = self._effect_on(d.X, d.edge_index)
         return self
 

@@ -132,11 +132,13 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def scaling(sizes, device="cpu"):
+def scaling(sizes, device="cpu", batch_size=None, num_layers=1):
     rows = []
     for n in sizes:
         d = make_network_effect(n, "ba", random_state=1)
-        est = GraphRLearner(device=device, random_state=0)
+        est = GraphRLearner(
+            device=device, batch_size=batch_size, num_layers=num_layers, random_state=0
+        )
         t0 = time.perf_counter()
         est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
         sec = time.perf_counter() - t0
@@ -148,13 +150,21 @@ def scaling(sizes, device="cpu"):
                 device=device,
                 n=n,
                 edges=d.edge_index.shape[1] // 2,
+                layers=num_layers,
+                batch_size=batch_size or "full",
                 fit_seconds=sec,
                 total_epochs=epochs,
                 mse=float(np.mean((est.effect() - d.tau) ** 2)),
                 peak_rss_mb=rss_mb(),
+                peak_gpu_mb=torch.cuda.max_memory_allocated() / 2**20
+                if device == "cuda"
+                else np.nan,
             )
         )
-        print(f"  scaling {device} n={n}: {sec:.1f}s, MSE {rows[-1]['mse']:.3f}", flush=True)
+        print(
+            f"  scaling {device} n={n} batch={batch_size}: {sec:.1f}s, MSE {rows[-1]['mse']:.3f}",
+            flush=True,
+        )
     return pd.DataFrame(rows)
 
 
@@ -170,7 +180,13 @@ def main():
     sizes = [1000, 10_000] if args.quick else [1000, 10_000, 100_000]
     scal = scaling(sizes)
     if torch.cuda.is_available():
-        scal = pd.concat([scal, scaling([1000, 100_000, 1_000_000], device="cuda")])
+        scal = pd.concat(
+            [
+                scal,
+                scaling([1000, 100_000, 1_000_000], device="cuda"),
+                scaling([1_000_000], device="cuda", batch_size=65_536),
+            ]
+        )
 
     mean = acc.pivot_table(index="learner", columns=["dgp", "graph"], values="mse", aggfunc="mean")
     worst = acc.pivot_table(index="learner", columns=["dgp", "graph"], values="mse", aggfunc="max")

@@ -216,3 +216,23 @@ def test_neighbour_sampler_edges_real_and_fanout_bounded():
     # unbounded fan-out: the seeds' aggregation is their exact neighbour mean
     nodes, S = _sample_subgraph(g, seeds, 1, 10**6, np.random.default_rng(0))
     np.testing.assert_allclose((S @ X[nodes])[:3], (mean_adjacency(ei, 2000) @ X)[seeds])
+
+
+def test_graphs_and_datasets_import_without_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, causalkit.graphs, causalkit.datasets; "
+        "causalkit.datasets.make_network_effect(50, 'ba', random_state=0); print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False"]
+
+
+def test_top_level_lazy_names():
+    import causalkit
+
+    assert causalkit.GraphRLearner is GraphRLearner
+    assert causalkit.make_graph is make_graph
+    assert causalkit.NodeGNN is NodeGNN

@@ -33,7 +33,7 @@ def test_graph_rlearner_cuda_full_batch_matches_accuracy():
 @pytest.mark.gpu
 @pytest.mark.parametrize("num_layers", [1, 2])
 def test_graph_rlearner_cuda_minibatch(num_layers):
-    d = make_network_effect(20_000, "ba", random_state=1)
+    d = make_network_effect(10_000, "ba", random_state=1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = GraphRLearner(
@@ -41,7 +41,7 @@ def test_graph_rlearner_cuda_minibatch(num_layers):
             num_layers=num_layers,
             batch_size=4096,
             num_neighbors=10,
-            max_epochs=60,
+            max_epochs=40,
             patience=10,
             random_state=0,
         ).fit(d.X, d.T, d.Y, edge_index=d.edge_index)

@@ -9,6 +9,7 @@
     paper's protocol at n = 1e3, and 1e6 nodes on a GPU when CUDA is available. Peak memory: process max RSS.
 
 Run: ``PYTHONPATH=. python benchmarks/graph_rlearner.py [--quick]``; writes benchmarks/results/graph_rlearner.md.
+On a GPU machine, ``--gpu-only`` runs just the CUDA rows (about a minute) and appends them as section (c).
 """
 
 from __future__ import annotations
@@ -168,25 +169,58 @@ def scaling(sizes, device="cpu", batch_size=None, num_layers=1):
     return pd.DataFrame(rows)
 
 
+def gpu_scaling():
+    return pd.concat(
+        [
+            scaling([1000, 100_000, 1_000_000], device="cuda"),
+            scaling([1_000_000], device="cuda", batch_size=65_536),
+        ]
+    )
+
+
+def gpu_only(args):
+    """CUDA rows only, for a short GPU session; replaces the GPU section of the results file."""
+    if not torch.cuda.is_available():
+        print("no CUDA device: nothing to do")
+        return
+    scal = pd.concat([scaling([1000]), gpu_scaling()])
+    section = "\n".join(
+        [
+            "## (c) GPU fit time (`--gpu-only`)",
+            "",
+            f"GPU: {torch.cuda.get_device_name(0)}; CPU row: same machine, {args.threads} thread(s).",
+            "",
+            scal.round(3).to_markdown(index=False),
+            "",
+        ]
+    )
+    path = Path(args.out)
+    text = path.read_text() if path.exists() else ""
+    text = text.split("## (c) GPU fit time")[0].rstrip() + "\n\n" + section
+    path.write_text(text)
+    print(section)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="1 seed, n <= 1e4")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "graph_rlearner.md"))
+    ap.add_argument(
+        "--gpu-only",
+        action="store_true",
+        help="only the CUDA scaling rows (CPU 1e3 row as the same-machine baseline); appended to --out",
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
+    if args.gpu_only:
+        return gpu_only(args)
     seeds = [100] if args.quick else [100, 101, 102]
     acc = accuracy(seeds, 1000)
     sizes = [1000, 10_000] if args.quick else [1000, 10_000, 100_000]
     scal = scaling(sizes)
     if torch.cuda.is_available():
-        scal = pd.concat(
-            [
-                scal,
-                scaling([1000, 100_000, 1_000_000], device="cuda"),
-                scaling([1_000_000], device="cuda", batch_size=65_536),
-            ]
-        )
+        scal = pd.concat([scal, gpu_scaling()])
 
     mean = acc.pivot_table(index="learner", columns=["dgp", "graph"], values="mse", aggfunc="mean")
     worst = acc.pivot_table(index="learner", columns=["dgp", "graph"], values="mse", aggfunc="max")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._lipschitz import LipschitzEstimator, LipschitzResult, lipschitz_bound
+from ._lower import pattern_bound, sampled_lower_bound
 from ._network import Implicit, Residual
 from ._sdp import installed_solvers
 
@@ -27,6 +28,8 @@ __all__ = [
     "ResidualBlock",
     "installed_solvers",
     "lipschitz_bound",
+    "pattern_bound",
+    "sampled_lower_bound",
 ]
 
 _TORCH_NAMES = ("GroupSort", "Householder", "MaxMin", "ResidualBlock")

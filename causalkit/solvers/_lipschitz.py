@@ -467,9 +467,6 @@ def lipschitz_bound(
                     stacklevel=2,
                 )
             bound = float(max(bounds))
-            if bound > naive and np.isfinite(naive):
-                # a certified SDP value never beats the closed form by construction; keep the smaller
-                bound, meth, solver_used, status = naive, "naive", None, "fallback"
             return LipschitzResult(
                 bound, meth, solver_used, status, True, norm, naive, time.perf_counter() - t0,
                 mults if rows and len(rows) > 1 else mults[0], method,

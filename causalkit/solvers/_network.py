@@ -96,11 +96,12 @@ class _ResidualOp:
     W: np.ndarray
     V: np.ndarray
     act: Any
+    skip: np.ndarray | None = None  # None: identity shortcut
 
 
 @dataclass
 class Residual:
-    """A residual block ``x -> x + V act(W x)`` for the weight-list input of :func:`lipschitz_bound`.
+    """A residual block ``x -> S x + V act(W x)`` (``S = I`` by default) for :func:`lipschitz_bound`.
 
     Parameters
     ----------
@@ -110,6 +111,8 @@ class Residual:
         Outer weight; ``None`` means the identity (``hidden == dim``), i.e. ``x + act(W x)``.
     activation : str or tuple, optional
         Activation inside the block; ``None`` uses the ``activation`` argument of :func:`lipschitz_bound`.
+    skip : array of shape (dim, dim), optional
+        A linear shortcut ``S`` instead of the identity.
 
     Examples
     --------
@@ -123,6 +126,7 @@ class Residual:
     W: Any
     V: Any = None
     activation: Any = None
+    skip: Any = None
 
 
 @dataclass
@@ -274,10 +278,15 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
                     f"weights[{k}]: residual block needs W (hidden, dim) and V (dim, hidden); "
                     f"got W {W.shape} and V {V.shape}."
                 )
+            S = None if it.skip is None else _weight(it.skip, f"weights[{k}].skip")
+            if S is not None and S.shape != (W.shape[1], W.shape[1]):
+                raise ValueError(
+                    f"weights[{k}]: residual skip must be square of size {W.shape[1]}; got {S.shape}."
+                )
             if ra is None:
-                ops.append(_Linear(np.eye(W.shape[1]) + V @ W))
+                ops.append(_Linear((np.eye(W.shape[1]) if S is None else S) + V @ W))
             else:
-                ops.append(_ResidualOp(W, V, ra))
+                ops.append(_ResidualOp(W, V, ra, S))
             continue
         if isinstance(it, (tuple, list)) and len(it) == 2 and np.ndim(it[1]) <= 1:
             it = it[0]  # (W, b): biases never matter
@@ -356,7 +365,8 @@ def naive_bound(ops: list, norm: Any, row: np.ndarray | None = None) -> float:
             L *= op.act.lipschitz2 if norm == 2 else op.act.lipschitz_inf
         elif isinstance(op, _ResidualOp):
             la = op.act.lipschitz2 if norm == 2 else op.act.lipschitz_inf
-            L *= 1.0 + _opnorm(op.V, norm) * la * _opnorm(op.W, norm)
+            s_norm = 1.0 if op.skip is None else _opnorm(op.skip, norm)
+            L *= s_norm + _opnorm(op.V, norm) * la * _opnorm(op.W, norm)
     return float(L)
 
 

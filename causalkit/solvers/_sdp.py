@@ -23,6 +23,9 @@ for which they certify the LMI; an inaccurate solver can therefore loosen a boun
 
 from __future__ import annotations
 
+import contextlib
+import os
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -102,7 +105,7 @@ def compile_ops(ops: list) -> QCProblem:
             layers.append(_Layer(pos, h, op.act, len(layers) + 1))
             out = np.zeros((h, d))
             out[:, n0 + pos : n0 + pos + h] = np.eye(h)
-            cur = cur + op.V @ out
+            cur = (cur if op.skip is None else op.skip @ cur) + op.V @ out
             pos += h
             feedforward = False
     return QCProblem(n0, A, cur, layers, blocks if feedforward else None)
@@ -474,7 +477,7 @@ def solve_lmi(
                 cons.append(expr << 0)
     prob = cp.Problem(cp.Minimize(y[0]), cons)
     try:
-        with warnings.catch_warnings():
+        with warnings.catch_warnings(), _quiet(not verbose):
             warnings.simplefilter("ignore")
             prob.solve(solver=solver, verbose=verbose, **_OPTIONS.get(solver, {}))
     except Exception as exc:  # cvxpy.error.SolverError, licence errors, ...
@@ -483,6 +486,31 @@ def solve_lmi(
     if status not in ("optimal", "optimal_inaccurate") or y.value is None:
         raise SolverFailure(f"solver {solver} failed with status {status!r}", str(status), solver)
     return np.asarray(y.value, dtype=float), status
+
+
+@contextlib.contextmanager
+def _quiet(active: bool):
+    """Silence C-level solver chatter (SDPA writes to stdout/stderr directly)."""
+    if not active:
+        yield
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        saved = [os.dup(1), os.dup(2)]
+    except (OSError, ValueError):  # no real file descriptors (e.g. some notebooks)
+        yield
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, devnull):
+            os.close(fd)
 
 
 def _chordal_constraints(cp, lmi: LMI, y, blocks: list[int]) -> list:
@@ -538,6 +566,7 @@ def solve_and_certify(
     """
     last_fail: SolverFailure | None = None
     uncertified: SolveOutcome | None = None
+    inaccurate: SolveOutcome | None = None
     t0 = time.perf_counter()
     for name in chain:
         try:
@@ -554,8 +583,18 @@ def solve_and_certify(
         if got is not None:
             rho, yy = got
             yy[0] = rho
-            return SolveOutcome(rho, yy, True, status, name, time.perf_counter() - t0, raw)
-        uncertified = SolveOutcome(raw, y, False, "uncertified", name, time.perf_counter() - t0, raw)
+            out = SolveOutcome(rho, yy, True, status, name, time.perf_counter() - t0, raw)
+            if status == "optimal" or strict:
+                return out
+            # an inaccurate answer: keep it, but let the next solver try to do better
+            if inaccurate is None or out.rho < inaccurate.rho:
+                inaccurate = out
+            continue
+        if uncertified is None:
+            uncertified = SolveOutcome(raw, y, False, "uncertified", name, time.perf_counter() - t0, raw)
+    if inaccurate is not None:
+        inaccurate.solve_time = time.perf_counter() - t0
+        return inaccurate
     if uncertified is not None:
         return uncertified
     assert last_fail is not None

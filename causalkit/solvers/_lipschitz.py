@@ -89,11 +89,15 @@ def _parse_model(model_or_weights: Any, activation: Any):
             )
         act = nw.parse_activation(m.activation if m.activation is not None else activation)
         if act is None:
-            raise ValueError("Implicit: a linear activation is not supported (solve the linear system).")
+            raise ValueError(
+                "Implicit: a linear activation is not supported (solve the linear system)."
+            )
         return "implicit", (nw.Implicit(W, U, C), act)
     mod = type(model_or_weights).__module__
-    if mod.startswith("torch") or hasattr(model_or_weights, "parameters") and hasattr(
-        model_or_weights, "children"
+    if (
+        mod.startswith("torch")
+        or hasattr(model_or_weights, "parameters")
+        and hasattr(model_or_weights, "children")
     ):
         return "ops", nw.ops_from_torch(model_or_weights)
     if isinstance(model_or_weights, np.ndarray) and model_or_weights.ndim == 2:
@@ -115,7 +119,11 @@ def _check_norm(norm: Any) -> Any:
         return "inf"
     if norm == np.inf:
         return "inf"
-    if isinstance(norm, (int, float, np.integer, np.floating)) and not isinstance(norm, bool) and norm == 2:
+    if (
+        isinstance(norm, (int, float, np.integer, np.floating))
+        and not isinstance(norm, bool)
+        and norm == 2
+    ):
         return 2
     raise ValueError(f"norm must be 2 or 'inf'; got {norm!r}.")
 
@@ -217,9 +225,13 @@ def _eclipse_fast(prob: _sdp.QCProblem, ops: list) -> _sdp.SolveOutcome:
     got = _sdp.certify_rho(lmi, y)
     dt = time.perf_counter() - t0
     if got is None:
-        return _sdp.SolveOutcome(np.inf, _sdp.expand_multipliers(lmi, y, np.inf), False, "uncertified", None, dt, c)  # type: ignore[arg-type]
+        return _sdp.SolveOutcome(
+            np.inf, _sdp.expand_multipliers(lmi, y, np.inf), False, "uncertified", None, dt, c
+        )  # type: ignore[arg-type]
     rho, yy = got
-    return _sdp.SolveOutcome(rho, _sdp.expand_multipliers(lmi, yy, rho), True, "closed_form", None, dt, c)  # type: ignore[arg-type]
+    return _sdp.SolveOutcome(
+        rho, _sdp.expand_multipliers(lmi, yy, rho), True, "closed_form", None, dt, c
+    )  # type: ignore[arg-type]
 
 
 def _split_ops(ops: list, size: int) -> tuple[list[list], float]:
@@ -256,16 +268,27 @@ def _run_method(
     to_L = np.sqrt if norm == 2 else (lambda r: r)
     if kind == "implicit":
         if method not in ("neuron", "layer"):
-            raise ValueError(f"method={method!r} is not available for implicit layers; use 'neuron' or 'layer'.")
+            raise ValueError(
+                f"method={method!r} is not available for implicit layers; use 'neuron' or 'layer'."
+            )
         imp, act = model
         prob = _sdp.compile_implicit(imp, act)
         out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
-        return float(to_L(out.rho)), out.certified, out.status, out.solver, out.y, float(to_L(max(out.raw_rho, 0)))
+        return (
+            float(to_L(out.rho)),
+            out.certified,
+            out.status,
+            out.solver,
+            out.y,
+            float(to_L(max(out.raw_rho, 0))),
+        )
     ops = model
     if method == "split":
         pieces, factor = _split_ops(ops, split_size)
         if len(pieces) == 1:
-            return _run_method("neuron", kind, ops, norm, row, chain, certify, split_size, strict, reduce, verbose)
+            return _run_method(
+                "neuron", kind, ops, norm, row, chain, certify, split_size, strict, reduce, verbose
+            )
         L, cert, mults, solver_used, statuses = factor, True, [], None, []
         for i, piece in enumerate(pieces):
             r = row if i == len(pieces) - 1 else None
@@ -372,7 +395,11 @@ def lipschitz_bound(
             "quadratic constraints and can return a value below the true Lipschitz constant."
         )
     norm = _check_norm(norm)
-    if isinstance(split_size, bool) or not isinstance(split_size, (int, np.integer)) or split_size < 1:
+    if (
+        isinstance(split_size, bool)
+        or not isinstance(split_size, (int, np.integer))
+        or split_size < 1
+    ):
         raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
     kind, model = _parse_model(model_or_weights, activation)
     if kind == "ops":
@@ -384,7 +411,11 @@ def lipschitz_bound(
     if norm == "inf" and rows is None:
         rows = [np.eye(m_out)[i] for i in range(m_out)]
     if kind == "ops":
-        naive_rows = [nw.naive_bound(model, norm, r) for r in rows] if rows else [nw.naive_bound(model, norm)]
+        naive_rows = (
+            [nw.naive_bound(model, norm, r) for r in rows]
+            if rows
+            else [nw.naive_bound(model, norm)]
+        )
         naive = max(naive_rows)
     else:
         imp, act = model
@@ -392,7 +423,11 @@ def lipschitz_bound(
         for r in rows or [None]:
             Cm = imp.C if r is None else r[None, :] @ imp.C
             lip = act.lipschitz2 if norm == 2 else act.lipschitz_inf
-            opn = (lambda M: np.linalg.norm(M, 2)) if norm == 2 else (lambda M: np.abs(M).sum(1).max())
+            opn = (
+                (lambda M: np.linalg.norm(M, 2))
+                if norm == 2
+                else (lambda M: np.abs(M).sum(1).max())
+            )
             gain = lip * opn(imp.W)
             naive_rows.append(
                 float(opn(Cm) * lip * opn(imp.U) / (1 - gain)) if gain < 1 else float("inf")
@@ -400,11 +435,26 @@ def lipschitz_bound(
         naive = max(naive_rows)
     if method == "naive":
         return LipschitzResult(
-            naive, "naive", None, "closed_form", True, norm, naive, time.perf_counter() - t0, None, "naive"
+            naive,
+            "naive",
+            None,
+            "closed_form",
+            True,
+            norm,
+            naive,
+            time.perf_counter() - t0,
+            None,
+            "naive",
         )
     chain = _sdp.solver_chain(solver)
-    strict = not (isinstance(solver, str) and solver.lower() == "auto") and not isinstance(solver, (list, tuple))
-    ladder = [method] + [m for m in _LADDER[_LADDER.index(method) + 1 :]] if method in _LADDER else [method]
+    strict = not (isinstance(solver, str) and solver.lower() == "auto") and not isinstance(
+        solver, (list, tuple)
+    )
+    ladder = (
+        [method] + [m for m in _LADDER[_LADDER.index(method) + 1 :]]
+        if method in _LADDER
+        else [method]
+    )
     if kind == "implicit":
         ladder = [m for m in ladder if m in ("neuron", "layer", "naive")]
     tried: list[str] = []
@@ -416,13 +466,32 @@ def lipschitz_bound(
                 stacklevel=2,
             )
             return LipschitzResult(
-                naive, "naive", None, "fallback", True, norm, naive, time.perf_counter() - t0, None, method
+                naive,
+                "naive",
+                None,
+                "fallback",
+                True,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                None,
+                method,
             )
         bounds, certs, stats, mults, raws, solver_used = [], [], [], [], [], None
         try:
             for r in rows or [None]:
                 b, c, st, sv, m, raw = _run_method(
-                    meth, kind, model, norm, r, chain, certify, split_size, strict, True if reduce else False, verbose
+                    meth,
+                    kind,
+                    model,
+                    norm,
+                    r,
+                    chain,
+                    certify,
+                    split_size,
+                    strict,
+                    True if reduce else False,
+                    verbose,
                 )
                 bounds.append(b)
                 certs.append(c)
@@ -445,12 +514,24 @@ def lipschitz_bound(
             continue
         if not certify:
             return LipschitzResult(
-                float(max(bounds)), meth, solver_used, "uncertified", False, norm, naive,
-                time.perf_counter() - t0, mults if rows and len(rows) > 1 else mults[0], method,
+                float(max(bounds)),
+                meth,
+                solver_used,
+                "uncertified",
+                False,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                mults if rows and len(rows) > 1 else mults[0],
+                method,
                 max(raws) if all(r is not None for r in raws) else None,
             )
         if all(certs):
-            status = "optimal" if all(s in ("optimal", "closed_form") for s in stats) else "optimal_inaccurate"
+            status = (
+                "optimal"
+                if all(s in ("optimal", "closed_form") for s in stats)
+                else "optimal_inaccurate"
+            )
             if meth != method:
                 status = "fallback"
                 warnings.warn(
@@ -468,12 +549,22 @@ def lipschitz_bound(
                 )
             bound = float(max(bounds))
             return LipschitzResult(
-                bound, meth, solver_used, status, True, norm, naive, time.perf_counter() - t0,
-                mults if rows and len(rows) > 1 else mults[0], method,
+                bound,
+                meth,
+                solver_used,
+                status,
+                True,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                mults if rows and len(rows) > 1 else mults[0],
+                method,
                 max(raws) if all(r is not None for r in raws) else None,
             )
         tried.append(f"{meth} (uncertified)")
-    raise RuntimeError(f"lipschitz_bound: no method produced a bound ({tried}).")  # pragma: no cover
+    raise RuntimeError(
+        f"lipschitz_bound: no method produced a bound ({tried})."
+    )  # pragma: no cover
 
 
 class LipschitzEstimator(BaseEstimator):

@@ -21,7 +21,10 @@ _FUN = {
         lambda v: np.exp(-np.abs(v)) / (1.0 + np.exp(-np.abs(v))) ** 2,
     ),
     "softplus": (lambda v: np.logaddexp(0.0, v), lambda v: 1.0 / (1.0 + np.exp(-v))),
-    "elu": (lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0.0))), lambda v: np.where(v > 0, 1.0, np.exp(np.minimum(v, 0.0)))),
+    "elu": (
+        lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0.0))),
+        lambda v: np.where(v > 0, 1.0, np.exp(np.minimum(v, 0.0))),
+    ),
 }
 
 
@@ -146,7 +149,9 @@ def sampled_lower_bound(
     return best
 
 
-def pattern_bound(weights: Any, norm: Any = 2, output_index: Any = None, max_neurons: int = 16) -> float:
+def pattern_bound(
+    weights: Any, norm: Any = 2, output_index: Any = None, max_neurons: int = 16
+) -> float:
     """Brute force over ReLU activation patterns: ``max_D ‖W_l D ⋯ D W₁‖`` for every D ∈ {0, 1}ᴺ.
 
     An upper bound on the true constant of a ReLU network and a lower bound on LipSDP-neuron (its QC admits

@@ -180,7 +180,9 @@ def parse_activation(spec: Any, name: str = "activation") -> Any:
         if key == "slope" and len(spec) == 3:
             a, b = _real(spec[1], f"{name} alpha"), _real(spec[2], f"{name} beta")
             if a > b:
-                raise ValueError(f"{name}: slope bounds need alpha <= beta; got alpha={a} > beta={b}.")
+                raise ValueError(
+                    f"{name}: slope bounds need alpha <= beta; got alpha={a} > beta={b}."
+                )
             return None if a == b == 1.0 else _Slope(a, b, "slope")
         if key in ("leaky_relu", "leakyrelu") and len(spec) == 2:
             a = _real(spec[1], f"{name} negative slope")
@@ -239,7 +241,9 @@ def _weight(W: Any, name: str) -> np.ndarray:
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.size == 0:
-        raise ValueError(f"{name} must be a non-empty 2-D matrix (n_out, n_in); got shape {arr.shape}.")
+        raise ValueError(
+            f"{name} must be a non-empty 2-D matrix (n_out, n_in); got shape {arr.shape}."
+        )
     if not np.all(np.isfinite(arr)):
         raise ValueError(
             f"{name} must be finite; found {int((~np.isfinite(arr)).sum())} NaN/inf entries."
@@ -355,9 +359,11 @@ def naive_bound(ops: list, norm: Any, row: np.ndarray | None = None) -> float:
     ops = list(ops)
     if row is not None:
         last = ops[-1]
-        ops = ops[:-1] + [_Linear(row[None, :] @ last.W)] if isinstance(last, _Linear) else ops + [
-            _Linear(row[None, :])
-        ]
+        ops = (
+            ops[:-1] + [_Linear(row[None, :] @ last.W)]
+            if isinstance(last, _Linear)
+            else ops + [_Linear(row[None, :])]
+        )
     for op in ops:
         if isinstance(op, _Linear):
             L *= _opnorm(op.W, norm)
@@ -413,7 +419,9 @@ def ops_from_torch(model: Any) -> list:
                 ops.append(_ResidualOp(W, V, _torch_act(layer.activation, tnn, cnn)))
             elif isinstance(layer, tnn.BatchNorm1d):
                 if layer.training:
-                    raise ValueError("model_or_weights: put the model in eval() mode (BatchNorm1d).")
+                    raise ValueError(
+                        "model_or_weights: put the model in eval() mode (BatchNorm1d)."
+                    )
                 scale = 1.0 / np.sqrt(layer.running_var.detach().cpu().double().numpy() + layer.eps)
                 if layer.affine:
                     scale = scale * layer.weight.detach().cpu().double().numpy()

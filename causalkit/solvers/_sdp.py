@@ -364,7 +364,13 @@ def certify_rho(lmi: LMI, y: np.ndarray) -> float | None:
 # ----------------------------------------------------------------------------------------------------------
 # solvers
 
-_EXTRA = {"SDPA": "sdp-fast", "CVXOPT": "sdp-fast", "SCS": "sdp", "CLARABEL": "sdp", "MOSEK": "mosek"}
+_EXTRA = {
+    "SDPA": "sdp-fast",
+    "CVXOPT": "sdp-fast",
+    "SCS": "sdp",
+    "CLARABEL": "sdp",
+    "MOSEK": "mosek",
+}
 AUTO_ORDER = ("MOSEK", "SDPA", "CVXOPT", "SCS", "CLARABEL")
 _OPTIONS: dict[str, dict] = {
     "SCS": {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 50_000},
@@ -407,7 +413,9 @@ def solver_chain(solver: Any) -> list[str]:
         raise TypeError(f"solver must be 'auto', a solver name or a list of names; got {solver!r}.")
     name = solver.upper()
     if name not in _EXTRA:
-        raise ValueError(f"solver: unknown SDP solver {solver!r}; expected 'auto' or one of {list(_EXTRA)}.")
+        raise ValueError(
+            f"solver: unknown SDP solver {solver!r}; expected 'auto' or one of {list(_EXTRA)}."
+        )
     cp = _cvxpy()
     if name not in cp.installed_solvers():
         extra = _EXTRA[name]
@@ -584,14 +592,16 @@ def solve_and_certify(
             rho, yy = got
             yy[0] = rho
             out = SolveOutcome(rho, yy, True, status, name, time.perf_counter() - t0, raw)
-            if status == "optimal" or strict:
+            if status == "optimal" or strict or rho <= max(raw, 0.0) * (1 + 1e-4) + 1e-12:
                 return out
-            # an inaccurate answer: keep it, but let the next solver try to do better
+            # an inaccurate answer whose certificate is loose: keep it, but let the next solver try
             if inaccurate is None or out.rho < inaccurate.rho:
                 inaccurate = out
             continue
         if uncertified is None:
-            uncertified = SolveOutcome(raw, y, False, "uncertified", name, time.perf_counter() - t0, raw)
+            uncertified = SolveOutcome(
+                raw, y, False, "uncertified", name, time.perf_counter() - t0, raw
+            )
     if inaccurate is not None:
         inaccurate.solve_time = time.perf_counter() - t0
         return inaccurate

@@ -88,7 +88,9 @@ class Householder(nn.Module):
         g = self.v.numel()
         n = x.shape[-1]
         if n % g:
-            raise ValueError(f"Householder: feature dimension {n} is not divisible by group size {g}.")
+            raise ValueError(
+                f"Householder: feature dimension {n} is not divisible by group size {g}."
+            )
         v = self.v / self.v.norm()
         z = x.reshape(*x.shape[:-1], n // g, g)
         proj = (z * v).sum(-1, keepdim=True)

@@ -94,10 +94,8 @@ def _parse_model(model_or_weights: Any, activation: Any):
             )
         return "implicit", (nw.Implicit(W, U, C), act)
     mod = type(model_or_weights).__module__
-    if (
-        mod.startswith("torch")
-        or hasattr(model_or_weights, "parameters")
-        and hasattr(model_or_weights, "children")
+    if mod.startswith("torch") or (
+        hasattr(model_or_weights, "parameters") and hasattr(model_or_weights, "children")
     ):
         return "ops", nw.ops_from_torch(model_or_weights)
     if isinstance(model_or_weights, np.ndarray) and model_or_weights.ndim == 2:
@@ -189,9 +187,70 @@ def _sdp_bound(
         raise ValueError(
             "method='chordal' needs a feed-forward network with slope-restricted activations and norm=2."
         )
-    out = _sdp.solve_and_certify(lmi, chain, certify, blocks, strict, verbose)
+    auto_fo = (
+        not strict
+        and method == "neuron"
+        and norm == 2
+        and lmi.D > _sdp.FIRST_ORDER_MIN_SIZE
+        and all(isinstance(lay.act, nw._Slope) for lay in prob.layers)
+    )
+    if chain == ["FIRST_ORDER"] or auto_fo:
+        if method not in ("neuron", "layer"):
+            raise ValueError("solver='first_order' supports method 'neuron' or 'layer'.")
+        cvx_chain = [c for c in chain if c != "FIRST_ORDER"] or _sdp.solver_chain("auto")
+        t0 = time.perf_counter()
+        y0 = _warm_start(prob, lmi, norm, row, cvx_chain, verbose)
+        y, status = _sdp.solve_first_order(lmi, y0)
+        out = _sdp.SolveOutcome(
+            float(y[0]), y, True, status, "FIRST_ORDER", time.perf_counter() - t0, float(y[0])
+        )
+    else:
+        out = _sdp.solve_and_certify(lmi, chain, certify, blocks, strict, verbose)
     out.y = _sdp.expand_multipliers(lmi, out.y, out.rho)  # type: ignore[assignment]
     return out
+
+
+def _warm_start(prob, lmi, norm, row, cvx_chain, verbose) -> np.ndarray:
+    """Certified-feasible starting multipliers for the first-order solver: closed-form ECLipsE-Fast for
+    feed-forward slope-restricted ℓ2 networks, else the (small) layer SDP."""
+    mults = None
+    if norm == 2 and row is None and prob.feedforward_blocks is not None:
+        ops = _ops_of(prob)
+        if ops is not None:
+            try:
+                e = _eclipse_fast(prob, ops)
+                mults = e.y if e.certified else None
+            except ValueError:
+                mults = None
+    if mults is None:
+        lay = _sdp.build_lmi(prob, "layer", norm, row)
+        out = _sdp.solve_and_certify(lay, cvx_chain, True, None, False, verbose)
+        mults = _sdp.expand_multipliers(lay, out.y, out.rho)
+    y0 = np.zeros(lmi.n_var)
+    for v, idx in lmi.units["lambda"]:
+        y0[v] = mults["lambda"][idx][0]
+    for v, j in lmi.units["gamma"]:
+        y0[v] = mults["gamma"][j]
+    if "mu" in lmi.units:
+        y0[lmi.units["mu"]] = mults["mu"]
+    return y0
+
+
+def _ops_of(prob) -> list | None:
+    """Recover (W_k, activation) ops of a feed-forward QC problem with one slope activation per layer."""
+    if not all(isinstance(lay.act, nw._Slope) for lay in prob.layers):
+        return None
+    ops: list = []
+    c = 0
+    n0 = prob.n0
+    prev = n0
+    for lay in prob.layers:
+        W = prob.A[lay.start : lay.start + lay.width, c : c + prev]
+        ops += [nw._Linear(W), nw._Act(lay.act)]
+        c += prev
+        prev = lay.width
+    ops.append(nw._Linear(prob.C[:, c : c + prev]))
+    return ops
 
 
 def _eclipse_fast(prob: _sdp.QCProblem, ops: list) -> _sdp.SolveOutcome:

@@ -144,10 +144,17 @@ class LMI:
     units: dict = field(default_factory=dict)  # how to expand variables to per-neuron multipliers
 
     def dense(self, y: np.ndarray) -> np.ndarray:
-        M = np.zeros((self.D, self.D))
-        np.add.at(M, (self.rows, self.cols), self.vals * y[self.var])
-        np.add.at(M, (self.crows, self.ccols), self.cvals)
-        return M
+        """The matrix M(y) (dense), through one cached sparse (D² × n_var) operator and a reshape."""
+        op = self.__dict__.get("_op")
+        if op is None:
+            D = self.D
+            op = sp.csr_matrix(
+                (self.vals, (self.rows + D * self.cols, self.var)), shape=(D * D, self.n_var)
+            )
+            f0 = np.bincount(self.crows + D * self.ccols, self.cvals, minlength=D * D)
+            self.__dict__["_op"] = op
+            self.__dict__["_f0"] = f0
+        return (op @ y + self.__dict__["_f0"]).reshape(self.D, self.D, order="F")
 
 
 def build_lmi(prob: QCProblem, method: str, norm: Any, row: np.ndarray | None) -> LMI:
@@ -387,8 +394,19 @@ def _cvxpy():
     return optional_import("cvxpy", "sdp")
 
 
+# LMIs larger than this go to the certified first-order solver under solver="auto" (method "neuron")
+FIRST_ORDER_MIN_SIZE = 300
+
+
 def installed_solvers() -> list[str]:
-    """SDP-capable solvers available to cvxpy, in ``solver="auto"`` order."""
+    """SDP-capable solvers available to cvxpy, in ``solver="auto"`` order.
+
+    Examples
+    --------
+    >>> from causalkit.solvers import installed_solvers
+    >>> isinstance(installed_solvers(), list)
+    True
+    """
     try:
         cp = _cvxpy()
     except ImportError:
@@ -412,6 +430,8 @@ def solver_chain(solver: Any) -> list[str]:
     if not isinstance(solver, str):
         raise TypeError(f"solver must be 'auto', a solver name or a list of names; got {solver!r}.")
     name = solver.upper()
+    if name == "FIRST_ORDER":
+        return [name]
     if name not in _EXTRA:
         raise ValueError(
             f"solver: unknown SDP solver {solver!r}; expected 'auto' or one of {list(_EXTRA)}."
@@ -609,3 +629,97 @@ def solve_and_certify(
         return uncertified
     assert last_fail is not None
     raise last_fail
+
+
+# ----------------------------------------------------------------------------------------------------------
+# a certified first-order solver: minimise the certification function itself
+
+
+def _fo_eval(lmi: LMI, y: np.ndarray, t: float, P: np.ndarray, H: np.ndarray):
+    """Smoothed ρ*(y) (log-sum-exp of the Schur complement's eigenvalues, temperature t) and its gradient."""
+    from scipy.linalg import solve_triangular
+
+    yy = y.copy()
+    yy[0] = 0.0
+    M0 = lmi.dense(yy)
+    M0 = 0.5 * (M0 + M0.T)
+    try:
+        Lc = np.linalg.cholesky(-M0[np.ix_(H, H)])
+    except np.linalg.LinAlgError:
+        return None
+    Z = solve_triangular(Lc, M0[np.ix_(H, P)], lower=True, check_finite=False)
+    S = M0[np.ix_(P, P)] + Z.T @ Z
+    sig, U = np.linalg.eigh(0.5 * (S + S.T))
+    top = sig[-1]
+    if t > 0:
+        e = np.exp((sig - top) / t)
+        w = e / e.sum()
+        f = top + t * np.log(e.sum())
+    else:
+        w = np.zeros_like(sig)
+        w[-1] = 1.0
+        f = top
+    keep = w > 1e-12
+    U, w = U[:, keep], w[keep]
+    Xi = np.zeros((lmi.D, U.shape[1]))
+    Xi[P] = U
+    Xi[H] = solve_triangular(Lc.T, Z @ U, lower=False, check_finite=False)
+    G = (Xi * w) @ Xi.T
+    grad = np.bincount(lmi.var, lmi.vals * G[lmi.rows, lmi.cols], minlength=lmi.n_var)
+    grad[0] = 0.0
+    return f / lmi.obj_gain, grad / lmi.obj_gain
+
+
+def solve_first_order(lmi: LMI, y0: np.ndarray, max_iter: int = 400) -> tuple[np.ndarray, str]:
+    """Minimise the convex certification function ρ*(y) by L-BFGS-B with smoothing continuation.
+
+    ``y0`` must be certified-feasible (e.g. the layer-SDP multipliers). Every iterate that is evaluated is a
+    valid certificate, so the returned multipliers are sound whatever the accuracy of the optimisation.
+    """
+    from scipy.optimize import minimize
+
+    P = lmi.obj_coords
+    mask = np.ones(lmi.D, bool)
+    mask[P] = False
+    H = np.flatnonzero(mask)
+    y = np.asarray(y0, dtype=float).copy()
+    y[lmi.nonneg] = np.maximum(y[lmi.nonneg], 0.0)
+    got = certify_rho(lmi, y)
+    if got is None:
+        raise SolverFailure(
+            "first_order: the starting multipliers are not feasible",
+            "infeasible_start",
+            "FIRST_ORDER",
+        )
+    f_best, y = got
+    y_best = y.copy()
+    bounds = [(None, None)] + [(0.0, None) if nn else (None, None) for nn in lmi.nonneg[1:]]
+    for rel_t, iters in (
+        (1e-2, max_iter // 4),
+        (1e-3, max_iter // 2),
+        (1e-4, max_iter),
+        (0.0, max_iter),
+    ):
+        t = rel_t * max(f_best, 1e-12) * lmi.obj_gain
+        big = 10.0 * (1.0 + abs(f_best))
+
+        def fun(x, t=t, big=big):
+            out = _fo_eval(lmi, x, t, P, H)
+            if out is None:
+                return big, np.zeros_like(x)
+            return out
+
+        res = minimize(
+            fun,
+            y_best,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": iters, "ftol": 1e-12, "gtol": 1e-10, "maxcor": 20},
+        )
+        got = certify_rho(lmi, res.x)
+        if got is not None and got[0] < f_best:
+            f_best, y_best = got
+    y_best = y_best.copy()
+    y_best[0] = f_best
+    return y_best, "optimal_inaccurate"

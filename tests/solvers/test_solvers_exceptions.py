@@ -7,8 +7,7 @@ import pytest
 
 pytest.importorskip("cvxpy")
 
-from causalkit.solvers import LipschitzEstimator, lipschitz_bound, sampled_lower_bound
-from causalkit.solvers import _sdp
+from causalkit.solvers import LipschitzEstimator, _sdp, lipschitz_bound, sampled_lower_bound
 
 
 def test_shapes_do_not_chain():

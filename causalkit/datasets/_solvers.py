@@ -5,6 +5,7 @@ No torch or cvxpy here: networks are lists of numpy weight matrices of shape ``(
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,7 @@ def make_random_network(
         raise ValueError(f"dims must list at least two positive widths; got {dims}.")
     rng = check_random_state(random_state)
     out = []
-    for n_in, n_out in zip(dims[:-1], dims[1:]):
+    for n_in, n_out in itertools.pairwise(dims):
         s = 1.0 / np.sqrt(n_in) if scale == "fan_in" else float(scale)
         out.append(rng.normal(size=(n_out, n_in)) * s)
     return out

@@ -359,11 +359,10 @@ def naive_bound(ops: list, norm: Any, row: np.ndarray | None = None) -> float:
     ops = list(ops)
     if row is not None:
         last = ops[-1]
-        ops = (
-            ops[:-1] + [_Linear(row[None, :] @ last.W)]
-            if isinstance(last, _Linear)
-            else ops + [_Linear(row[None, :])]
-        )
+        if isinstance(last, _Linear):
+            ops = [*ops[:-1], _Linear(row[None, :] @ last.W)]
+        else:
+            ops = [*ops, _Linear(row[None, :])]
     for op in ops:
         if isinstance(op, _Linear):
             L *= _opnorm(op.W, norm)

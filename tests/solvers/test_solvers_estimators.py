@@ -39,7 +39,7 @@ def independent_lmi_check(weights, res, alpha=0.0, beta=1.0, tol=1e-7):
     assert lam.shape == (N,) and np.all(lam >= 0)
     A = np.zeros((N, n0 + N))
     r = c = 0
-    for k, W in enumerate(Ws[:-1]):
+    for W in Ws[:-1]:
         A[r : r + W.shape[0], c : c + W.shape[1]] = W
         r += W.shape[0]
         c += W.shape[1]

@@ -111,7 +111,7 @@ def test_unsupported_layer_and_module():
             self.a = torch.nn.Linear(2, 2)
             self.b = torch.nn.Linear(2, 2)
 
-    with pytest.raises(TypeError, match="nn.Sequential"):
+    with pytest.raises(TypeError, match=r"nn\.Sequential"):
         lipschitz_bound(Two())
 
 

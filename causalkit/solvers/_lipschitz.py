@@ -463,6 +463,10 @@ def lipschitz_bound(
     kind, model = _parse_model(model_or_weights, activation)
     if kind == "ops":
         model = nw.simplify(model)
+        if isinstance(model[-1], nw._Act):  # a network ending in an activation: identity read-out
+            prev = [o for o in model if not isinstance(o, nw._Act)][-1]
+            width = prev.W.shape[0] if isinstance(prev, nw._Linear) else prev.W.shape[1]
+            model = [*model, nw._Linear(np.eye(width))]
         m_out = model[-1].W.shape[0] if isinstance(model[-1], nw._Linear) else model[-1].W.shape[1]
     else:
         m_out = model[0].C.shape[0]

@@ -42,3 +42,15 @@ def test_lipschitz_command_torch(tmp_path, capsys):
 def test_missing_file():
     with pytest.raises(SystemExit, match="not found"):
         cli.main(["lipschitz", "/nonexistent/w.npz"])
+
+
+def test_import_without_cvxpy_or_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, causalkit.solvers, causalkit.datasets; "
+        "print('torch' in sys.modules, 'cvxpy' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False"]

@@ -346,8 +346,48 @@ def test_leaky_relu_and_sigmoid_sandwich():
 # ---------------------------------------------------------------------------------------------- estimator
 
 
+def test_first_order_solver_is_certified_and_close():
+    weights = load_lipsdp_weights()
+    fo = lipschitz_bound(weights, solver="first_order")
+    assert fo.certified and fo.solver == "FIRST_ORDER"
+    independent_lmi_check(weights, fo)
+    assert GOLDEN["neuron"] - 1e-3 <= fo.bound <= GOLDEN["neuron"] * 1.002
+    Ws = make_random_network([4, 12, 12, 3], random_state=6)
+    ref = lipschitz_bound(Ws).bound
+    fo = lipschitz_bound(Ws, solver="first_order")
+    independent_lmi_check(Ws, fo)
+    assert ref * (1 - 1e-6) <= fo.bound <= ref * 1.002
+
+
 def test_estimator_contract():
+    """sklearn contract via causalkit's shared check. ``sklearn.utils.estimator_checks.check_estimator`` does
+    not apply: ``fit`` takes a network (weights or a torch model), not a data matrix ``X``, and there is no
+    ``predict``/``transform``; clone / get_params / set_params / pickling are covered here."""
     weights, _ = make_diagonal_network()
     est = LipschitzEstimator(method="neuron")
     check_sklearn_contract(est, lambda e: e.fit(weights), lambda e: np.round(e.bound_, 6))
     assert est.bound_ == pytest.approx(2.0, rel=1e-5) and est.result_.certified
+
+
+@pytest.mark.slow
+def test_soundness_study_random_nets():
+    """40 random ReLU / tanh nets: every certified bound passes the independent LMI check, sits above the
+    brute-force pattern bound (ReLU) and the sampled lower bound, and below the naive product."""
+    rng = np.random.default_rng(123)
+    n_checked = 0
+    for k in range(40):
+        depth = 1 + k % 3
+        dims = [int(rng.integers(2, 5))] + [int(rng.integers(2, 13 // depth + 1)) for _ in range(depth)] + [
+            int(rng.integers(1, 4))
+        ]
+        Ws = make_random_network(dims, random_state=k)
+        act = "relu" if k % 2 == 0 else "tanh"
+        res = lipschitz_bound(Ws, activation=act)
+        assert res.certified
+        independent_lmi_check(Ws, res)
+        low = sampled_lower_bound(Ws, activation=act, n_samples=4000, random_state=k)
+        assert low <= res.bound * (1 + 1e-7) <= res.naive_bound * (1 + 1e-6)
+        if act == "relu":
+            assert pattern_bound(Ws, max_neurons=13) <= res.bound * (1 + 1e-6)
+        n_checked += 1
+    assert n_checked == 40

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 pytest.importorskip("cvxpy")
@@ -50,6 +51,14 @@ def test_group_activation_modules(act):
     res = lipschitz_bound(model)
     assert res.certified and res.bound <= res.naive_bound * (1 + 1e-9)
     assert _torch_grad_lower(model, 4) <= res.bound * (1 + 1e-6)
+
+
+def test_model_ending_in_activation():
+    torch.manual_seed(6)
+    model = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh())
+    res = lipschitz_bound(model)
+    assert res.certified and _torch_grad_lower(model, 3) <= res.bound * (1 + 1e-6)
+    assert res.bound <= np.linalg.norm(model[0].weight.detach().numpy(), 2) * (1 + 1e-6)
 
 
 def test_householder_forward_matches_maxmin():

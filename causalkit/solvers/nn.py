@@ -72,8 +72,9 @@ class Householder(nn.Module):
     --------
     >>> import torch
     >>> from causalkit.solvers.nn import Householder
-    >>> Householder(2)(torch.tensor([[0.0, 2.0]])).round(decimals=4)
-    tensor([[2., 0.]])
+    >>> out = Householder(2)(torch.tensor([[0.0, 2.0]]))
+    >>> [round(v, 4) + 0.0 for v in out.detach().flatten().tolist()]
+    [2.0, 0.0]
     """
 
     def __init__(self, group_size: int = 2, v: Any = None):

@@ -187,8 +187,10 @@ def _sdp_bound(
         raise ValueError(
             "method='chordal' needs a feed-forward network with slope-restricted activations and norm=2."
         )
+    is_auto = chain[:1] == ["AUTO"]
+    chain = chain[1:] if is_auto else chain
     auto_fo = (
-        not strict
+        is_auto
         and method == "neuron"
         and norm == 2
         and lmi.D > _sdp.FIRST_ORDER_MIN_SIZE
@@ -510,9 +512,10 @@ def lipschitz_bound(
             "naive",
         )
     chain = _sdp.solver_chain(solver)
-    strict = not (isinstance(solver, str) and solver.lower() == "auto") and not isinstance(
-        solver, (list, tuple)
-    )
+    is_auto = solver is None or (isinstance(solver, str) and solver.lower() == "auto")
+    strict = not is_auto and not isinstance(solver, (list, tuple))
+    if is_auto:
+        chain = ["AUTO", *chain]  # lets large ℓ2 neuron LMIs go to the first-order solver
     ladder = (
         [method] + [m for m in _LADDER[_LADDER.index(method) + 1 :]]
         if method in _LADDER

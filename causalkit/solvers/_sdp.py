@@ -671,6 +671,10 @@ def _fo_eval(lmi: LMI, y: np.ndarray, t: float, P: np.ndarray, H: np.ndarray):
     return f / lmi.obj_gain, grad / lmi.obj_gain
 
 
+# (relative smoothing temperature, fraction of max_iter) per continuation stage
+FO_SCHEDULE = ((1e-2, 0.25), (1e-3, 0.5), (1e-4, 1.0), (0.0, 1.0))
+
+
 def solve_first_order(lmi: LMI, y0: np.ndarray, max_iter: int = 400) -> tuple[np.ndarray, str]:
     """Minimise the convex certification function ρ*(y) by L-BFGS-B with smoothing continuation.
 
@@ -695,12 +699,8 @@ def solve_first_order(lmi: LMI, y0: np.ndarray, max_iter: int = 400) -> tuple[np
     f_best, y = got
     y_best = y.copy()
     bounds = [(None, None)] + [(0.0, None) if nn else (None, None) for nn in lmi.nonneg[1:]]
-    for rel_t, iters in (
-        (1e-2, max_iter // 4),
-        (1e-3, max_iter // 2),
-        (1e-4, max_iter),
-        (0.0, max_iter),
-    ):
+    for rel_t, frac in FO_SCHEDULE:
+        iters = max(1, int(frac * max_iter))
         t = rel_t * max(f_best, 1e-12) * lmi.obj_gain
         big = 10.0 * (1.0 + abs(f_best))
 

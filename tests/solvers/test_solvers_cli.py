@@ -52,5 +52,7 @@ def test_import_without_cvxpy_or_torch():
         "import sys, causalkit.solvers, causalkit.datasets; "
         "print('torch' in sys.modules, 'cvxpy' in sys.modules)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.split() == ["False", "False"]

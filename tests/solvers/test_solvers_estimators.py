@@ -377,9 +377,11 @@ def test_soundness_study_random_nets():
     n_checked = 0
     for k in range(40):
         depth = 1 + k % 3
-        dims = [int(rng.integers(2, 5))] + [int(rng.integers(2, 13 // depth + 1)) for _ in range(depth)] + [
-            int(rng.integers(1, 4))
-        ]
+        dims = (
+            [int(rng.integers(2, 5))]
+            + [int(rng.integers(2, 13 // depth + 1)) for _ in range(depth)]
+            + [int(rng.integers(1, 4))]
+        )
         Ws = make_random_network(dims, random_state=k)
         act = "relu" if k % 2 == 0 else "tanh"
         res = lipschitz_bound(Ws, activation=act)

@@ -393,3 +393,20 @@ def test_soundness_study_random_nets():
             assert pattern_bound(Ws, max_neurons=13) <= res.bound * (1 + 1e-6)
         n_checked += 1
     assert n_checked == 40
+
+
+def test_auto_switches_to_first_order_for_large_lmis(monkeypatch):
+    from causalkit.solvers import _sdp
+
+    Ws = make_random_network([4, 10, 10, 2], random_state=13)
+    ref = lipschitz_bound(Ws, solver="auto")
+    assert ref.solver != "FIRST_ORDER"  # LMI size 24 < threshold
+    monkeypatch.setattr(_sdp, "FIRST_ORDER_MIN_SIZE", 10)
+    big = lipschitz_bound(Ws, solver="auto")
+    assert big.solver == "FIRST_ORDER" and big.certified
+    independent_lmi_check(Ws, big)
+    assert ref.bound * (1 - 1e-6) <= big.bound <= ref.bound * 1.002
+    # an explicitly named solver is never replaced
+    assert lipschitz_bound(
+        Ws, solver="CVXOPT" if "CVXOPT" in installed_solvers() else "SCS"
+    ).solver != ("FIRST_ORDER")

@@ -506,7 +506,7 @@ def solve_lmi(
                 cons.append(expr << 0)
     prob = cp.Problem(cp.Minimize(y[0]), cons)
     try:
-        with warnings.catch_warnings(), _quiet(not verbose):
+        with warnings.catch_warnings(), _quiet(not verbose and solver == "SDPA"):
             warnings.simplefilter("ignore")
             prob.solve(solver=solver, verbose=verbose, **_OPTIONS.get(solver, {}))
     except Exception as exc:  # cvxpy.error.SolverError, licence errors, ...

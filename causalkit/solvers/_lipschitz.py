@@ -368,7 +368,9 @@ def _run_method(
             status = "uncertified"
         return float(L), cert, status, solver_used, mults, None
     if norm == 2 and reduce:
-        ops = _output_dim_reduce(_svd_reduce(ops))
+        ops = _svd_reduce(ops)
+        if row is None:  # a selected output row lives in the original output space
+            ops = _output_dim_reduce(ops)
     if not any(isinstance(o, (nw._Act, nw._ResidualOp)) for o in ops):
         # a single linear map: exact
         W = ops[0].W if row is None else row[None, :] @ ops[0].W

@@ -223,12 +223,15 @@ def test_linf_vector_output_and_margin():
     assert low - 1e-9 <= margin.bound <= margin.naive_bound + 1e-9
 
 
-def test_output_index_l2():
-    Ws = make_random_network([3, 6, 4], random_state=12)
+@pytest.mark.parametrize("dims", [[3, 6, 4], [3, 4, 6]])
+def test_output_index_l2(dims):
+    Ws = make_random_network(dims, random_state=12)
     one = lipschitz_bound(Ws, output_index=2)
     full = lipschitz_bound(Ws)
     low = sampled_lower_bound(Ws, output_index=2, random_state=0)
     assert low - 1e-9 <= one.bound <= full.bound + 1e-6
+    assert one.bound == pytest.approx(lipschitz_bound([Ws[0], Ws[1][2:3]]).bound, rel=1e-5)
+    assert full.bound == pytest.approx(lipschitz_bound(Ws, reduce=False).bound, rel=1e-6)
 
 
 # ---------------------------------------------------------------------------------------------- soundness

@@ -54,6 +54,44 @@ def independent_lmi_check(weights, res, alpha=0.0, beta=1.0, tol=1e-7):
     assert top <= tol * max(1.0, res.bound**2), f"λ_max(M) = {top}"
 
 
+def independent_maxmin_chain_check(weights, res, tol=1e-7):
+    """Pauli et al.'s MaxMin chain (S = P = 0) rebuilt from the multipliers: ρI − W₁ᵀT₁W₁ ⪰ 0,
+    T_k − W_{k+1}ᵀT_{k+1}W_{k+1} ⪰ 0, T_{l−1} − W_lᵀW_l ⪰ 0 with T = blkdiag(λ_j I₂ + γ_j 11ᵀ), ρ = bound²."""
+    lam, gam = res.multipliers["lambda"], res.multipliers["gamma"]
+    Ws = [np.asarray(w, float) for w in weights]
+    Ts, pos, grp = [], 0, 0
+    for W in Ws[:-1]:
+        n = W.shape[0]
+        T = np.zeros((n, n))
+        for j in range(n // 2):
+            sl = slice(2 * j, 2 * j + 2)
+            T[sl, sl] = lam[pos + 2 * j] * np.eye(2) + gam[grp + j] * np.ones((2, 2))
+        Ts.append(T)
+        pos += n
+        grp += n // 2
+    mats = [res.bound**2 * np.eye(Ws[0].shape[1]) - Ws[0].T @ Ts[0] @ Ws[0]]
+    mats += [Ts[k] - Ws[k + 1].T @ Ts[k + 1] @ Ws[k + 1] for k in range(len(Ts) - 1)]
+    mats.append(Ts[-1] - Ws[-1].T @ Ws[-1])
+    for M in mats:
+        assert np.linalg.eigvalsh(M)[0] >= -tol * max(1.0, res.bound**2)
+
+
+def independent_linf_check(W1, W2, res, i=0, tol=1e-7):
+    """GeoLIP's ℓ∞ matrix for one hidden ReLU layer and output i, rebuilt from (ρ = bound, μ, λ): must be PSD."""
+    mu, lam, rho = res.multipliers["mu"], res.multipliers["lambda"], res.bound
+    n0, n1 = W1.shape[1], W1.shape[0]
+    T = np.diag(lam)
+    c = W2[i]
+    P = np.zeros((1 + n0 + n1, 1 + n0 + n1))
+    P[0, 0] = 2 * rho - mu.sum()
+    P[0, 1 + n0 :] = P[1 + n0 :, 0] = -c
+    P[1 : 1 + n0, 1 : 1 + n0] = np.diag(mu)
+    P[1 : 1 + n0, 1 + n0 :] = -W1.T @ T
+    P[1 + n0 :, 1 : 1 + n0] = -T @ W1
+    P[1 + n0 :, 1 + n0 :] = 2 * T
+    assert np.linalg.eigvalsh(P)[0] >= -tol * max(1.0, rho)
+
+
 # ---------------------------------------------------------------------------------------------- golden
 
 
@@ -137,12 +175,15 @@ def test_orthogonal_maxmin_stack():
     for act in ("maxmin", ("groupsort", 2), "householder"):
         res = lipschitz_bound(weights, activation=act)
         assert res.bound == pytest.approx(truth, rel=1e-6) and res.certified
+        if act != "householder":  # its invariant is I − vvᵀ = 11ᵀ/2, a rescaled γ
+            independent_maxmin_chain_check(weights, res)
 
 
 def test_random_maxmin_sandwich():
     rng = np.random.default_rng(4)
     Ws = [rng.normal(size=(8, 4)) / 2, rng.normal(size=(8, 8)) / 3, rng.normal(size=(3, 8)) / 3]
     qc = lipschitz_bound(Ws, activation="maxmin")
+    independent_maxmin_chain_check(Ws, qc)
     lower = sampled_lower_bound(Ws, activation="maxmin", random_state=0)
     assert lower - 1e-9 <= qc.bound <= qc.naive_bound + 1e-9
     assert lipschitz_bound(Ws, activation="maxmin", method="layer").bound >= qc.bound - 1e-6
@@ -206,6 +247,7 @@ def test_linf_one_hidden_layer(seed):
         np.abs((W2 * np.array(D)) @ W1).sum() for D in itertools.product((0.0, 1.0), repeat=10)
     )
     res = lipschitz_bound([W1, W2], norm="inf")
+    independent_linf_check(W1, W2, res)
     rowsum = np.abs(W2).sum() * np.abs(W1).sum(axis=1).max()
     assert brute - 1e-6 <= res.bound <= rowsum + 1e-6
     assert res.bound <= 1.783 * brute  # GeoLIP's Grothendieck-constant guarantee

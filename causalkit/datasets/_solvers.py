@@ -1,3 +1,108 @@
-"""Simulators for causalkit.solvers (see that subpackage)."""
+"""Simulators and bundled data for causalkit.solvers (networks with known Lipschitz constants).
 
-__all__: list[str] = []
+No torch or cvxpy here: networks are lists of numpy weight matrices of shape ``(n_out, n_in)``.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from causalkit._base import check_random_state
+
+__all__ = [
+    "load_lipsdp_weights",
+    "make_diagonal_network",
+    "make_orthogonal_maxmin_network",
+    "make_random_network",
+]
+
+_DATA = Path(__file__).resolve().parent / "data"
+
+
+def load_lipsdp_weights() -> list[np.ndarray]:
+    """The example ReLU network of the LipSDP repository (dims 2-10-30-20-2), MIT licence.
+
+    From ``arobey1/LipSDP`` (``LipSDP/examples/saved_weights/random_weights.mat``); the licence text is bundled
+    as ``lipsdp_random_weights.LICENSE.txt``. Published bounds: neuron 36.482, layer 39.839, split-2 37.668,
+    naive 43.306.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        Weight matrices of shapes (10, 2), (30, 10), (20, 30), (2, 20).
+
+    Examples
+    --------
+    >>> [w.shape for w in load_lipsdp_weights()]
+    [(10, 2), (30, 10), (20, 30), (2, 20)]
+    """
+    from scipy.io import loadmat
+
+    mat = loadmat(_DATA / "lipsdp_random_weights.mat")
+    return [np.asarray(w, dtype=float) for w in mat["weights"].ravel()]
+
+
+def make_random_network(
+    dims: Sequence[int], scale: str | float = "fan_in", random_state: Any = None
+) -> list[np.ndarray]:
+    """Gaussian weights for layer widths ``dims`` (input first), scaled by ``1/sqrt(fan_in)`` by default.
+
+    Examples
+    --------
+    >>> [w.shape for w in make_random_network([4, 8, 2], random_state=0)]
+    [(8, 4), (2, 8)]
+    """
+    dims = [int(d) for d in dims]
+    if len(dims) < 2 or min(dims) < 1:
+        raise ValueError(f"dims must list at least two positive widths; got {dims}.")
+    rng = check_random_state(random_state)
+    out = []
+    for n_in, n_out in itertools.pairwise(dims):
+        s = 1.0 / np.sqrt(n_in) if scale == "fan_in" else float(scale)
+        out.append(rng.normal(size=(n_out, n_in)) * s)
+    return out
+
+
+def make_diagonal_network() -> tuple[list[np.ndarray], float]:
+    """The 3-3-3 ReLU network W₁ = diag(3, 1, 0.5), W₂ = diag(0.2, 2, 1); its Lipschitz constant is 2.
+
+    Each coordinate is ``c_i relu(a_i x_i)`` with gains 0.6, 2, 0.5, so L₂ = 2 exactly (LipSDP-neuron attains
+    it; the layer bound is 3.1945; the product of norms is 6).
+
+    Examples
+    --------
+    >>> weights, truth = make_diagonal_network()
+    >>> truth
+    2.0
+    """
+    return [np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])], 2.0
+
+
+def make_orthogonal_maxmin_network(
+    width: int = 6, depth: int = 4, random_state: Any = None
+) -> tuple[list[np.ndarray], float]:
+    """``depth`` MaxMin layers with random orthogonal ``width × width`` weights: L₂ = 1 exactly.
+
+    Every layer is an isometry or a 1-Lipschitz gradient-norm-preserving activation, and the network is
+    locally an isometry, so the constant is 1. The product of norms is also 1, but slope-restricted
+    relaxations of MaxMin give more than 1.
+
+    Examples
+    --------
+    >>> weights, truth = make_orthogonal_maxmin_network(4, 2, random_state=0)
+    >>> len(weights), truth
+    (3, 1.0)
+    """
+    if width < 2 or width % 2:
+        raise ValueError(f"width must be an even integer >= 2; got {width}.")
+    rng = check_random_state(random_state)
+    ws = []
+    for _ in range(depth + 1):
+        q, r = np.linalg.qr(rng.normal(size=(width, width)))
+        ws.append(q * np.sign(np.diag(r)))
+    return ws, 1.0

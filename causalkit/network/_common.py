@@ -1,0 +1,241 @@
+"""Shared plumbing of the network estimators: input checks, GNN training per node set, standardisation."""
+
+from __future__ import annotations
+
+import numbers
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from .._base import (
+    check_1d,
+    check_2d,
+    check_binary_treatment,
+    check_consistent_length,
+    check_groups,
+    check_scalar_in_range,
+    check_weights,
+)
+from ..graphs._graph import propagate_features, to_edge_index
+
+GNN_KINDS = ("sage", "gcn", "gat")
+
+
+@dataclass
+class FitInputs:
+    X: np.ndarray
+    T: np.ndarray
+    Y: np.ndarray
+    edge_index: np.ndarray | None
+    w: np.ndarray
+    groups: np.ndarray | None
+    names: list[str]
+    n: int
+
+
+def check_fit_inputs(
+    X: Any,
+    T: Any,
+    Y: Any,
+    edge_index: Any,
+    *,
+    sample_weight: Any = None,
+    groups: Any = None,
+    require_graph: bool = True,
+) -> FitInputs:
+    """Validate ``X, T, Y, edge_index, sample_weight, groups`` of a node-level effect estimator."""
+    X, names = check_2d(X, "X", return_names=True)
+    Y = check_1d(Y, "Y")
+    T = check_1d(T, "T")
+    if np.unique(T).shape[0] > 2 and np.unique(Y).shape[0] == 2 and np.all(np.isin(Y, [0, 1])):
+        raise ValueError(
+            "T must be binary with values 0/1 but is continuous, while Y is binary: T and Y look swapped "
+            "(the signature is fit(X, T, Y, ...))."
+        )
+    T = check_binary_treatment(T, "T")
+    n = check_consistent_length(X=X, T=T, Y=Y)
+    if edge_index is None and require_graph:
+        raise ValueError(
+            "edge_index is required: pass fit(X, T, Y, edge_index=...) with a (2, E) integer array."
+        )
+    ei = to_edge_index(edge_index, n) if edge_index is not None else None
+    w = check_weights(sample_weight, n)
+    w = np.ones(n) if w is None else w
+    groups = check_groups(groups, n)
+    names = [str(c) for c in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
+    return FitInputs(X, T, Y, ei, w, groups, names, n)
+
+
+@contextmanager
+def torch_threads(n: Any):
+    """Temporarily set torch's intra-op thread count (``None`` leaves it unchanged)."""
+    if n is None:
+        yield
+        return
+    n = check_int(n, "n_threads", 1)
+    import torch
+
+    old = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+def check_int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
+    return int(value)
+
+
+def check_gnn_params(est: BaseEstimator) -> None:
+    """Validate the shared GNN training parameters of ``est``."""
+    check_int(est.hidden_channels, "hidden_channels", 1)
+    check_int(est.num_layers, "num_layers", 0)
+    check_scalar_in_range(est.lr, "lr", low=0, low_inclusive=False)
+    check_scalar_in_range(est.weight_decay, "weight_decay", low=0)
+    check_int(est.max_epochs, "max_epochs", 1)
+    check_int(est.patience, "patience", 1)
+    check_scalar_in_range(est.val_fraction, "val_fraction", low=0, high=0.5, high_inclusive=False)
+    if est.batch_size is not None:
+        check_int(est.batch_size, "batch_size", 1)
+    check_int(est.num_neighbors, "num_neighbors", 1)
+
+
+def is_gnn_spec(spec: Any) -> bool:
+    """A GNN kind name or a torch module factory (a callable that is not an sklearn estimator)."""
+    if isinstance(spec, str):
+        return spec in GNN_KINDS
+    return callable(spec) and not hasattr(spec, "fit")
+
+
+def check_model_spec(spec: Any, name: str, *, allow: tuple[str, ...] = ()) -> str:
+    """Classify a model argument: 'gnn', 'sklearn' or one of ``allow``."""
+    if isinstance(spec, str):
+        if spec in GNN_KINDS:
+            return "gnn"
+        if spec in allow:
+            return spec
+        raise ValueError(
+            f"{name} must be one of {GNN_KINDS + allow}, a torch module factory or an sklearn estimator; got {spec!r}."
+        )
+    if hasattr(spec, "fit"):
+        return "sklearn"
+    if callable(spec):
+        return "gnn"
+    raise TypeError(
+        f"{name} must be a string, a torch module factory or an sklearn estimator; got {type(spec).__name__}."
+    )
+
+
+class Standardizer:
+    """Column means and scales of the training ``X`` (applied to new graphs' features too)."""
+
+    def __init__(self, X: np.ndarray):
+        self.mean = X.mean(axis=0)
+        sd = X.std(axis=0)
+        self.scale = np.where(sd > 0, sd, 1.0)
+
+    def __call__(self, X: np.ndarray) -> np.ndarray:
+        return (X - self.mean) / self.scale
+
+
+def graph_features(X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
+    """``[X, S X, S^2 X]`` for sklearn models (``X`` alone without a graph); drop all-zero columns.
+
+    Returns the features and the boolean mask of kept columns (pass it back for new data).
+    """
+    F = propagate_features(X, ei, 2) if ei is not None else X
+    if keep is None:
+        keep = np.any(F != 0, axis=0)
+    return F[:, keep], keep
+
+
+def val_split(
+    idx: np.ndarray, fraction: float, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
+    """Split training nodes into a fitting part and an early-stopping validation part."""
+    idx = np.asarray(idx)
+    n_val = round(fraction * idx.shape[0])
+    if n_val < 1 or idx.shape[0] - n_val < 1:
+        return idx, idx[:0]
+    perm = rng.permutation(idx)
+    return np.sort(perm[n_val:]), np.sort(perm[:n_val])
+
+
+def fit_gnn(
+    est: BaseEstimator,
+    spec: Any,
+    g,
+    loss_fn,
+    train_idx: np.ndarray,
+    seed: int,
+    *,
+    extra=None,
+    out_dim: int = 1,
+):
+    """Seed, build and early-stop one GNN on the nodes ``train_idx`` of graph tensors ``g``."""
+    from .._base import seed_torch
+    from ..graphs._nn import build_module, train_module
+
+    rng = np.random.default_rng(seed)
+    fit_idx, val_idx = val_split(train_idx, est.val_fraction, rng)
+    seed_torch(int(seed % (2**31)))
+    module = build_module(
+        spec,
+        g.x.shape[1],
+        hidden=est.hidden_channels,
+        num_layers=est.num_layers,
+        out_dim=out_dim,
+        extra_dim=0 if extra is None else extra.shape[1],
+    ).to(g.x.device)
+    hist = train_module(
+        module,
+        g,
+        loss_fn,
+        fit_idx,
+        val_idx,
+        lr=est.lr,
+        weight_decay=est.weight_decay,
+        max_epochs=est.max_epochs,
+        patience=est.patience,
+        extra=extra,
+        batch_size=est.batch_size,
+        num_neighbors=est.num_neighbors,
+        rng=rng,
+        verbose=est.verbose,
+    )
+    return module, hist
+
+
+def mse_loss(y, w):
+    def loss(out, idx):
+        ww = w[idx]
+        return (ww * (out[:, 0] - y[idx]) ** 2).sum() / ww.sum()
+
+    return loss
+
+
+def bce_loss(t, w):
+    import torch.nn.functional as F
+
+    def loss(out, idx):
+        ww = w[idx]
+        return (
+            F.binary_cross_entropy_with_logits(out[:, 0], t[idx], weight=ww, reduction="sum")
+            / ww.sum()
+        )
+
+    return loss
+
+
+def r_loss(yt, tt, w):
+    def loss(out, idx):
+        ww = w[idx]
+        return (ww * (yt[idx] - tt[idx] * out[:, 0]) ** 2).sum() / ww.sum()
+
+    return loss

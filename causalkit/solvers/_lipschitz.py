@@ -1,0 +1,695 @@
+"""Public entry points: :func:`lipschitz_bound`, :class:`LipschitzResult`, :class:`LipschitzEstimator`."""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+
+from . import _network as nw
+from . import _sdp
+
+__all__ = ["LipschitzEstimator", "LipschitzResult", "lipschitz_bound"]
+
+METHODS = ("neuron", "layer", "chordal", "split", "eclipse_fast", "naive")
+# Fallback ladder, tightest first.
+_LADDER = ("neuron", "chordal", "split", "layer", "eclipse_fast", "naive")
+
+
+@dataclass
+class LipschitzResult:
+    """A certified (or explicitly uncertified) Lipschitz upper bound.
+
+    Attributes
+    ----------
+    bound : float
+        The upper bound L with ‖f(x) − f(y)‖ ≤ L‖x − y‖ in the chosen norm.
+    method : str
+        Method that produced ``bound`` (differs from ``requested_method`` after a fallback).
+    solver : str or None
+        SDP solver used (``None`` for closed-form methods).
+    status : str
+        ``"optimal"``, ``"optimal_inaccurate"``, ``"fallback"`` (a coarser method gave the bound because the
+        requested one failed or could not be certified), ``"uncertified"`` (``certify=False``) or
+        ``"closed_form"``.
+    certified : bool
+        True when ``bound`` was re-derived from the multipliers by an eigenvalue/Cholesky check (or is a
+        closed-form product of norms).
+    norm : 2 or "inf"
+    naive_bound : float
+        Product of the layer norms.
+    solve_time : float
+        Seconds spent (assembly, solve and certification).
+    multipliers : dict or list of dict
+        ``rho`` (the certified ρ), ``lambda`` (per hidden neuron; tied within a layer for ``"layer"``), ``gamma``
+        (per group, group activations), ``mu`` (ℓ∞); a list per output (ℓ∞) or per sub-network (split).
+    requested_method : str
+    raw_solver_value : float or None
+        The bound the solver itself reported (before certification), for diagnostics.
+    """
+
+    bound: float
+    method: str
+    solver: str | None
+    status: str
+    certified: bool
+    norm: Any
+    naive_bound: float
+    solve_time: float
+    multipliers: Any = field(default=None, repr=False)
+    requested_method: str = ""
+    raw_solver_value: float | None = None
+
+    @property
+    def ratio_to_naive(self) -> float:
+        """``bound / naive_bound`` (≤ 1 up to rounding for certified SDP bounds)."""
+        return self.bound / self.naive_bound if self.naive_bound > 0 else float("nan")
+
+
+# ----------------------------------------------------------------------------------------------------------
+# input handling
+
+
+def _parse_model(model_or_weights: Any, activation: Any):
+    """-> ("ops", ops) or ("implicit", Implicit with arrays, act)."""
+    if isinstance(model_or_weights, nw.Implicit):
+        m = model_or_weights
+        W = nw._weight(m.W, "Implicit.W")
+        U = nw._weight(m.U, "Implicit.U")
+        C = nw._weight(m.C, "Implicit.C")
+        if W.shape[0] != W.shape[1] or U.shape[0] != W.shape[0] or C.shape[1] != W.shape[0]:
+            raise ValueError(
+                "model_or_weights: Implicit needs W (h, h), U (h, n_in), C (n_out, h); got "
+                f"W {W.shape}, U {U.shape}, C {C.shape}."
+            )
+        act = nw.parse_activation(m.activation if m.activation is not None else activation)
+        if act is None:
+            raise ValueError(
+                "Implicit: a linear activation is not supported (solve the linear system)."
+            )
+        return "implicit", (nw.Implicit(W, U, C), act)
+    mod = type(model_or_weights).__module__
+    if mod.startswith("torch") or (
+        hasattr(model_or_weights, "parameters") and hasattr(model_or_weights, "children")
+    ):
+        return "ops", nw.ops_from_torch(model_or_weights)
+    if isinstance(model_or_weights, np.ndarray) and model_or_weights.ndim == 2:
+        model_or_weights = [model_or_weights]
+    if isinstance(model_or_weights, np.ndarray) and model_or_weights.dtype == object:
+        model_or_weights = list(model_or_weights.ravel())
+    if isinstance(model_or_weights, dict) and "weights" in model_or_weights:
+        model_or_weights = list(np.asarray(model_or_weights["weights"], dtype=object).ravel())
+    if not isinstance(model_or_weights, Sequence) or isinstance(model_or_weights, (str, bytes)):
+        raise TypeError(
+            "model_or_weights must be a list of weight matrices (n_out, n_in) or (W, b) pairs, a torch "
+            f"nn.Sequential, or an Implicit model; got {type(model_or_weights).__name__}."
+        )
+    return "ops", nw.ops_from_weights(model_or_weights, activation)
+
+
+def _check_norm(norm: Any) -> Any:
+    if isinstance(norm, str) and norm.lower() in ("inf", "linf", "l_inf"):
+        return "inf"
+    if norm == np.inf:
+        return "inf"
+    if (
+        isinstance(norm, (int, float, np.integer, np.floating))
+        and not isinstance(norm, bool)
+        and norm == 2
+    ):
+        return 2
+    raise ValueError(f"norm must be 2 or 'inf'; got {norm!r}.")
+
+
+def _output_rows(C_or_m: int, output_index: Any) -> list[np.ndarray] | None:
+    m = C_or_m
+    if output_index is None:
+        return None
+    if isinstance(output_index, (int, np.integer)) and not isinstance(output_index, bool):
+        if not -m <= output_index < m:
+            raise ValueError(f"output_index {output_index} is out of range for {m} output(s).")
+        r = np.zeros(m)
+        r[int(output_index)] = 1.0
+        return [r]
+    if isinstance(output_index, tuple) and len(output_index) == 2:
+        i, j = output_index
+        rows = _output_rows(m, i)[0] - _output_rows(m, j)[0]  # type: ignore[index]
+        return [rows]
+    raise ValueError(
+        "output_index must be None, an int (one output) or a pair (i, j) for the difference f_i − f_j; "
+        f"got {output_index!r}."
+    )
+
+
+# ----------------------------------------------------------------------------------------------------------
+# the methods
+
+
+def _svd_reduce(ops: list) -> list:
+    """ℓ2 only: replace the first linear map W₁ = UΣVᵀ by UΣ (exact: V is a co-isometry)."""
+    first = ops[0]
+    if not isinstance(first, nw._Linear):
+        return ops
+    W = first.W
+    if W.shape[1] <= W.shape[0]:
+        return ops
+    U, s, _ = np.linalg.svd(W, full_matrices=False)
+    return [nw._Linear(U * s), *ops[1:]]
+
+
+def _output_dim_reduce(ops: list) -> list:
+    """ℓ2 only: replace the last map W_l by R with RᵀR = W_lᵀW_l (exact: only W_lᵀW_l enters)."""
+    last = ops[-1]
+    if not isinstance(last, nw._Linear) or last.W.shape[0] <= last.W.shape[1] or len(ops) == 1:
+        return ops
+    R = np.linalg.qr(last.W, mode="r")
+    return [*ops[:-1], nw._Linear(R)]
+
+
+def _sdp_bound(
+    prob: _sdp.QCProblem,
+    method: str,
+    norm: Any,
+    row: np.ndarray | None,
+    chain: list[str],
+    certify: bool,
+    strict: bool,
+    verbose: bool,
+) -> _sdp.SolveOutcome:
+    lmi = _sdp.build_lmi(prob, "layer" if method == "layer" else "neuron", norm, row)
+    blocks = prob.feedforward_blocks if method == "chordal" else None
+    if method == "chordal" and (blocks is None or norm != 2):
+        raise ValueError(
+            "method='chordal' needs a feed-forward network with slope-restricted activations and norm=2."
+        )
+    is_auto = chain[:1] == ["AUTO"]
+    chain = chain[1:] if is_auto else chain
+    auto_fo = (
+        is_auto
+        and method == "neuron"
+        and norm == 2
+        and lmi.D > _sdp.FIRST_ORDER_MIN_SIZE
+        and all(isinstance(lay.act, nw._Slope) for lay in prob.layers)
+    )
+    if chain == ["FIRST_ORDER"] or auto_fo:
+        if method not in ("neuron", "layer"):
+            raise ValueError("solver='first_order' supports method 'neuron' or 'layer'.")
+        cvx_chain = [c for c in chain if c != "FIRST_ORDER"] or _sdp.solver_chain("auto")
+        t0 = time.perf_counter()
+        y0 = _warm_start(prob, lmi, norm, row, cvx_chain, verbose)
+        y, status = _sdp.solve_first_order(lmi, y0)
+        out = _sdp.SolveOutcome(
+            float(y[0]), y, True, status, "FIRST_ORDER", time.perf_counter() - t0, float(y[0])
+        )
+    else:
+        out = _sdp.solve_and_certify(lmi, chain, certify, blocks, strict, verbose)
+    out.y = _sdp.expand_multipliers(lmi, out.y, out.rho)  # type: ignore[assignment]
+    return out
+
+
+def _warm_start(prob, lmi, norm, row, cvx_chain, verbose) -> np.ndarray:
+    """Certified-feasible starting multipliers for the first-order solver: closed-form ECLipsE-Fast for
+    feed-forward slope-restricted ℓ2 networks, else the (small) layer SDP."""
+    mults = None
+    if norm == 2 and row is None and prob.feedforward_blocks is not None:
+        ops = _ops_of(prob)
+        if ops is not None:
+            try:
+                e = _eclipse_fast(prob, ops)
+                mults = e.y if e.certified else None
+            except ValueError:
+                mults = None
+    if mults is None:
+        lay = _sdp.build_lmi(prob, "layer", norm, row)
+        out = _sdp.solve_and_certify(lay, cvx_chain, True, None, False, verbose)
+        mults = _sdp.expand_multipliers(lay, out.y, out.rho)
+    y0 = np.zeros(lmi.n_var)
+    for v, idx in lmi.units["lambda"]:
+        y0[v] = mults["lambda"][idx][0]
+    for v, j in lmi.units["gamma"]:
+        y0[v] = mults["gamma"][j]
+    if "mu" in lmi.units:
+        y0[lmi.units["mu"]] = mults["mu"]
+    return y0
+
+
+def _ops_of(prob) -> list | None:
+    """Recover (W_k, activation) ops of a feed-forward QC problem with one slope activation per layer."""
+    if not all(isinstance(lay.act, nw._Slope) for lay in prob.layers):
+        return None
+    ops: list = []
+    c = 0
+    n0 = prob.n0
+    prev = n0
+    for lay in prob.layers:
+        W = prob.A[lay.start : lay.start + lay.width, c : c + prev]
+        ops += [nw._Linear(W), nw._Act(lay.act)]
+        c += prev
+        prev = lay.width
+    ops.append(nw._Linear(prob.C[:, c : c + prev]))
+    return ops
+
+
+def _eclipse_fast(prob: _sdp.QCProblem, ops: list) -> _sdp.SolveOutcome:
+    """Closed-form layer-by-layer multipliers (ECLipsE-Fast style Schur recursion), then certified."""
+    t0 = time.perf_counter()
+    Ws = [op.W for op in ops if isinstance(op, nw._Linear)]
+    acts = [op.act for op in ops if isinstance(op, nw._Act)]
+    if (
+        prob.feedforward_blocks is None
+        or not all(isinstance(a, nw._Slope) for a in acts)
+        or len(Ws) != len(acts) + 1
+    ):
+        raise ValueError(
+            "method='eclipse_fast' needs a feed-forward network with slope-restricted activations and norm=2."
+        )
+    X = np.eye(Ws[0].shape[1])
+    lams = []
+    for W, a in zip(Ws[:-1], acts):
+        m2 = (a.alpha + a.beta) ** 2
+        S = W @ np.linalg.solve(X, W.T)
+        s = float(np.linalg.eigvalsh(0.5 * (S + S.T))[-1])
+        lam = 1.0 / (m2 * s) if m2 > 0 and s > 0 else 1.0
+        lams.append(np.full(W.shape[0], lam))
+        X = 2.0 * lam * np.eye(W.shape[0]) - m2 * lam**2 * S
+    WL = Ws[-1]
+    c = float(np.linalg.eigvalsh(WL @ np.linalg.solve(X, WL.T))[-1])
+    lmi = _sdp.build_lmi(prob, "neuron", 2, None)
+    y = np.zeros(lmi.n_var)
+    for v, idx in lmi.units["lambda"]:
+        y[v] = c * np.concatenate(lams)[idx][0]
+    got = _sdp.certify_rho(lmi, y)
+    dt = time.perf_counter() - t0
+    if got is None:
+        return _sdp.SolveOutcome(
+            np.inf, _sdp.expand_multipliers(lmi, y, np.inf), False, "uncertified", None, dt, c
+        )  # type: ignore[arg-type]
+    rho, yy = got
+    return _sdp.SolveOutcome(
+        rho, _sdp.expand_multipliers(lmi, yy, rho), True, "closed_form", None, dt, c
+    )  # type: ignore[arg-type]
+
+
+def _split_ops(ops: list, size: int) -> tuple[list[list], float]:
+    """Cut the network after every ``size`` weight layers; returns pieces and the product of cut Lipschitz."""
+    pieces: list[list] = [[]]
+    factor = 1.0
+    n_w = 0
+    for op in ops:
+        if isinstance(op, nw._Act) and n_w == size:
+            factor *= op.act.lipschitz2
+            pieces.append([])
+            n_w = 0
+            continue
+        pieces[-1].append(op)
+        if isinstance(op, (nw._Linear, nw._ResidualOp)):
+            n_w += 1
+    return [p for p in pieces if p], factor
+
+
+def _run_method(
+    method: str,
+    kind: str,
+    model: Any,
+    norm: Any,
+    row: np.ndarray | None,
+    chain: list[str],
+    certify: bool,
+    split_size: int,
+    strict: bool,
+    reduce: bool,
+    verbose: bool,
+) -> tuple[float, bool, str, str | None, Any, float | None]:
+    """-> (bound, certified, status, solver, multipliers, raw)."""
+    to_L = np.sqrt if norm == 2 else (lambda r: r)
+    if kind == "implicit":
+        if method not in ("neuron", "layer"):
+            raise ValueError(
+                f"method={method!r} is not available for implicit layers; use 'neuron' or 'layer'."
+            )
+        imp, act = model
+        prob = _sdp.compile_implicit(imp, act)
+        out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
+        return (
+            float(to_L(out.rho)),
+            out.certified,
+            out.status,
+            out.solver,
+            out.y,
+            float(to_L(max(out.raw_rho, 0))),
+        )
+    ops = model
+    if method == "split":
+        pieces, factor = _split_ops(ops, split_size)
+        if len(pieces) == 1:
+            return _run_method(
+                "neuron", kind, ops, norm, row, chain, certify, split_size, strict, reduce, verbose
+            )
+        L, cert, mults, solver_used, statuses = factor, True, [], None, []
+        for i, piece in enumerate(pieces):
+            r = row if i == len(pieces) - 1 else None
+            if norm != 2 and i < len(pieces) - 1:
+                raise ValueError("method='split' supports norm=2 only.")
+            b, c, st, sv, m, _ = _run_method(
+                "neuron", kind, piece, norm, r, chain, certify, split_size, strict, reduce, verbose
+            )
+            L *= b
+            cert &= c
+            mults.append(m)
+            solver_used = sv or solver_used
+            statuses.append(st)
+        status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
+        if not cert:
+            status = "uncertified"
+        return float(L), cert, status, solver_used, mults, None
+    if norm == 2 and reduce:
+        ops = _svd_reduce(ops)
+        if row is None:  # a selected output row lives in the original output space
+            ops = _output_dim_reduce(ops)
+    if not any(isinstance(o, (nw._Act, nw._ResidualOp)) for o in ops):
+        # a single linear map: exact
+        W = ops[0].W if row is None else row[None, :] @ ops[0].W
+        return nw.naive_bound([nw._Linear(W)], norm), True, "closed_form", None, None, None
+    prob = _sdp.compile_ops(ops)
+    if method == "eclipse_fast":
+        if norm != 2 or row is not None:
+            raise ValueError("method='eclipse_fast' supports norm=2 on the full output only.")
+        out = _eclipse_fast(prob, ops)
+    else:
+        out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
+    raw = float(to_L(max(out.raw_rho, 0.0))) if out.raw_rho is not None else None
+    return float(to_L(out.rho)), out.certified, out.status, out.solver, out.y, raw
+
+
+def lipschitz_bound(
+    model_or_weights: Any,
+    activation: Any = "relu",
+    method: str = "neuron",
+    norm: Any = 2,
+    output_index: Any = None,
+    solver: Any = "auto",
+    split_size: int = 2,
+    certify: bool = True,
+    reduce: bool = True,
+    verbose: bool = False,
+) -> LipschitzResult:
+    """Certified global Lipschitz upper bound of a neural network (LipSDP and its MaxMin extension).
+
+    Parameters
+    ----------
+    model_or_weights : list, torch.nn.Sequential or Implicit
+        A list of weight matrices of shape ``(n_out, n_in)`` (or ``(W, b)`` pairs, or :class:`Residual`
+        blocks), a torch ``nn.Sequential`` of ``Linear`` and activation layers (ReLU, LeakyReLU, Tanh,
+        Sigmoid, ELU, Softplus and causalkit's ``MaxMin``, ``GroupSort``, ``Householder``, ``ResidualBlock``;
+        a module wrapping exactly one ``nn.Sequential`` also works), or an :class:`Implicit` (DEQ) layer.
+    activation : str, tuple or list, default "relu"
+        For weight lists: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"elu"``, ``"softplus"``, ``"leaky_relu"``
+        (or ``("leaky_relu", a)``), ``("slope", alpha, beta)``, ``"linear"`` (layers are collapsed),
+        ``"maxmin"``, ``"groupsort"`` / ``("groupsort", g)``, ``"householder"`` / ``("householder", v)``; or
+        one spec per hidden layer. Ignored for torch models (read from the layers).
+    method : {"neuron", "layer", "chordal", "split", "eclipse_fast", "naive"}, default "neuron"
+        ``neuron``: one multiplier per neuron (tightest). ``layer``: one per layer (fast). ``chordal``: the
+        neuron LMI split exactly into clique LMIs of consecutive layer pairs. ``split``: sub-networks of
+        ``split_size`` layers, bounds multiplied. ``eclipse_fast``: closed-form layer-by-layer multipliers.
+        ``naive``: product of layer norms. LipSDP-"Network" coupling is deliberately not offered (unsound).
+    norm : 2 or "inf", default 2
+        ℓ2 → ℓ2 bound, or the ℓ∞ → |·| bound of a scalar output (one SDP per output; for several outputs the
+        maximum, i.e. the ℓ∞ → ℓ∞ bound).
+    output_index : None, int or (int, int)
+        Restrict to one output, or the difference ``f_i − f_j`` (logit margin).
+    solver : "auto", str or list of str, default "auto"
+        cvxpy solver(s). ``"auto"`` tries the installed ones in order MOSEK, SDPA, CVXOPT, SCS, CLARABEL and
+        falls back along that chain. A named solver that fails raises ``RuntimeError`` with its status.
+    split_size : int, default 2
+        Layers per sub-network for ``method="split"``.
+    certify : bool, default True
+        Re-derive the bound from the multipliers (clip, rebuild, Schur complement, Cholesky + eigenvalue). If
+        it fails, fall back to the next method (status ``"fallback"``) instead of reporting a wrong number.
+    reduce : bool, default True
+        Exact ℓ2 reductions: thin SVD of the first layer and QR of the last.
+    verbose : bool, default False
+        Solver output.
+
+    Returns
+    -------
+    LipschitzResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.solvers import lipschitz_bound
+    >>> W1, W2 = np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])
+    >>> res = lipschitz_bound([W1, W2], activation="relu", method="neuron")
+    >>> round(res.bound, 4), res.certified, res.naive_bound
+    (2.0, True, 6.0)
+    """
+    t0 = time.perf_counter()
+    if not isinstance(method, str) or method.lower() not in (*METHODS, "network"):
+        raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
+    method = method.lower()
+    if method == "network":
+        raise ValueError(
+            "method='network' (LipSDP-Network coupling) is not offered: it is unsound for incremental "
+            "quadratic constraints and can return a value below the true Lipschitz constant."
+        )
+    norm = _check_norm(norm)
+    if (
+        isinstance(split_size, bool)
+        or not isinstance(split_size, (int, np.integer))
+        or split_size < 1
+    ):
+        raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
+    kind, model = _parse_model(model_or_weights, activation)
+    if kind == "ops":
+        model = nw.simplify(model)
+        if isinstance(model[-1], nw._Act):  # a network ending in an activation: identity read-out
+            prev = [o for o in model if not isinstance(o, nw._Act)][-1]
+            width = prev.W.shape[0] if isinstance(prev, nw._Linear) else prev.W.shape[1]
+            model = [*model, nw._Linear(np.eye(width))]
+        m_out = model[-1].W.shape[0] if isinstance(model[-1], nw._Linear) else model[-1].W.shape[1]
+    else:
+        m_out = model[0].C.shape[0]
+    rows = _output_rows(m_out, output_index)
+    if norm == "inf" and rows is None:
+        rows = [np.eye(m_out)[i] for i in range(m_out)]
+    if kind == "ops":
+        naive_rows = (
+            [nw.naive_bound(model, norm, r) for r in rows]
+            if rows
+            else [nw.naive_bound(model, norm)]
+        )
+        naive = max(naive_rows)
+    else:
+        imp, act = model
+        naive_rows = []
+        for r in rows or [None]:
+            Cm = imp.C if r is None else r[None, :] @ imp.C
+            lip = act.lipschitz2 if norm == 2 else act.lipschitz_inf
+            opn = (
+                (lambda M: np.linalg.norm(M, 2))
+                if norm == 2
+                else (lambda M: np.abs(M).sum(1).max())
+            )
+            gain = lip * opn(imp.W)
+            naive_rows.append(
+                float(opn(Cm) * lip * opn(imp.U) / (1 - gain)) if gain < 1 else float("inf")
+            )
+        naive = max(naive_rows)
+    if method == "naive":
+        return LipschitzResult(
+            naive,
+            "naive",
+            None,
+            "closed_form",
+            True,
+            norm,
+            naive,
+            time.perf_counter() - t0,
+            None,
+            "naive",
+        )
+    chain = _sdp.solver_chain(solver)
+    is_auto = solver is None or (isinstance(solver, str) and solver.lower() == "auto")
+    strict = not is_auto and not isinstance(solver, (list, tuple))
+    if is_auto:
+        chain = ["AUTO", *chain]  # lets large ℓ2 neuron LMIs go to the first-order solver
+    ladder = (
+        [method] + [m for m in _LADDER[_LADDER.index(method) + 1 :]]
+        if method in _LADDER
+        else [method]
+    )
+    if kind == "implicit":
+        ladder = [m for m in ladder if m in ("neuron", "layer", "naive")]
+    tried: list[str] = []
+    for meth in ladder:
+        if meth == "naive":
+            warnings.warn(
+                f"lipschitz_bound: no certified bound from {tried}; returning the naive product of norms.",
+                RuntimeWarning,
+                stacklevel=2,
+            )
+            return LipschitzResult(
+                naive,
+                "naive",
+                None,
+                "fallback",
+                True,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                None,
+                method,
+            )
+        bounds, certs, stats, mults, raws, solver_used = [], [], [], [], [], None
+        try:
+            for r in rows or [None]:
+                b, c, st, sv, m, raw = _run_method(
+                    meth,
+                    kind,
+                    model,
+                    norm,
+                    r,
+                    chain,
+                    certify,
+                    split_size,
+                    strict,
+                    True if reduce else False,
+                    verbose,
+                )
+                bounds.append(b)
+                certs.append(c)
+                stats.append(st)
+                mults.append(m)
+                raws.append(raw)
+                solver_used = sv or solver_used
+        except _sdp.SolverFailure as exc:
+            if strict:
+                raise RuntimeError(
+                    f"lipschitz_bound: SDP solver {exc.solver} failed (status: {exc.status}) for method "
+                    f"{meth!r}. Try solver='auto' for a fallback chain."
+                ) from exc
+            tried.append(f"{meth} (solver failure: {exc.status})")
+            continue
+        except ValueError:
+            if meth == method:
+                raise
+            tried.append(f"{meth} (not applicable)")
+            continue
+        if not certify:
+            return LipschitzResult(
+                float(max(bounds)),
+                meth,
+                solver_used,
+                "uncertified",
+                False,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                mults if rows and len(rows) > 1 else mults[0],
+                method,
+                max(raws) if all(r is not None for r in raws) else None,
+            )
+        if all(certs):
+            status = (
+                "optimal"
+                if all(s in ("optimal", "closed_form") for s in stats)
+                else "optimal_inaccurate"
+            )
+            if meth != method:
+                status = "fallback"
+                warnings.warn(
+                    f"lipschitz_bound: method {method!r} gave no certified bound ({tried}); the bound comes "
+                    f"from {meth!r}.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            elif "optimal_inaccurate" in stats and any(
+                r is None or b > max(r, 0.0) * (1 + 1e-4) + 1e-12 for b, r in zip(bounds, raws)
+            ):
+                # only when the inaccuracy cost tightness: the certified bound exceeds the solver's value
+                warnings.warn(
+                    "lipschitz_bound: the solver reported 'optimal_inaccurate'; the bound is still certified "
+                    "from the multipliers but is looser than the solver's value.",
+                    RuntimeWarning,
+                    stacklevel=2,
+                )
+            bound = float(max(bounds))
+            return LipschitzResult(
+                bound,
+                meth,
+                solver_used,
+                status,
+                True,
+                norm,
+                naive,
+                time.perf_counter() - t0,
+                mults if rows and len(rows) > 1 else mults[0],
+                method,
+                max(raws) if all(r is not None for r in raws) else None,
+            )
+        tried.append(f"{meth} (uncertified)")
+    raise RuntimeError(
+        f"lipschitz_bound: no method produced a bound ({tried})."
+    )  # pragma: no cover
+
+
+class LipschitzEstimator(BaseEstimator):
+    """Estimator-style wrapper of :func:`lipschitz_bound` for pipelines and model selection.
+
+    Parameters are those of :func:`lipschitz_bound`; ``fit(model)`` computes the bound.
+
+    Attributes
+    ----------
+    bound_ : float
+    result_ : LipschitzResult
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.solvers import LipschitzEstimator
+    >>> est = LipschitzEstimator(method="layer").fit([np.eye(2), 2 * np.eye(2)])
+    >>> round(est.bound_, 4)
+    2.0
+    """
+
+    def __init__(
+        self,
+        activation: Any = "relu",
+        method: str = "neuron",
+        norm: Any = 2,
+        output_index: Any = None,
+        solver: Any = "auto",
+        split_size: int = 2,
+        certify: bool = True,
+        reduce: bool = True,
+    ):
+        self.activation = activation
+        self.method = method
+        self.norm = norm
+        self.output_index = output_index
+        self.solver = solver
+        self.split_size = split_size
+        self.certify = certify
+        self.reduce = reduce
+
+    def fit(self, model: Any, y: Any = None) -> LipschitzEstimator:
+        """Compute the bound of ``model`` (``y`` is ignored)."""
+        self.result_ = lipschitz_bound(
+            model,
+            activation=self.activation,
+            method=self.method,
+            norm=self.norm,
+            output_index=self.output_index,
+            solver=self.solver,
+            split_size=self.split_size,
+            certify=self.certify,
+            reduce=self.reduce,
+        )
+        self.bound_ = float(self.result_.bound)
+        self.certified_ = bool(self.result_.certified)
+        return self

@@ -1,0 +1,188 @@
+"""Lower bounds on the Lipschitz constant (to judge how tight a certified upper bound is)."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+
+from causalkit._base import check_random_state
+
+from . import _network as nw
+
+__all__ = ["pattern_bound", "sampled_lower_bound"]
+
+_FUN = {
+    "relu": (lambda v: np.maximum(v, 0.0), lambda v: (v > 0).astype(float)),
+    "tanh": (np.tanh, lambda v: 1.0 - np.tanh(v) ** 2),
+    "sigmoid": (
+        lambda v: 1.0 / (1.0 + np.exp(-v)),
+        lambda v: np.exp(-np.abs(v)) / (1.0 + np.exp(-np.abs(v))) ** 2,
+    ),
+    "softplus": (lambda v: np.logaddexp(0.0, v), lambda v: 1.0 / (1.0 + np.exp(-v))),
+    "elu": (
+        lambda v: np.where(v > 0, v, np.expm1(np.minimum(v, 0.0))),
+        lambda v: np.where(v > 0, 1.0, np.exp(np.minimum(v, 0.0))),
+    ),
+}
+
+
+def _ops(model: Any, activation: Any) -> list:
+    from ._lipschitz import _parse_model
+
+    kind, ops = _parse_model(model, activation)
+    if kind != "ops":
+        raise ValueError("sampled_lower_bound supports feed-forward and residual networks only.")
+    return nw.simplify(ops)
+
+
+def _act_forward(act: Any, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Activation value and its Jacobian (n, k, k) at a batch of pre-activations v (n, k)."""
+    n, k = v.shape
+    if isinstance(act, nw._Slope):
+        if act.name == "leaky_relu":
+            a = act.alpha if act.beta == 1.0 else act.beta
+            w, dv = np.where(v > 0, v, a * v), np.where(v > 0, 1.0, a)
+        elif act.name in _FUN:
+            f, df = _FUN[act.name]
+            w, dv = f(v), df(v)
+        else:
+            raise ValueError(f"sampled_lower_bound: activation {act.name!r} has no known formula.")
+        J = np.zeros((n, k, k))
+        J[:, np.arange(k), np.arange(k)] = dv
+        return w, J
+    g = act.g
+    z = v.reshape(n, k // g, g)
+    if act.kind in ("maxmin", "groupsort"):
+        order = np.argsort(-z, axis=-1, kind="stable")
+        w = np.take_along_axis(z, order, axis=-1).reshape(n, k)
+        J = np.zeros((n, k, k))
+        base = (np.arange(k // g) * g)[None, :, None]
+        rows = (base + np.arange(g)[None, None, :]).reshape(1, -1).repeat(n, 0)
+        cols = (base + order).reshape(n, -1)
+        J[np.arange(n)[:, None], rows, cols] = 1.0
+        return w, J
+    vv = act.v
+    proj = (z * vv).sum(-1, keepdims=True)
+    w = np.where(proj > 0, z, z - 2.0 * proj * vv).reshape(n, k)
+    H = np.eye(g) - 2.0 * np.outer(vv, vv)
+    J = np.zeros((n, k, k))
+    for j in range(k // g):
+        sl = slice(j * g, (j + 1) * g)
+        pos = proj[:, j, 0] > 0
+        J[:, sl, sl] = np.where(pos[:, None, None], np.eye(g)[None], H[None])
+    return w, J
+
+
+def _jacobians(ops: list, X: np.ndarray) -> np.ndarray:
+    n = X.shape[0]
+    x = X
+    J = np.broadcast_to(np.eye(X.shape[1]), (n, X.shape[1], X.shape[1])).copy()
+    for op in ops:
+        if isinstance(op, nw._Linear):
+            x = x @ op.W.T
+            J = op.W[None] @ J
+        elif isinstance(op, nw._Act):
+            x, Ja = _act_forward(op.act, x)
+            J = Ja @ J
+        else:
+            v = x @ op.W.T
+            w, Ja = _act_forward(op.act, v)
+            S = np.eye(x.shape[1]) if op.skip is None else op.skip
+            x = x @ S.T + w @ op.V.T
+            J = (S[None] + op.V[None] @ Ja @ op.W[None]) @ J
+    return J
+
+
+def sampled_lower_bound(
+    model_or_weights: Any,
+    activation: Any = "relu",
+    norm: Any = 2,
+    output_index: Any = None,
+    n_samples: int = 2000,
+    scale: float = 1.0,
+    random_state: Any = None,
+) -> float:
+    """Largest Jacobian norm over random inputs: a valid *lower* bound on the Lipschitz constant.
+
+    Parameters
+    ----------
+    model_or_weights, activation, norm, output_index
+        As in :func:`lipschitz_bound`.
+    n_samples : int, default 2000
+        Gaussian input points ``scale * N(0, I)``.
+    random_state : int, RandomState or None
+
+    Returns
+    -------
+    float
+        ``max_x ‖J(x)‖₂`` (or the ℓ1 norm of a row's gradient for ``norm="inf"``; max over rows).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.solvers import sampled_lower_bound
+    >>> round(sampled_lower_bound([np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])], random_state=0), 4)
+    2.0
+    """
+    from ._lipschitz import _check_norm, _output_rows
+
+    norm = _check_norm(norm)
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
+        raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+    ops = _ops(model_or_weights, activation)
+    rng = check_random_state(random_state)
+    n0 = ops[0].W.shape[1]
+    best = 0.0
+    for start in range(0, n_samples, 500):
+        X = scale * rng.normal(size=(min(500, n_samples - start), n0))
+        J = _jacobians(ops, X)
+        rows = _output_rows(J.shape[1], output_index)
+        if rows is not None:
+            J = np.stack([J.transpose(0, 2, 1) @ r for r in rows], axis=1)
+        if norm == 2:
+            val = np.linalg.norm(J, ord=2, axis=(1, 2)).max()
+        else:
+            val = np.abs(J).sum(axis=2).max()
+        best = max(best, float(val))
+    return best
+
+
+def pattern_bound(
+    weights: Any, norm: Any = 2, output_index: Any = None, max_neurons: int = 16
+) -> float:
+    """Brute force over ReLU activation patterns: ``max_D ‖W_l D ⋯ D W₁‖`` for every D ∈ {0, 1}ᴺ.
+
+    An upper bound on the true constant of a ReLU network and a lower bound on LipSDP-neuron (its QC admits
+    every diagonal D ∈ [0, 1]). Exponential in the number of hidden neurons N (≤ ``max_neurons``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from causalkit.solvers import pattern_bound
+    >>> round(pattern_bound([np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])]), 4)
+    2.0
+    """
+    from ._lipschitz import _check_norm, _output_rows
+
+    norm = _check_norm(norm)
+    ops = nw.ops_from_weights(list(weights), "relu")
+    Ws = [op.W for op in ops if isinstance(op, nw._Linear)]
+    widths = [W.shape[0] for W in Ws[:-1]]
+    N = sum(widths)
+    if N > max_neurons:
+        raise ValueError(f"pattern_bound: {N} hidden neurons exceed max_neurons={max_neurons}.")
+    rows = _output_rows(Ws[-1].shape[0], output_index)
+    best = 0.0
+    for pat in itertools.product((0.0, 1.0), repeat=N):
+        J = Ws[0]
+        pos = 0
+        for W, w in zip(Ws[1:], widths):
+            J = W @ (np.asarray(pat[pos : pos + w])[:, None] * J)
+            pos += w
+        Js = [J] if rows is None else [r[None, :] @ J for r in rows]
+        for Jr in Js:
+            val = np.linalg.norm(Jr, 2) if norm == 2 else np.abs(Jr).sum(axis=1).max()
+            best = max(best, float(val))
+    return best

@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from . import __version__
 
 # Order in which families appear in `causalkit demo`.
-FAMILIES = ["debias", "iv", "compositional", "deconfound", "rep4ex", "network", "solvers"]
+FAMILIES = ["debias", "iv", "compositional", "deconfound", "rep4ex", "network", "solvers", "scaling"]
 
 
 def _load_family_modules(strict: Sequence[str] = ()):

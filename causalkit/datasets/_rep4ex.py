@@ -129,6 +129,7 @@ def make_rep4ex_1d(
     m0: float = 2.0,
     noise_sd: float = 1.0,
     mixing_state: int = 0,
+    do_a: float | None = None,
     random_state=None,
 ) -> Bunch:
     """The spec's 1-D intervention-extrapolation DGP (d = k = 1, X in R^3).
@@ -146,6 +147,9 @@ def make_rep4ex_1d(
         Standard deviation of V.
     mixing_state : int, default 0
         Seed of the mixing g0 (fixed across data sets).
+    do_a : float or None, default None
+        Sample from the interventional distribution ``do(A = do_a)`` instead (every ``A`` equals ``do_a``);
+        the mean of ``Y`` is then ``truth(do_a)``.
     random_state : int, RandomState or None
 
     Returns
@@ -165,6 +169,8 @@ def make_rep4ex_1d(
     sd = check_scalar_in_range(noise_sd, "noise_sd", low=0.0, low_inclusive=False)
     rng = check_random_state(random_state)
     A = rng.uniform(-1.0, 1.0, size=(n, 1))
+    if do_a is not None:
+        A[:] = check_scalar_in_range(do_a, "do_a")
     V = sd * rng.normal(size=(n, 1))
     Z = m0 * A + V
     params = _mixing(1, 3, mixing_state)
@@ -175,12 +181,15 @@ def make_rep4ex_1d(
     return Bunch(X=X, A=A, Y=Y, Z=Z, V=V, truth=truth, mixing=partial(_mix_points, params=params))
 
 
-def make_rep4ex_2d(n_samples: int = 4000, *, mixing_state: int = 0, random_state=None) -> Bunch:
+def make_rep4ex_2d(
+    n_samples: int = 4000, *, mixing_state: int = 0, do_a=None, random_state=None
+) -> Bunch:
     """A 2-D intervention-extrapolation DGP (d = k = 2, X in R^5).
 
     ``A ~ U(-1, 1)^2``, ``V ~ N(0, I2)``, ``Z = M0 A + V`` with ``M0 = 2 [[1, .5], [-.5, 1]]``, ``X = g0(Z)`` the
     same kind of injective mixing as :func:`make_rep4ex_1d` into R^5, ``Y = 2 sin Z1 + sin(Z1 + Z2) + U`` with
-    ``U = V1 + V2 + 0.1 eps``. Truth: :func:`rep4ex_truth_2d`.
+    ``U = V1 + V2 + 0.1 eps``. Truth: :func:`rep4ex_truth_2d`. ``do_a`` (length 2) samples from
+    ``do(A = do_a)`` instead.
 
     Returns
     -------
@@ -195,6 +204,11 @@ def make_rep4ex_2d(n_samples: int = 4000, *, mixing_state: int = 0, random_state
     n = _check_n(n_samples)
     rng = check_random_state(random_state)
     A = rng.uniform(-1.0, 1.0, size=(n, 2))
+    if do_a is not None:
+        a0 = np.asarray(do_a, dtype=float).reshape(-1)
+        if a0.shape != (2,) or not np.all(np.isfinite(a0)):
+            raise ValueError(f"do_a must be 2 finite numbers; got {do_a!r}.")
+        A[:] = a0
     V = rng.normal(size=(n, 2))
     Z = A @ _M0_2D.T + V
     params = _mixing(2, 5, mixing_state)

@@ -115,6 +115,12 @@ class ControlFunctionExtrapolator(BaseEstimator):
         The fitted stage-2 regression on ``[B(Z), B(V_hat)]``.
     z_range_ : ndarray of shape (2, d)
         Observed range of ``Z``.
+
+    Notes
+    -----
+    The splines act on canonical coordinates ``W = M_hat^{-1} (Z - alpha_hat)`` when ``d == k``, so the
+    predictions are exactly invariant to any invertible affine map ``Z -> H Z + c`` (the representation is
+    identified only up to such a map). With ``d < k`` the coordinates whiten ``V_hat`` instead.
     n_features_in_ : int
         ``k``, the number of actions.
 
@@ -198,23 +204,50 @@ class ControlFunctionExtrapolator(BaseEstimator):
         self.intercept_A_ = beta[0].copy()
         self.coef_A_ = beta[1:].T.copy()
         self.residuals_V_ = Z - D @ beta
+        # Canonical coordinates W = T (Z - alpha_hat): with d == k, T = M_hat^{-1}, so W = A + M_hat^{-1} V_hat
+        # does not change under any invertible affine map of Z (exact invariance of the whole stage 2).
+        # With d < k, T whitens V_hat (invariance up to a rotation).
+        if d == A.shape[1]:
+            self._T = np.linalg.inv(self.coef_A_)
+        else:
+            cov = np.atleast_2d(np.cov(self.residuals_V_, rowvar=False))
+            self._T = np.linalg.inv(np.linalg.cholesky(cov))
+        W = self._canon(Z)
+        Vc = self.residuals_V_ @ self._T.T
+        self._Vc = Vc
         self.z_range_ = np.vstack([Z.min(axis=0), Z.max(axis=0)])
-        self._basis_z = _TensorSpline(self.n_knots).fit(Z)
-        self._basis_v = _TensorSpline(self.n_knots).fit(self.residuals_V_)
-        Bz = self._basis_z.transform(Z)
-        Bv = self._basis_v.transform(self.residuals_V_)
+        self._w_range = np.vstack([W.min(axis=0), W.max(axis=0)])
+        self._basis_z = _TensorSpline(self.n_knots).fit(W)
+        self._basis_v = _TensorSpline(self.n_knots).fit(Vc)
+        Bz = self._basis_z.transform(W)
+        Bv = self._basis_v.transform(Vc)
         self.outcome_model_ = Ridge(alpha=float(self.alpha)).fit(np.hstack([Bz, Bv]), Y)
         self._pz = Bz.shape[1]
-        self._psi_mean = float(np.mean(self._psi(self.residuals_V_)))
+        self._psi_mean = float(np.mean(self._psi_c(Vc)))
         self.n_features_in_ = A.shape[1]
         self.n_latent_ = d
 
     # ------------------------------------------------------------------ parts of the additive model
+    def _canon(self, Z: np.ndarray) -> np.ndarray:
+        return (Z - self.intercept_A_) @ self._T.T
+
+    def _nu_c(self, W: np.ndarray) -> np.ndarray:
+        return self._basis_z.transform(W) @ self.outcome_model_.coef_[: self._pz]
+
+    def _psi_c(self, Vc: np.ndarray) -> np.ndarray:
+        return self._basis_v.transform(Vc) @ self.outcome_model_.coef_[self._pz :]
+
     def _nu(self, Z: np.ndarray) -> np.ndarray:
-        return self._basis_z.transform(Z) @ self.outcome_model_.coef_[: self._pz]
+        """nu on the original scale of Z (without the intercept)."""
+        return self._nu_c(self._canon(Z))
 
     def _psi(self, V: np.ndarray) -> np.ndarray:
-        return self._basis_v.transform(V) @ self.outcome_model_.coef_[self._pz :]
+        """psi on the original scale of V (without the intercept)."""
+        return self._psi_c(V @ self._T.T)
+
+    def _shifts(self, a: np.ndarray) -> np.ndarray:
+        """Canonical coordinates of M_hat a, one row per intervention value."""
+        return (a @ self.coef_A_.T) @ self._T.T
 
     def _check_Z(self, Z: Any, name: str = "Z") -> np.ndarray:
         Z = check_2d(Z, name, ensure_2d_from_1d=(self.n_latent_ == 1))
@@ -236,11 +269,11 @@ class ControlFunctionExtrapolator(BaseEstimator):
         """
         check_is_fitted(self, "outcome_model_")
         a = _check_a_values(a_values, self.n_features_in_)
-        lo, hi = self.z_range_
+        lo, hi = self._w_range
         out = np.empty(a.shape[0])
-        for j, shift in enumerate(self.intercept_A_ + a @ self.coef_A_.T):
-            Zs = self.residuals_V_ + shift
-            out[j] = np.mean(np.any((Zs < lo) | (Zs > hi), axis=1))
+        for j, shift in enumerate(self._shifts(a)):
+            Ws = self._Vc + shift
+            out[j] = np.mean(np.any((Ws < lo) | (Ws > hi), axis=1))
         return out
 
     def predict_intervention(self, a_values: Any) -> np.ndarray:
@@ -256,9 +289,8 @@ class ControlFunctionExtrapolator(BaseEstimator):
         """
         check_is_fitted(self, "outcome_model_")
         a = _check_a_values(a_values, self.n_features_in_)
-        shifts = self.intercept_A_ + a @ self.coef_A_.T
         const = self.outcome_model_.intercept_ + self._psi_mean
-        pred = np.array([np.mean(self._nu(self.residuals_V_ + s)) for s in shifts]) + const
+        pred = np.array([np.mean(self._nu_c(self._Vc + s)) for s in self._shifts(a)]) + const
         frac = self.support_fraction(a)
         if np.any(frac > self.support_tol):
             worst = int(np.argmax(frac))
@@ -287,9 +319,9 @@ class ControlFunctionExtrapolator(BaseEstimator):
         check_is_fitted(self, "outcome_model_")
         Z = self._check_Z(Z)
         a = _check_a_values(a_values, self.n_features_in_)
-        base = self._nu(Z) + self.outcome_model_.intercept_
-        shifts = self.intercept_A_ + a @ self.coef_A_.T
-        return np.column_stack([base + self._psi(Z - s) for s in shifts])
+        W = self._canon(Z)
+        base = self._nu_c(W) + self.outcome_model_.intercept_
+        return np.column_stack([base + self._psi_c(W - s) for s in self._shifts(a)])
 
     def predict(self, Z: Any, A: Any) -> np.ndarray:
         """Fitted observational mean ``E[Y | Z, A] = nu(Z) + psi(Z - alpha_hat - M_hat A)``.

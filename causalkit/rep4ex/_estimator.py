@@ -258,7 +258,7 @@ class Rep4Ex(BaseEstimator):
 
         if self.early_stopping:
             perm = rng.permutation(n)
-            n_val = max(2, int(round(self.validation_fraction * n)))
+            n_val = max(2, round(self.validation_fraction * n))
             val_idx, tr_idx = perm[:n_val], perm[n_val:]
         else:
             tr_idx, val_idx = np.arange(n), None

@@ -96,8 +96,9 @@ class ControlFunctionExtrapolator(BaseEstimator):
         Supported for ``d <= 3`` latent dimensions.
     n_knots : int, default 12
         Knots per latent dimension.
-    alpha : float, default 1e-3
-        Ridge penalty of the spline coefficients.
+    alpha : float, default 0.1
+        Ridge penalty of the spline coefficients (B-spline values lie in [0, 1]); the default keeps the
+        linearly extrapolated tensor-product basis stable on learned codes.
     support_tol : float, default 0.2
         :meth:`predict_intervention` warns when more than this fraction of the shifted residuals
         ``alpha_hat + M_hat a + V_hat_i`` falls outside the observed range of ``Z`` (there ``nu`` is itself
@@ -138,7 +139,7 @@ class ControlFunctionExtrapolator(BaseEstimator):
         self,
         outcome_model: str = "spline",
         n_knots: int = 12,
-        alpha: float = 1e-3,
+        alpha: float = 0.1,
         support_tol: float = 0.2,
     ):
         self.outcome_model = outcome_model

@@ -136,7 +136,7 @@ class Rep4Ex(BaseEstimator):
         n_iter_no_change: int = 10,
         outcome_model: str = "spline",
         n_knots: int = 12,
-        alpha: float = 1e-3,
+        alpha: float = 0.1,
         support_tol: float = 0.2,
         device: str = "cpu",
         n_threads: int | None = 1,

@@ -173,7 +173,7 @@ def main(argv=None) -> None:
         ps = sc["per_epoch"]
         ratio = ps[args.big_n] / ps[args.n]
         lines += [
-            f"## Scaling (1-D DGP, seed 0)",
+            "## Scaling (1-D DGP, seed 0)",
             "",
             "| n | seconds per epoch |",
             "|---|---|",

@@ -8,9 +8,9 @@ import pytest
 
 pytest.importorskip("torch")
 
-from causalkit import cli  # noqa: E402
-from causalkit.datasets import make_rep4ex_1d  # noqa: E402
-from causalkit.rep4ex import _cli  # noqa: E402
+from causalkit import cli
+from causalkit.datasets import make_rep4ex_1d
+from causalkit.rep4ex import _cli
 
 
 def test_demo_extrapolates():

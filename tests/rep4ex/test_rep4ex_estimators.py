@@ -254,3 +254,27 @@ def test_fit_on_cuda():
     assert _mse(p, d.truth(g.a), g.outside) <= 0.6
     restored = pickle.loads(pickle.dumps(est))
     np.testing.assert_array_equal(restored.transform(d.X[:10]), est.transform(d.X[:10]))
+
+
+@pytest.mark.parametrize("Est", [Rep4Ex, ControlFunctionExtrapolator])
+def test_sklearn_checks_that_apply(Est):
+    """The sklearn checks that do not call ``fit(X, y)``.
+
+    Deviation from ``check_estimator``: ``fit`` takes three arrays, ``Rep4Ex.fit(X, A, Y)`` and
+    ``ControlFunctionExtrapolator.fit(Z, A, Y)`` (observation/representation, action, outcome), and the main
+    output is ``predict_intervention(a_values)``, not ``predict(X)``; the ``fit(X, y)``-based checks cannot run.
+    The contract they cover (clone, get/set_params, pickling, determinism, no attributes before fit) is checked by
+    ``check_sklearn_contract`` above and in test_rep4ex_control.py.
+    """
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+        check_set_params,
+    )
+
+    name = Est.__name__
+    check_no_attributes_set_in_init(name, Est())
+    check_parameters_default_constructible(name, Est())
+    check_get_params_invariance(name, Est())
+    check_set_params(name, Est())

@@ -32,13 +32,23 @@ def gaussian_gram(A, sigma: float):
 def mmr_penalty(code, A, K, *, statistic: str = "u", standardize: bool = True, ridge: float = 1e-6):
     """MMR of the linear-invariance restriction ``E[phi(X) - alpha - M A | A] = 0`` on one (mini)batch.
 
-    ``psi`` are the residuals of the in-batch OLS (with intercept) of the (standardised) code on ``A``; the
-    gradient flows through the OLS. Returns the U-statistic ``sum_{i != j} psi_i' psi_j k(a_i, a_j) / (b(b-1))``
+    ``psi`` are the residuals of the in-batch OLS (with intercept) of the standardised (whitened when d > 1)
+    code on ``A``; the gradient flows through the OLS. Returns the U-statistic ``sum_{i != j} psi_i' psi_j k(a_i, a_j) / (b(b-1))``
     (``statistic="u"``) or the V-statistic ``sum_{i,j} ... / b^2`` (``"v"``), summed over latent dimensions.
     """
-    b = code.shape[0]
+    b, d = code.shape
     if standardize:
-        code = (code - code.mean(0)) / (code.std(0) + 1e-8)
+        code = code - code.mean(0)
+        if d == 1:
+            code = code / (code.std(0) + 1e-8)
+        else:
+            # whiten: the penalty is then invariant to invertible linear maps of the code and a nearly
+            # collinear (non-injective) code cannot hide its non-affine direction behind a small variance
+            cov = code.T @ code / (b - 1) + 1e-6 * torch.eye(
+                d, dtype=code.dtype, device=code.device
+            )
+            chol = torch.linalg.cholesky(cov)
+            code = torch.linalg.solve_triangular(chol, code.T, upper=False).T
     D = torch.cat([torch.ones(b, 1, dtype=code.dtype, device=code.device), A], dim=1)
     gram = D.T @ D + ridge * torch.eye(D.shape[1], dtype=code.dtype, device=code.device)
     coef = torch.linalg.solve(gram, D.T @ code)

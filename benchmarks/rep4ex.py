@@ -105,18 +105,22 @@ def scaling(n_big: int, n_small: int, epochs: int) -> dict:
         _, t = _timed(lambda d=d: Rep4Ex(max_epochs=epochs, random_state=0).fit(d.X, d.A, d.Y))
         rows[n] = t / epochs
     d = make_rep4ex_1d(n_big, random_state=0)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        est, t_full = _timed(lambda: Rep4Ex(random_state=0).fit(d.X, d.A, d.Y))
-        p = est.predict_intervention(g.a)
     truth = d.truth(g.a)
-    return {
-        "per_epoch": rows,
-        "full_fit": t_full,
-        "out": float(np.mean((p - truth)[g.outside] ** 2)),
-        "r2": _r2(d.Z, est.transform(d.X)),
-        "epochs": est.n_epochs_,
-    }
+    fits = {}
+    for label, epochs_kw in (("auto", "auto"), ("100", 100)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            est, t_full = _timed(
+                lambda e=epochs_kw: Rep4Ex(max_epochs=e, random_state=0).fit(d.X, d.A, d.Y)
+            )
+            p = est.predict_intervention(g.a)
+        fits[label] = {
+            "time": t_full,
+            "out": float(np.mean((p - truth)[g.outside] ** 2)),
+            "r2": _r2(d.Z, est.transform(d.X)),
+            "epochs": est.n_epochs_,
+        }
+    return {"per_epoch": rows, "fits": fits}
 
 
 def main(argv=None) -> None:
@@ -181,12 +185,26 @@ def main(argv=None) -> None:
             f"| {args.big_n} | {ps[args.big_n]:.3f} |",
             "",
             f"Per-epoch time ratio {ratio:.1f} for a {args.big_n / args.n:.0f}x larger n (linear in n: the MMR "
-            "penalty is a U-statistic within each mini-batch of 256). "
-            f"Full default fit (100 epochs + control-function stage) at n = {args.big_n}: "
-            f"{sc['full_fit']:.1f} s (target < 300 s); outside MSE {sc['out']:.3f}, R²(Z ~ code) {sc['r2']:.4f}.",
+            "penalty is a U-statistic within each mini-batch of 256).",
+            "",
+            f"| fit at n = {args.big_n} | epochs | seconds (target < 300) | outside MSE | R²(Z ~ code) |",
+            "|---|---|---|---|---|",
+        ]
+        for label, f in sc["fits"].items():
+            name = (
+                "default (max_epochs='auto', ~1600 steps)" if label == "auto" else "max_epochs=100"
+            )
+            lines.append(
+                f"| {name} | {f['epochs']} | {f['time']:.1f} | {f['out']:.3f} | {f['r2']:.4f} |"
+            )
+        lines += [
+            "",
+            f"max_epochs=100 at n = {args.big_n} takes {100 * -(-args.big_n // 256)} Adam steps instead of ~1600; "
+            "the code then drifts away from affinity (as the spec warns for long training), which is why the "
+            "default budget is fixed in steps.",
             "",
         ]
-        print(lines[-2], flush=True)
+        print("\n".join(lines[-9:]), flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines += [f"Peak resident memory of the benchmark process: {peak:.0f} MiB.", ""]
     RESULTS.parent.mkdir(parents=True, exist_ok=True)

@@ -27,6 +27,9 @@ from ._control import ControlFunctionExtrapolator, _check_actions
 __all__ = ["Rep4Ex"]
 
 _MAX_VAL_MMR = 1024
+_AUTO_STEPS = (
+    1600  # 100 epochs of n = 4000 in batches of 256: the budget the defaults were tuned for
+)
 
 
 def _check_int(value: Any, name: str, low: int) -> int:
@@ -65,8 +68,10 @@ class Rep4Ex(BaseEstimator):
         U-statistic (recommended: the V-statistic's diagonal penalises the residual variation the code needs).
     standardize_code : bool, default True
         Standardise the code per batch before the in-batch OLS (prevents shrinking the code to zero).
-    max_epochs : int, default 100
-        Training epochs (a fixed budget; longer training can drift from affinity).
+    max_epochs : int or "auto", default "auto"
+        Training epochs. ``"auto"`` gives about 1600 Adam steps (100 epochs at n = 4000 with batches of 256;
+        4 epochs at n = 10^5): the budget is fixed in gradient steps because much longer training drifts away
+        from an affine code, so larger data sets take fewer epochs.
     batch_size : int, default 256
         Mini-batch size; the MMR cost is per batch, so an epoch is linear in ``n``.
     lr : float, default 1e-3
@@ -128,7 +133,7 @@ class Rep4Ex(BaseEstimator):
         bandwidth_scale: float = 0.5,
         mmr_statistic: str = "u",
         standardize_code: bool = True,
-        max_epochs: int = 100,
+        max_epochs: int | str = "auto",
         batch_size: int = 256,
         lr: float = 1e-3,
         early_stopping: bool = False,
@@ -193,7 +198,8 @@ class Rep4Ex(BaseEstimator):
             check_scalar_in_range(self.bandwidth, "bandwidth", low=0.0, low_inclusive=False)
         if self.mmr_statistic not in ("u", "v"):
             raise ValueError(f"mmr_statistic must be 'u' or 'v'; got {self.mmr_statistic!r}.")
-        _check_int(self.max_epochs, "max_epochs", 1)
+        if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
+            _check_int(self.max_epochs, "max_epochs", 1)
         _check_int(self.batch_size, "batch_size", 2)
         check_scalar_in_range(self.lr, "lr", low=0.0, low_inclusive=False)
         check_scalar_in_range(
@@ -346,7 +352,15 @@ class Rep4Ex(BaseEstimator):
             Kv = T.gaussian_gram(Av, sigma)
             best, best_state, stale = np.inf, None, 0
 
-        bar = tqdm(range(int(self.max_epochs)), desc="Rep4Ex", disable=not self.verbose)
+        if self.max_epochs == "auto":
+            n_tr = tr.shape[0]
+            steps_per_epoch = -(-n_tr // bs)
+            if steps_per_epoch > 1 and 0 < n_tr % bs < max(2, bs // 4):
+                steps_per_epoch -= 1  # the short last batch is merged (below)
+            max_epochs = max(1, -(-_AUTO_STEPS // steps_per_epoch))
+        else:
+            max_epochs = int(self.max_epochs)
+        bar = tqdm(range(max_epochs), desc="Rep4Ex", disable=not self.verbose)
         epochs = 0
         for _ in bar:
             perm = tr[torch.randperm(tr.shape[0], generator=gen)]

@@ -76,6 +76,7 @@ def test_bad_parameters(d):
         (dict(bandwidth=0.0), ValueError, "bandwidth must be > 0"),
         (dict(mmr_statistic="w"), ValueError, "mmr_statistic must be 'u' or 'v'"),
         (dict(max_epochs=0), ValueError, "max_epochs must be an int >= 1"),
+        (dict(max_epochs="long"), ValueError, "max_epochs must be an int >= 1"),
         (dict(batch_size=1), ValueError, "batch_size must be an int >= 2"),
         (dict(lr=0.0), ValueError, "lr must be > 0"),
         (dict(latent_dim=0), ValueError, "latent_dim must be an int >= 1"),

@@ -334,8 +334,8 @@ class Rep4Ex(BaseEstimator):
 
         enc.to(device).train()
         dec.to(device).train()
-        Xt = torch.as_tensor(Xs, dtype=torch.float32, device=device)
-        At = torch.as_tensor(A, dtype=torch.float32, device=device)
+        Xt = torch.tensor(Xs, dtype=torch.float32, device=device)
+        At = torch.tensor(A, dtype=torch.float32, device=device)
         lam = float(self.mmr_weight)
         sigma = self.bandwidth_
         stat = self.mmr_statistic
@@ -486,7 +486,7 @@ class Rep4Ex(BaseEstimator):
         A = check_2d(A, "A", ensure_2d_from_1d=True)
         check_consistent_length(X=X, A=A)
         code = torch.as_tensor(self.transform(X[:max_samples]), dtype=torch.float64)
-        At = torch.as_tensor(A[:max_samples], dtype=torch.float64)
+        At = torch.tensor(A[:max_samples], dtype=torch.float64)
         with torch.no_grad():
             val = T.mmr_penalty(
                 code,

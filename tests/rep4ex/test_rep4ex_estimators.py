@@ -283,3 +283,15 @@ def test_sklearn_checks_that_apply(Est):
     check_parameters_default_constructible(name, Est())
     check_get_params_invariance(name, Est())
     check_set_params(name, Est())
+
+
+def test_dataframe_inputs_match_arrays():
+    import pandas as pd
+
+    d = make_rep4ex_1d(400, random_state=0)
+    est_np = Rep4Ex(max_epochs=3, random_state=0).fit(d.X, d.A[:, 0], d.Y)
+    X = pd.DataFrame(d.X, columns=["x0", "x1", "x2"])
+    est_pd = Rep4Ex(max_epochs=3, random_state=0).fit(
+        X, pd.Series(d.A[:, 0], name="a"), pd.Series(d.Y)
+    )
+    np.testing.assert_array_equal(est_pd.transform(X), est_np.transform(d.X))

@@ -33,7 +33,8 @@ from causalkit.rep4ex import ControlFunctionExtrapolator, Rep4Ex
 
 torch.set_num_threads(1)
 RESULTS = Path(__file__).resolve().parent / "results" / "rep4ex.md"
-METHODS = ["Rep4Ex", "no-MMR AE", "MLP on A", "engression", "oracle (true Z)"]
+ALT = "Rep4Ex (batch 1024, λ=30)"
+METHODS = ["Rep4Ex", ALT, "no-MMR AE", "MLP on A", "engression", "oracle (true Z)"]
 
 
 def _r2(Z, code):
@@ -58,6 +59,13 @@ def run_one(dim: int, seed: int, n: int) -> dict:
         warnings.simplefilter("ignore", UserWarning)
         rep, t = _timed(lambda: Rep4Ex(n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y))
         res["Rep4Ex"] = (rep.predict_intervention(a_eval), t, _r2(d.Z, rep.transform(d.X)))
+        if dim == 2:
+            big, t = _timed(
+                lambda: Rep4Ex(
+                    batch_size=1024, mmr_weight=30.0, n_knots=knots, random_state=seed
+                ).fit(d.X, d.A, d.Y)
+            )
+            res[ALT] = (big.predict_intervention(a_eval), t, _r2(d.Z, big.transform(d.X)))
         van, t = _timed(
             lambda: Rep4Ex(mmr_weight=0.0, n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y)
         )
@@ -158,6 +166,8 @@ def main(argv=None) -> None:
         t_rep = np.mean([r["Rep4Ex"]["time"] for r in runs])
         out_rep = np.array([r["Rep4Ex"]["out"] for r in runs])
         for m in METHODS:
+            if m not in runs[0]:
+                continue
             out = np.array([r[m]["out"] for r in runs])
             ins = np.array([r[m]["in"] for r in runs])
             r2 = np.array([r[m]["r2"] for r in runs])
@@ -172,6 +182,13 @@ def main(argv=None) -> None:
             print(lines[-1], flush=True)
         per_seed = ", ".join(f"{v:.3f}" for v in out_rep)
         lines += ["", f"Rep4Ex outside MSE per seed: {per_seed}.", ""]
+        if dim == 2:
+            lines += [
+                "The 2-D case misses the target: the learned codes are far less affine (R² ~ 0.84-0.9) and the "
+                "control function extrapolates their distortion. The row with larger batches (a less noisy "
+                "in-batch MMR) and a larger penalty is a variant tried after the defaults, shown for information.",
+                "",
+            ]
     if not args.skip_big:
         sc = scaling(args.big_n, args.n, epochs=3)
         ps = sc["per_epoch"]

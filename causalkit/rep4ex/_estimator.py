@@ -1,0 +1,498 @@
+"""Rep4Ex: autoencoder with an MMR linear-invariance penalty, then control-function extrapolation."""
+
+from __future__ import annotations
+
+import copy
+import numbers
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator
+from sklearn.utils.validation import check_is_fitted
+
+from .._base import (
+    check_1d,
+    check_2d,
+    check_consistent_length,
+    check_random_state,
+    check_scalar_in_range,
+    optional_import,
+    resolve_device,
+    root_seed,
+    seed_torch,
+)
+from ._control import ControlFunctionExtrapolator, _check_actions
+
+__all__ = ["Rep4Ex"]
+
+_MAX_VAL_MMR = 1024
+_AUTO_STEPS = (
+    1600  # 100 epochs of n = 4000 in batches of 256: the budget the defaults were tuned for
+)
+
+
+def _check_int(value: Any, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
+    return int(value)
+
+
+class Rep4Ex(BaseEstimator):
+    """Identifiable representations for intervention extrapolation (Rep4Ex).
+
+    Model: ``Y = l(Z) + U``, ``Z = M A + V``, ``X = g(Z)`` with ``g`` injective and nonlinear, exogenous actions
+    ``A`` (``A`` independent of ``V``; ``U`` may depend on ``V``). Rep4Ex learns an encoder ``phi`` of ``X`` that
+    is affine in ``Z`` by training an autoencoder with a maximum-moment-restriction (MMR) penalty enforcing the
+    linear invariance ``E[phi(X) - alpha - M A | A] = 0``, then runs the control-function stage
+    (:class:`ControlFunctionExtrapolator`) on the code ``phi(X)`` to estimate ``E[Y | do(A = a)]`` also for
+    actions ``a`` outside the training support (Saengkyongam et al., ICLR 2024).
+
+    Parameters
+    ----------
+    latent_dim : int or None, default None
+        Dimension ``d`` of the code; defaults to the number of actions ``k``. ``d > k`` raises (not identified).
+    hidden : sequence of int, default (64, 64)
+        Hidden widths of the default encoder and decoder (leaky-ReLU MLPs).
+    encoder, decoder : torch.nn.Module or None, default None
+        Custom (unfitted) networks ``R^m -> R^d`` and ``R^d -> R^m``; they are deep-copied in ``fit``.
+        Inputs are the standardised ``X``.
+    mmr_weight : float, default 10.0
+        Weight ``lambda`` of the MMR penalty (``0`` gives a plain autoencoder, the no-MMR baseline).
+    bandwidth : "median" or float, default "median"
+        Gaussian-kernel bandwidth on ``A``: the median heuristic ``sqrt(0.5 median ||a - a'||^2)`` times
+        ``bandwidth_scale``, or a given positive number (used as is).
+    bandwidth_scale : float, default 0.5
+        Factor applied to the median heuristic.
+    mmr_statistic : {"u", "v"}, default "u"
+        U-statistic (recommended: the V-statistic's diagonal penalises the residual variation the code needs).
+    standardize_code : bool, default True
+        Standardise the code per batch before the in-batch OLS (prevents shrinking the code to zero).
+    max_epochs : int or "auto", default "auto"
+        Training epochs. ``"auto"`` gives about 1600 Adam steps (100 epochs at n = 4000 with batches of 256;
+        4 epochs at n = 10^5): the budget is fixed in gradient steps because much longer training drifts away
+        from an affine code, so larger data sets take fewer epochs.
+    batch_size : int, default 256
+        Mini-batch size; the MMR cost is per batch, so an epoch is linear in ``n``.
+    lr : float, default 1e-3
+        Adam learning rate.
+    early_stopping : bool, default False
+        Hold out ``validation_fraction`` of the data, monitor reconstruction + ``mmr_weight`` x MMR on it, stop
+        after ``n_iter_no_change`` epochs without improvement and restore the best weights. The held-out rows
+        are still used in the control-function stage.
+    validation_fraction : float, default 0.1
+    n_iter_no_change : int, default 10
+    outcome_model, n_knots, alpha, support_tol
+        Passed to :class:`ControlFunctionExtrapolator` (the second stage).
+    device : str, default "cpu"
+        torch device for training (e.g. "cuda"); the fitted networks are moved back to the CPU.
+    n_threads : int or None, default 1
+        torch CPU threads during ``fit`` (restored afterwards); tiny networks run fastest on one thread.
+    random_state : int, RandomState or None, default None
+    verbose : bool, default False
+        Progress bar over epochs.
+
+    Attributes
+    ----------
+    encoder_, decoder_ : torch.nn.Sequential
+        The fitted networks (on the CPU, eval mode), acting on standardised ``X`` (``(X - x_mean_) / x_scale_``).
+    x_mean_, x_scale_ : ndarray of shape (m,)
+    bandwidth_ : float
+        The kernel bandwidth used.
+    coef_A_, intercept_A_, residuals_V_ : ndarray
+        Stage-1 OLS of the code on ``A`` (``M_hat``, ``alpha_hat``, ``V_hat``).
+    control_function_ : ControlFunctionExtrapolator
+        The fitted second stage.
+    outcome_model_ : sklearn estimator
+        Its fitted outcome regression.
+    history_ : dict of lists
+        Per epoch: ``loss``, ``reconstruction``, ``mmr`` (training means) and, with early stopping,
+        ``val_loss``.
+    n_epochs_ : int
+        Epochs run.
+    n_features_in_ : int
+        Dimension of ``X``.
+
+    Examples
+    --------
+    >>> from causalkit.datasets import make_rep4ex_1d
+    >>> d = make_rep4ex_1d(500, random_state=0)
+    >>> est = Rep4Ex(max_epochs=2, random_state=0).fit(d.X, d.A, d.Y)
+    >>> est.transform(d.X).shape, est.predict_intervention([-1.5, 1.5]).shape
+    ((500, 1), (2,))
+    """
+
+    def __init__(
+        self,
+        latent_dim: int | None = None,
+        hidden: Sequence[int] = (64, 64),
+        encoder: Any = None,
+        decoder: Any = None,
+        mmr_weight: float = 10.0,
+        bandwidth: str | float = "median",
+        bandwidth_scale: float = 0.5,
+        mmr_statistic: str = "u",
+        standardize_code: bool = True,
+        max_epochs: int | str = "auto",
+        batch_size: int = 256,
+        lr: float = 1e-3,
+        early_stopping: bool = False,
+        validation_fraction: float = 0.1,
+        n_iter_no_change: int = 10,
+        outcome_model: str = "spline",
+        n_knots: int = 12,
+        alpha: float = 0.1,
+        support_tol: float = 0.2,
+        device: str = "cpu",
+        n_threads: int | None = 1,
+        random_state: Any = None,
+        verbose: bool = False,
+    ):
+        self.latent_dim = latent_dim
+        self.hidden = hidden
+        self.encoder = encoder
+        self.decoder = decoder
+        self.mmr_weight = mmr_weight
+        self.bandwidth = bandwidth
+        self.bandwidth_scale = bandwidth_scale
+        self.mmr_statistic = mmr_statistic
+        self.standardize_code = standardize_code
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.n_iter_no_change = n_iter_no_change
+        self.outcome_model = outcome_model
+        self.n_knots = n_knots
+        self.alpha = alpha
+        self.support_tol = support_tol
+        self.device = device
+        self.n_threads = n_threads
+        self.random_state = random_state
+        self.verbose = verbose
+
+    # ------------------------------------------------------------------ validation
+    def _validate(self, X: Any, A: Any, Y: Any):
+        X = check_2d(X, "X", min_samples=2)
+        A = _check_actions(A, "A")
+        Y = check_1d(Y, "Y")
+        check_consistent_length(X=X, A=A, Y=Y)
+        k = A.shape[1]
+        d = k if self.latent_dim is None else _check_int(self.latent_dim, "latent_dim", 1)
+        if d > k:
+            raise ValueError(
+                f"latent_dim={d} exceeds the dimension of A ({k}): the representation is identified only "
+                "when there are at least as many actions as latent dimensions (M of full row rank)."
+            )
+        if X.std(axis=0).max() <= 0:
+            raise ValueError("X must vary: every column is constant.")
+        check_scalar_in_range(self.mmr_weight, "mmr_weight", low=0.0)
+        check_scalar_in_range(self.bandwidth_scale, "bandwidth_scale", low=0.0, low_inclusive=False)
+        if isinstance(self.bandwidth, str):
+            if self.bandwidth != "median":
+                raise ValueError(
+                    f"bandwidth must be 'median' or a positive number; got {self.bandwidth!r}."
+                )
+        else:
+            check_scalar_in_range(self.bandwidth, "bandwidth", low=0.0, low_inclusive=False)
+        if self.mmr_statistic not in ("u", "v"):
+            raise ValueError(f"mmr_statistic must be 'u' or 'v'; got {self.mmr_statistic!r}.")
+        if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
+            _check_int(self.max_epochs, "max_epochs", 1)
+        _check_int(self.batch_size, "batch_size", 2)
+        check_scalar_in_range(self.lr, "lr", low=0.0, low_inclusive=False)
+        check_scalar_in_range(
+            self.validation_fraction,
+            "validation_fraction",
+            low=0.0,
+            high=1.0,
+            low_inclusive=False,
+            high_inclusive=False,
+        )
+        _check_int(self.n_iter_no_change, "n_iter_no_change", 1)
+        if self.n_threads is not None:
+            _check_int(self.n_threads, "n_threads", 1)
+        hidden = tuple(self.hidden) if self.hidden is not None else ()
+        for h in hidden:
+            _check_int(h, "hidden (each width)", 1)
+        return X, A, Y, d, hidden
+
+    def _second_stage(self) -> ControlFunctionExtrapolator:
+        return ControlFunctionExtrapolator(
+            outcome_model=self.outcome_model,
+            n_knots=self.n_knots,
+            alpha=self.alpha,
+            support_tol=self.support_tol,
+        )
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X: Any, A: Any, Y: Any) -> Rep4Ex:
+        """Train the encoder/decoder with the MMR penalty, then fit the control-function stage on the code.
+
+        Parameters
+        ----------
+        X : array-like of shape (n, m)
+            High-dimensional observations ``g(Z)``.
+        A : array-like of shape (n, k) or (n,)
+            Exogenous actions (non-constant, full column rank).
+        Y : array-like of shape (n,)
+            Outcome.
+
+        Returns
+        -------
+        self
+        """
+        X, A, Y, d, hidden = self._validate(X, A, Y)
+        self._second_stage()._validate_params()  # fail before training on bad stage-2 parameters
+        torch = optional_import("torch")
+        from . import _torch as T
+
+        device = resolve_device(self.device)
+        rng = check_random_state(self.random_state)
+        seed = root_seed(rng)
+        n, m = X.shape
+
+        self.x_mean_ = X.mean(axis=0)
+        scale = X.std(axis=0)
+        self.x_scale_ = np.where(scale > 0, scale, 1.0)
+        Xs = (X - self.x_mean_) / self.x_scale_
+        if self.bandwidth == "median":
+            self.bandwidth_ = float(self.bandwidth_scale) * T.median_bandwidth(A, rng)
+        else:
+            self.bandwidth_ = float(self.bandwidth)
+
+        if self.early_stopping:
+            perm = rng.permutation(n)
+            n_val = max(2, round(self.validation_fraction * n))
+            val_idx, tr_idx = perm[:n_val], perm[n_val:]
+        else:
+            tr_idx, val_idx = np.arange(n), None
+
+        old_threads = torch.get_num_threads()
+        if self.n_threads is not None:
+            torch.set_num_threads(int(self.n_threads))
+        try:
+            with torch.random.fork_rng(devices=[]):
+                gen = seed_torch(seed)
+                enc, dec = self._build_networks(T, m, d, hidden)
+                self._train(torch, T, enc, dec, Xs, A, tr_idx, val_idx, device, gen)
+        finally:
+            torch.set_num_threads(old_threads)
+
+        self.encoder_ = enc.cpu().eval()
+        self.decoder_ = dec.cpu().eval()
+        self.n_features_in_ = m
+        self.n_latent_ = d
+        code = self._encode(Xs)
+        self.control_function_ = self._second_stage().fit(code, A, Y)
+        self.coef_A_ = self.control_function_.coef_A_
+        self.intercept_A_ = self.control_function_.intercept_A_
+        self.residuals_V_ = self.control_function_.residuals_V_
+        self.outcome_model_ = self.control_function_.outcome_model_
+        return self
+
+    def _build_networks(self, T, m: int, d: int, hidden: tuple[int, ...]):
+        torch = T.torch
+        if self.encoder is None:
+            enc = T.build_mlp(m, hidden, d)
+        else:
+            enc = copy.deepcopy(self.encoder)
+        if self.decoder is None:
+            dec = T.build_mlp(d, hidden[::-1], m)
+        else:
+            dec = copy.deepcopy(self.decoder)
+        for name, net in (("encoder", enc), ("decoder", dec)):
+            if not isinstance(net, torch.nn.Module):
+                raise TypeError(
+                    f"{name} must be a torch.nn.Module or None; got {type(net).__name__}."
+                )
+        enc, dec = enc.float(), dec.float()
+        with torch.no_grad():
+            try:
+                out = enc(torch.zeros(2, m))
+            except Exception as exc:  # the user's network does not accept the input
+                raise ValueError(
+                    f"encoder must map inputs of width {m} (X); it raised: {exc}"
+                ) from exc
+            if out.ndim != 2 or out.shape[1] != d:
+                raise ValueError(
+                    f"encoder must output shape (batch, latent_dim={d}); got {tuple(out.shape)}."
+                )
+            try:
+                back = dec(out)
+            except Exception as exc:
+                raise ValueError(f"decoder must map inputs of width {d}; it raised: {exc}") from exc
+            if back.ndim != 2 or back.shape[1] != m:
+                raise ValueError(
+                    f"decoder must output shape (batch, {m}) (the width of X); got {tuple(back.shape)}."
+                )
+        return enc, dec
+
+    def _train(self, torch, T, enc, dec, Xs, A, tr_idx, val_idx, device, gen) -> None:
+        from tqdm.auto import tqdm
+
+        enc.to(device).train()
+        dec.to(device).train()
+        Xt = torch.tensor(Xs, dtype=torch.float32, device=device)
+        At = torch.tensor(A, dtype=torch.float32, device=device)
+        lam = float(self.mmr_weight)
+        sigma = self.bandwidth_
+        stat = self.mmr_statistic
+        std_code = bool(self.standardize_code)
+        opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=float(self.lr))
+        tr = torch.as_tensor(tr_idx, dtype=torch.long)
+        bs = min(int(self.batch_size), tr.shape[0])
+        history: dict[str, list[float]] = {"loss": [], "reconstruction": [], "mmr": []}
+
+        if val_idx is not None:
+            history["val_loss"] = []
+            vi = torch.as_tensor(val_idx[:_MAX_VAL_MMR], dtype=torch.long, device=device)
+            Xv, Av = Xt[torch.as_tensor(val_idx, dtype=torch.long, device=device)], At[vi]
+            Kv = T.gaussian_gram(Av, sigma)
+            best, best_state, stale = np.inf, None, 0
+
+        if self.max_epochs == "auto":
+            n_tr = tr.shape[0]
+            steps_per_epoch = -(-n_tr // bs)
+            if steps_per_epoch > 1 and 0 < n_tr % bs < max(2, bs // 4):
+                steps_per_epoch -= 1  # the short last batch is merged (below)
+            max_epochs = max(1, -(-_AUTO_STEPS // steps_per_epoch))
+        else:
+            max_epochs = int(self.max_epochs)
+        bar = tqdm(range(max_epochs), desc="Rep4Ex", disable=not self.verbose)
+        epochs = 0
+        for _ in bar:
+            perm = tr[torch.randperm(tr.shape[0], generator=gen)]
+            batches = list(torch.split(perm, bs))
+            if len(batches) > 1 and batches[-1].shape[0] < max(2, bs // 4):
+                batches[-2] = torch.cat([batches[-2], batches.pop()])
+            sums = np.zeros(3)
+            for idx in batches:
+                idx = idx.to(device)
+                xb, ab = Xt[idx], At[idx]
+                code = enc(xb)
+                rec = torch.mean((dec(code) - xb) ** 2)
+                if xb.shape[0] >= 2:
+                    mmr = T.mmr_penalty(
+                        code, ab, T.gaussian_gram(ab, sigma), statistic=stat, standardize=std_code
+                    )
+                else:
+                    mmr = torch.zeros((), device=device)
+                loss = rec + lam * mmr if lam > 0 else rec
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                sums += [loss.item(), rec.item(), mmr.item()]
+            sums /= len(batches)
+            history["loss"].append(float(sums[0]))
+            history["reconstruction"].append(float(sums[1]))
+            history["mmr"].append(float(sums[2]))
+            epochs += 1
+            postfix = {"rec": f"{sums[1]:.4f}", "mmr": f"{sums[2]:.2e}"}
+            if val_idx is not None:
+                with torch.no_grad():
+                    cv = enc(Xv)
+                    v_rec = torch.mean((dec(cv) - Xv) ** 2)
+                    v_mmr = T.mmr_penalty(
+                        cv[: Av.shape[0]], Av, Kv, statistic=stat, standardize=std_code
+                    )
+                    v_loss = float(v_rec + lam * v_mmr)
+                history["val_loss"].append(v_loss)
+                postfix["val"] = f"{v_loss:.4f}"
+                if v_loss < best:
+                    best, stale = v_loss, 0
+                    best_state = (copy.deepcopy(enc.state_dict()), copy.deepcopy(dec.state_dict()))
+                else:
+                    stale += 1
+                    if stale >= int(self.n_iter_no_change):
+                        break
+            bar.set_postfix(postfix)
+        bar.close()
+        if val_idx is not None and best_state is not None:
+            enc.load_state_dict(best_state[0])
+            dec.load_state_dict(best_state[1])
+        self.history_ = history
+        self.n_epochs_ = epochs
+
+    # ------------------------------------------------------------------ transform / predict
+    def _encode(self, Xs: np.ndarray) -> np.ndarray:
+        torch = optional_import("torch")
+        with torch.no_grad():
+            out = self.encoder_(torch.as_tensor(Xs, dtype=torch.float32))
+        return out.numpy().astype(np.float64)
+
+    def _check_X(self, X: Any) -> np.ndarray:
+        check_is_fitted(self, "encoder_")
+        X = check_2d(X, "X")
+        if X.shape[1] != self.n_features_in_:
+            raise ValueError(
+                f"X has {X.shape[1]} feature(s); the estimator was fitted with {self.n_features_in_}."
+            )
+        return X
+
+    def transform(self, X: Any) -> np.ndarray:
+        """The learned code ``phi(X)`` (affine in the latent ``Z`` when identification succeeded).
+
+        Returns
+        -------
+        ndarray of shape (n, latent_dim)
+        """
+        X = self._check_X(X)
+        return self._encode((X - self.x_mean_) / self.x_scale_)
+
+    def reconstruct(self, X: Any) -> np.ndarray:
+        """``decoder(encoder(X))`` on the original scale of ``X``."""
+        torch = optional_import("torch")
+        X = self._check_X(X)
+        code = torch.as_tensor(self.transform(X), dtype=torch.float32)
+        with torch.no_grad():
+            back = self.decoder_(code).numpy().astype(np.float64)
+        return back * self.x_scale_ + self.x_mean_
+
+    def predict_intervention(self, a_values: Any) -> np.ndarray:
+        """Estimated ``E[Y | do(A = a)]`` for each row of ``a_values`` ((m, k), or (m,) when k == 1)."""
+        check_is_fitted(self, "control_function_")
+        return self.control_function_.predict_intervention(a_values)
+
+    def predict_conditional_intervention(self, X: Any, a_values: Any) -> np.ndarray:
+        """Estimated ``E[Y | X = x, do(A = a)]``; returns shape (n_x, m)."""
+        code = self.transform(X)
+        return self.control_function_.predict_conditional_intervention(code, a_values)
+
+    def support_fraction(self, a_values: Any) -> np.ndarray:
+        """Fraction of shifted residuals outside the observed code range, per intervention value."""
+        check_is_fitted(self, "control_function_")
+        return self.control_function_.support_fraction(a_values)
+
+    def predict(self, X: Any, A: Any) -> np.ndarray:
+        """Fitted observational mean ``E[Y | X, A]`` of the additive stage-2 model."""
+        return self.control_function_.predict(self.transform(X), A)
+
+    def score(self, X: Any, A: Any, Y: Any) -> float:
+        """R² of :meth:`predict` against ``Y``."""
+        return self.control_function_.score(self.transform(X), A, Y)
+
+    def mmr_score(self, X: Any, A: Any, *, max_samples: int = 4000) -> float:
+        """MMR U/V-statistic of the linear-invariance restriction for the learned code on ``(X, A)``.
+
+        A diagnostic: close to 0 when the code satisfies the restriction. Uses the fitted bandwidth, at most
+        ``max_samples`` rows (the first ones), and the estimator's ``mmr_statistic``/``standardize_code``.
+        """
+        torch = optional_import("torch")
+        from . import _torch as T
+
+        X = self._check_X(X)
+        A = check_2d(A, "A", ensure_2d_from_1d=True)
+        check_consistent_length(X=X, A=A)
+        code = torch.as_tensor(self.transform(X[:max_samples]), dtype=torch.float64)
+        At = torch.tensor(A[:max_samples], dtype=torch.float64)
+        with torch.no_grad():
+            val = T.mmr_penalty(
+                code,
+                At,
+                T.gaussian_gram(At, self.bandwidth_),
+                statistic=self.mmr_statistic,
+                standardize=bool(self.standardize_code),
+            )
+        return float(val)

@@ -1,0 +1,157 @@
+"""Bad input to the rep4ex estimators and simulators raises clear errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from causalkit.datasets import make_rep4ex_1d, make_rep4ex_2d, rep4ex_grid, rep4ex_truth_2d
+from causalkit.rep4ex import ControlFunctionExtrapolator, Rep4Ex
+
+
+@pytest.fixture(scope="module")
+def d():
+    return make_rep4ex_1d(200, random_state=0)
+
+
+def _fast(**kw):
+    return Rep4Ex(**{"max_epochs": 1, "random_state": 0, **kw})
+
+
+def test_latent_dim_exceeds_actions(d):
+    with pytest.raises(ValueError, match=r"latent_dim=2 exceeds the dimension of A \(1\)"):
+        _fast(latent_dim=2).fit(d.X, d.A, d.Y)
+    with pytest.raises(ValueError, match="at least as many actions as latent dimensions"):
+        ControlFunctionExtrapolator().fit(np.column_stack([d.Z, d.Z**2]), d.A, d.Y)
+
+
+def test_mismatched_lengths(d):
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        _fast().fit(d.X, d.A[:-1], d.Y)
+    with pytest.raises(ValueError, match="mismatched lengths"):
+        ControlFunctionExtrapolator().fit(d.Z, d.A, d.Y[:-1])
+
+
+@pytest.mark.parametrize("which", ["X", "A", "Y"])
+def test_nan_and_inf(d, which):
+    arrays = {"X": d.X.copy(), "A": d.A.copy(), "Y": d.Y.copy()}
+    arrays[which][3] = np.nan
+    with pytest.raises(ValueError, match=f"{which} must be finite"):
+        _fast().fit(arrays["X"], arrays["A"], arrays["Y"])
+    arrays[which][3] = np.inf
+    with pytest.raises(ValueError, match=f"{which} must be finite"):
+        _fast().fit(arrays["X"], arrays["A"], arrays["Y"])
+
+
+def test_nan_in_Z(d):
+    Z = d.Z.copy()
+    Z[0] = np.nan
+    with pytest.raises(ValueError, match="Z must be finite"):
+        ControlFunctionExtrapolator().fit(Z, d.A, d.Y)
+
+
+def test_constant_or_collinear_A(d):
+    with pytest.raises(ValueError, match=r"A must vary: column\(s\) \[0\] are constant"):
+        _fast().fit(d.X, np.ones(200), d.Y)
+    with pytest.raises(ValueError, match="A must vary"):
+        ControlFunctionExtrapolator().fit(d.Z, np.full((200, 1), 3.0), d.Y)
+    A2 = np.column_stack([d.A, 2 * d.A])
+    with pytest.raises(ValueError, match="linearly independent columns"):
+        _fast().fit(d.X, A2, d.Y)
+
+
+def test_wrong_shapes(d):
+    with pytest.raises(ValueError, match="X must be 2-dimensional"):
+        _fast().fit(d.X[:, 0], d.A, d.Y)
+    with pytest.raises(ValueError, match="Y must be 1-dimensional"):
+        _fast().fit(d.X, d.A, np.column_stack([d.Y, d.Y]))
+    with pytest.raises(TypeError, match="A must be numeric"):
+        _fast().fit(d.X, np.array(["a"] * 200, dtype=object), d.Y)
+
+
+def test_bad_parameters(d):
+    cases = [
+        (dict(mmr_weight=-1.0), ValueError, "mmr_weight must be >= 0"),
+        (dict(bandwidth="mean"), ValueError, "bandwidth must be 'median' or a positive number"),
+        (dict(bandwidth=0.0), ValueError, "bandwidth must be > 0"),
+        (dict(mmr_statistic="w"), ValueError, "mmr_statistic must be 'u' or 'v'"),
+        (dict(max_epochs=0), ValueError, "max_epochs must be an int >= 1"),
+        (dict(max_epochs="long"), ValueError, "max_epochs must be an int >= 1"),
+        (dict(batch_size=1), ValueError, "batch_size must be an int >= 2"),
+        (dict(lr=0.0), ValueError, "lr must be > 0"),
+        (dict(latent_dim=0), ValueError, "latent_dim must be an int >= 1"),
+        (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),
+        (dict(outcome_model="gam"), ValueError, "outcome_model must be 'spline'"),
+        (dict(n_knots=1), ValueError, "n_knots must be an int >= 2"),
+        (dict(hidden=(64, 0)), ValueError, "hidden"),
+        (dict(encoder="mlp"), TypeError, "encoder must be a torch.nn.Module"),
+        (
+            dict(device="cuda:7" if not _has_cuda() else "nodevice"),
+            (ValueError, RuntimeError),
+            "cuda|device",
+        ),
+    ]
+    for kw, exc, msg in cases:
+        with pytest.raises(exc, match=msg):
+            _fast(**kw).fit(d.X, d.A, d.Y)
+
+
+def _has_cuda() -> bool:
+    import torch
+
+    return torch.cuda.is_available()
+
+
+def test_custom_network_shapes(d):
+    import torch
+
+    with pytest.raises(ValueError, match=r"encoder must output shape \(batch, latent_dim=1\)"):
+        _fast(encoder=torch.nn.Linear(3, 2)).fit(d.X, d.A, d.Y)
+    with pytest.raises(ValueError, match="encoder must map inputs of width 3"):
+        _fast(encoder=torch.nn.Linear(4, 1)).fit(d.X, d.A, d.Y)
+    with pytest.raises(ValueError, match=r"decoder must output shape \(batch, 3\)"):
+        _fast(decoder=torch.nn.Linear(1, 2)).fit(d.X, d.A, d.Y)
+
+
+def test_predict_inputs(d):
+    est = _fast().fit(d.X, d.A, d.Y)
+    with pytest.raises(ValueError, match=r"a_values must have shape \(m, 1\)"):
+        est.predict_intervention(np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="a_values must be finite"):
+        est.predict_intervention([np.nan])
+    with pytest.raises(ValueError, match="X has 2 feature"):
+        est.transform(d.X[:, :2])
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        Rep4Ex().transform(d.X)
+    with pytest.raises(NotFittedError):
+        ControlFunctionExtrapolator().predict_intervention([0.0])
+    cf = ControlFunctionExtrapolator().fit(d.Z, d.A, d.Y)
+    with pytest.raises(ValueError, match=r"Z must have 1 column\(s\)"):
+        cf.predict_conditional_intervention(np.zeros((2, 2)), [0.0])
+
+
+def test_two_action_shapes():
+    d2 = make_rep4ex_2d(200, random_state=0)
+    cf = ControlFunctionExtrapolator(n_knots=4).fit(d2.Z, d2.A, d2.Y)
+    with pytest.raises(ValueError, match=r"a_values must be 2-dimensional"):
+        cf.predict_intervention([0.0, 1.0])
+    with pytest.raises(ValueError, match=r"shape \(m, 2\)"):
+        rep4ex_truth_2d([0.0, 1.0])
+
+
+def test_simulator_arguments():
+    with pytest.raises(ValueError, match="n_samples must be >= 2"):
+        make_rep4ex_1d(1)
+    with pytest.raises(TypeError, match="n_samples must be an int"):
+        make_rep4ex_1d(10.5)
+    with pytest.raises(ValueError, match="noise_sd must be > 0"):
+        make_rep4ex_1d(10, noise_sd=0.0)
+    with pytest.raises(ValueError, match="dim must be 1 or 2"):
+        rep4ex_grid(3)
+
+
+def test_too_few_samples_for_splines(d):
+    with pytest.raises(ValueError, match="at least 4 \\* n_knots"):
+        ControlFunctionExtrapolator(n_knots=12).fit(d.Z[:20], d.A[:20], d.Y[:20])

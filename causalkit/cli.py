@@ -1,6 +1,7 @@
 """The ``causalkit`` command.
 
-Each method family contributes through its own ``causalkit.<family>._cli`` module, which may define
+Each method family contributes through its own CLI module (``causalkit.<family>._cli``; listed in
+``CLI_MODULES``), which may define
 
 - ``DEMO_NAME`` (str) and ``run_demo(random_state: int) -> dict`` with keys ``estimate``, ``truth``, ``naive``
   (and optionally ``method``, ``quantity``): one run of the method on its built-in simulation with known truth;
@@ -19,18 +20,27 @@ from collections.abc import Sequence
 
 from . import __version__
 
-# Order in which families appear in `causalkit demo`.
-FAMILIES = ["debias", "iv", "compositional", "deconfound", "rep4ex", "network", "solvers", "scaling"]
+# CLI modules (relative to causalkit), in the order their demos appear in `causalkit demo`.
+CLI_MODULES = [
+    "debias._cli",
+    "iv._cli",
+    "compositional._cli",
+    "deconfound._cli",
+    "rep4ex._cli",
+    "network._cli",
+    "solvers._cli",
+    "iv._dask_cli",  # IVL on dask arrays (the scale-out demo and `dask-ivl`)
+]
 
 
 def _load_family_modules(strict: Sequence[str] = ()):
     modules = {}
-    for fam in FAMILIES:
+    for name in CLI_MODULES:
         try:
-            modules[fam] = importlib.import_module(f"causalkit.{fam}._cli")
+            modules[name] = importlib.import_module(f"causalkit.{name}")
         except ImportError as exc:
-            if fam in strict:
-                raise SystemExit(f"causalkit: method '{fam}' is not available: {exc}") from exc
+            if name in strict:
+                raise SystemExit(f"causalkit: '{name}' is not available: {exc}") from exc
     return modules
 
 

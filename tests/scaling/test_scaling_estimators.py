@@ -186,7 +186,7 @@ def test_bootstrap_same_for_any_n_jobs_and_seeded():
 
 
 def test_cli_demo_and_subcommand(capsys):
-    from causalkit.scaling._cli import DEMO_NAME, register, run_demo
+    from causalkit.iv._dask_cli import DEMO_NAME, register, run_demo
 
     out = run_demo(random_state=0)
     assert DEMO_NAME == "ivl-dask"

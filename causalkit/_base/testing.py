@@ -16,7 +16,9 @@ def _fitted_attrs(est) -> dict[str, Any]:
     return {k: v for k, v in vars(est).items() if k.endswith("_") and not k.startswith("_")}
 
 
-def check_sklearn_contract(estimator: Any, fit: Callable[[Any], Any], output: Callable[[Any], Any]) -> None:
+def check_sklearn_contract(
+    estimator: Any, fit: Callable[[Any], Any], output: Callable[[Any], Any]
+) -> None:
     """Assert the scikit-learn estimator contract on ``estimator``.
 
     Parameters
@@ -33,7 +35,9 @@ def check_sklearn_contract(estimator: Any, fit: Callable[[Any], Any], output: Ca
     a fitted estimator survives pickling with identical output; refitting a clone reproduces the output.
     """
     params = estimator.get_params(deep=False)
-    assert not _fitted_attrs(estimator), f"fitted attributes exist before fit: {list(_fitted_attrs(estimator))}"
+    assert not _fitted_attrs(estimator), (
+        f"fitted attributes exist before fit: {list(_fitted_attrs(estimator))}"
+    )
     twin = clone(estimator)
     assert twin.get_params(deep=False).keys() == params.keys()
     assert estimator.set_params(**params) is estimator

@@ -20,7 +20,11 @@ def test_dask_backend_matches_sequential():
     sequential = parallel_map(_draw, seeds)
     with (
         distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+            n_workers=2,
+            threads_per_worker=1,
+            processes=True,
+            host="127.0.0.1",
+            dashboard_address=None,
         ) as cluster,
         distributed.Client(cluster),
         parallel_config(backend="dask"),

@@ -221,7 +221,8 @@ def write_table(rows: list[dict], meta: dict) -> str:
         "below ~0.3 s are dominated by scheduling noise; the IVL 10^8 row ran while other jobs shared the two "
         "cores (load column in scaling.json).",
         "",
-        "GPU rows (Graph R-Learner at 10^5 / 10^6 nodes) are run by the lead's device script, not here.",
+        "GPU rows (Graph R-Learner at 10^5 / 10^6 nodes, GPU vs CPU on the same machine) are in section (d) of "
+        "`graph_rlearner.md`, produced by `benchmarks/gpu_check.sh` on a CUDA machine.",
     ]
     return "\n".join(lines) + "\n"
 

@@ -27,6 +27,10 @@ from ._control import ControlFunctionExtrapolator, _check_actions
 __all__ = ["Rep4Ex"]
 
 _MAX_VAL_MMR = 1024
+# batch_size="auto": smallest batch (>= 256) whose U-statistic has about this many kernel-weighted pairs,
+# b (b - 1) * kernel_mass >= _EFF_PAIRS (256 rows with a 1-D uniform action; ~430 with a 2-D one)
+_EFF_PAIRS = 15_000
+_MIN_AUTO_BATCH = 256
 _AUTO_STEPS = (
     1600  # 100 epochs of n = 4000 in batches of 256: the budget the defaults were tuned for
 )
@@ -57,11 +61,15 @@ class Rep4Ex(BaseEstimator):
     encoder, decoder : torch.nn.Module or None, default None
         Custom (unfitted) networks ``R^m -> R^d`` and ``R^d -> R^m``; they are deep-copied in ``fit``.
         Inputs are the standardised ``X``.
-    mmr_weight : float, default 10.0
-        Weight ``lambda`` of the MMR penalty (``0`` gives a plain autoencoder, the no-MMR baseline).
+    mmr_weight : float, default 2.4
+        Weight ``lambda`` of the MMR penalty (``0`` gives a plain autoencoder, the no-MMR baseline). The
+        training penalty is the MMR U-statistic divided by ``kernel_mass_`` (the mean off-diagonal kernel value
+        on ``A``), so the weight means the same for any action dimension and bandwidth; 2.4 equals the raw
+        weight 10 on a 1-D uniform action.
     bandwidth : "median" or float, default "median"
         Gaussian-kernel bandwidth on ``A``: the median heuristic ``sqrt(0.5 median ||a - a'||^2)`` times
-        ``bandwidth_scale``, or a given positive number (used as is).
+        ``bandwidth_scale / sqrt(k)`` (the median distance grows like ``sqrt(k)``; this keeps the per-coordinate
+        resolution), or a given positive number (used as is).
     bandwidth_scale : float, default 0.5
         Factor applied to the median heuristic.
     mmr_statistic : {"u", "v"}, default "u"
@@ -72,8 +80,10 @@ class Rep4Ex(BaseEstimator):
         Training epochs. ``"auto"`` gives about 1600 Adam steps (100 epochs at n = 4000 with batches of 256;
         4 epochs at n = 10^5): the budget is fixed in gradient steps because much longer training drifts away
         from an affine code, so larger data sets take fewer epochs.
-    batch_size : int, default 256
-        Mini-batch size; the MMR cost is per batch, so an epoch is linear in ``n``.
+    batch_size : int or "auto", default "auto"
+        Mini-batch size; the MMR cost is per batch, so an epoch is linear in ``n``. ``"auto"``: the smallest
+        size >= 256 with about 15000 kernel-weighted pairs, ``b (b - 1) kernel_mass_ >= 15000`` (256 for a 1-D
+        uniform action, about 430 for a 2-D one): the in-batch U-statistic's noise then does not grow with ``k``.
     lr : float, default 1e-3
         Adam learning rate.
     early_stopping : bool, default False
@@ -99,6 +109,10 @@ class Rep4Ex(BaseEstimator):
     x_mean_, x_scale_ : ndarray of shape (m,)
     bandwidth_ : float
         The kernel bandwidth used.
+    kernel_mass_ : float
+        Mean off-diagonal kernel value on ``A`` (the MMR penalty's normaliser).
+    batch_size_ : int
+        The mini-batch size used.
     coef_A_, intercept_A_, residuals_V_ : ndarray
         Stage-1 OLS of the code on ``A`` (``M_hat``, ``alpha_hat``, ``V_hat``).
     control_function_ : ControlFunctionExtrapolator
@@ -128,13 +142,13 @@ class Rep4Ex(BaseEstimator):
         hidden: Sequence[int] = (64, 64),
         encoder: Any = None,
         decoder: Any = None,
-        mmr_weight: float = 10.0,
+        mmr_weight: float = 2.4,
         bandwidth: str | float = "median",
         bandwidth_scale: float = 0.5,
         mmr_statistic: str = "u",
         standardize_code: bool = True,
         max_epochs: int | str = "auto",
-        batch_size: int = 256,
+        batch_size: int | str = "auto",
         lr: float = 1e-3,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
@@ -200,7 +214,8 @@ class Rep4Ex(BaseEstimator):
             raise ValueError(f"mmr_statistic must be 'u' or 'v'; got {self.mmr_statistic!r}.")
         if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
             _check_int(self.max_epochs, "max_epochs", 1)
-        _check_int(self.batch_size, "batch_size", 2)
+        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
+            _check_int(self.batch_size, "batch_size", 2)
         check_scalar_in_range(self.lr, "lr", low=0.0, low_inclusive=False)
         check_scalar_in_range(
             self.validation_fraction,
@@ -257,10 +272,15 @@ class Rep4Ex(BaseEstimator):
         scale = X.std(axis=0)
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
         Xs = (X - self.x_mean_) / self.x_scale_
+        k = A.shape[1]
         if self.bandwidth == "median":
-            self.bandwidth_ = float(self.bandwidth_scale) * T.median_bandwidth(A, rng)
+            # per-coordinate resolution: the median distance grows like sqrt(k), so divide by sqrt(k)
+            self.bandwidth_ = float(self.bandwidth_scale) * T.median_bandwidth(A, rng) / np.sqrt(k)
         else:
             self.bandwidth_ = float(self.bandwidth)
+        # average off-diagonal kernel value: the raw U-statistic scales with it (it falls fast with k and
+        # with smaller bandwidths), so the training penalty is divided by it
+        self.kernel_mass_ = T.kernel_mass(A, self.bandwidth_, rng)
 
         if self.early_stopping:
             perm = rng.permutation(n)
@@ -336,13 +356,18 @@ class Rep4Ex(BaseEstimator):
         dec.to(device).train()
         Xt = torch.tensor(Xs, dtype=torch.float32, device=device)
         At = torch.tensor(A, dtype=torch.float32, device=device)
-        lam = float(self.mmr_weight)
+        lam = float(self.mmr_weight) / self.kernel_mass_
         sigma = self.bandwidth_
         stat = self.mmr_statistic
         std_code = bool(self.standardize_code)
         opt = torch.optim.Adam([*enc.parameters(), *dec.parameters()], lr=float(self.lr))
         tr = torch.as_tensor(tr_idx, dtype=torch.long)
-        bs = min(int(self.batch_size), tr.shape[0])
+        if self.batch_size == "auto":
+            b_auto = int(np.ceil(0.5 + np.sqrt(0.25 + _EFF_PAIRS / self.kernel_mass_)))
+            bs = min(max(_MIN_AUTO_BATCH, b_auto), tr.shape[0])
+        else:
+            bs = min(int(self.batch_size), tr.shape[0])
+        self.batch_size_ = int(bs)
         history: dict[str, list[float]] = {"loss": [], "reconstruction": [], "mmr": []}
 
         if val_idx is not None:

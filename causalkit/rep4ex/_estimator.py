@@ -86,6 +86,11 @@ class Rep4Ex(BaseEstimator):
         uniform action, about 430 for a 2-D one): the in-batch U-statistic's noise then does not grow with ``k``.
     lr : float, default 1e-3
         Adam learning rate.
+    n_init : int, default 1
+        Number of trainings from different initialisations; the one with the lowest objective on the data
+        (reconstruction + ``mmr_weight`` x normalised MMR, on at most 4096 rows) is kept. Training can end in a
+        non-affine local optimum (seen with 2-D actions: a code with R² ~ 0.9 and twice the reconstruction error);
+        restarts select it away at ``n_init`` times the cost.
     early_stopping : bool, default False
         Hold out ``validation_fraction`` of the data, monitor reconstruction + ``mmr_weight`` x MMR on it, stop
         after ``n_iter_no_change`` epochs without improvement and restore the best weights. The held-out rows
@@ -109,6 +114,8 @@ class Rep4Ex(BaseEstimator):
     x_mean_, x_scale_ : ndarray of shape (m,)
     bandwidth_ : float
         The kernel bandwidth used.
+    init_objectives_ : ndarray of shape (n_init,) or None
+        Final objective of each initialisation (``None`` when ``n_init == 1``).
     kernel_mass_ : float
         Mean off-diagonal kernel value on ``A`` (the MMR penalty's normaliser).
     batch_size_ : int
@@ -150,6 +157,7 @@ class Rep4Ex(BaseEstimator):
         max_epochs: int | str = "auto",
         batch_size: int | str = "auto",
         lr: float = 1e-3,
+        n_init: int = 1,
         early_stopping: bool = False,
         validation_fraction: float = 0.1,
         n_iter_no_change: int = 10,
@@ -174,6 +182,7 @@ class Rep4Ex(BaseEstimator):
         self.max_epochs = max_epochs
         self.batch_size = batch_size
         self.lr = lr
+        self.n_init = n_init
         self.early_stopping = early_stopping
         self.validation_fraction = validation_fraction
         self.n_iter_no_change = n_iter_no_change
@@ -226,6 +235,7 @@ class Rep4Ex(BaseEstimator):
             high_inclusive=False,
         )
         _check_int(self.n_iter_no_change, "n_iter_no_change", 1)
+        _check_int(self.n_init, "n_init", 1)
         if self.n_threads is not None:
             _check_int(self.n_threads, "n_threads", 1)
         hidden = tuple(self.hidden) if self.hidden is not None else ()
@@ -259,6 +269,7 @@ class Rep4Ex(BaseEstimator):
         self
         """
         X, A, Y, d, hidden = self._validate(X, A, Y)
+        n_init = int(self.n_init)
         self._second_stage()._validate_params()  # fail before training on bad stage-2 parameters
         torch = optional_import("torch")
         from . import _torch as T
@@ -293,15 +304,26 @@ class Rep4Ex(BaseEstimator):
         if self.n_threads is not None:
             torch.set_num_threads(int(self.n_threads))
         try:
-            with torch.random.fork_rng(devices=[]):
-                gen = seed_torch(seed)
-                enc, dec = self._build_networks(T, m, d, hidden)
-                self._train(torch, T, enc, dec, Xs, A, tr_idx, val_idx, device, gen)
+            best = None
+            objectives = []
+            for init in range(n_init):
+                with torch.random.fork_rng(devices=[]):
+                    gen = seed_torch(seed + init)
+                    enc, dec = self._build_networks(T, m, d, hidden)
+                    self._train(torch, T, enc, dec, Xs, A, tr_idx, val_idx, device, gen)
+                enc, dec = enc.cpu().eval(), dec.cpu().eval()
+                if n_init > 1:
+                    objectives.append(self._objective(torch, T, enc, dec, Xs, A))
+                    if best is None or objectives[-1] < best[0]:
+                        best = (objectives[-1], enc, dec, self.history_, self.n_epochs_)
+            if best is not None:
+                _, enc, dec, self.history_, self.n_epochs_ = best
+            self.init_objectives_ = np.array(objectives) if n_init > 1 else None
         finally:
             torch.set_num_threads(old_threads)
 
-        self.encoder_ = enc.cpu().eval()
-        self.decoder_ = dec.cpu().eval()
+        self.encoder_ = enc
+        self.decoder_ = dec
         self.n_features_in_ = m
         self.n_latent_ = d
         code = self._encode(Xs)
@@ -311,6 +333,22 @@ class Rep4Ex(BaseEstimator):
         self.residuals_V_ = self.control_function_.residuals_V_
         self.outcome_model_ = self.control_function_.outcome_model_
         return self
+
+    def _objective(self, torch, T, enc, dec, Xs, A, max_rows: int = 4096) -> float:
+        """Training objective on the data: reconstruction + mmr_weight * MMR / kernel_mass_ (no gradient)."""
+        with torch.no_grad():
+            Xt = torch.as_tensor(Xs, dtype=torch.float32)
+            code = enc(Xt)
+            rec = float(torch.mean((dec(code) - Xt) ** 2))
+            At = torch.as_tensor(A[:max_rows], dtype=torch.float32)
+            mmr = T.mmr_penalty(
+                code[:max_rows],
+                At,
+                T.gaussian_gram(At, self.bandwidth_),
+                statistic=self.mmr_statistic,
+                standardize=bool(self.standardize_code),
+            )
+        return rec + float(self.mmr_weight) * float(mmr) / self.kernel_mass_
 
     def _build_networks(self, T, m: int, d: int, hidden: tuple[int, ...]):
         torch = T.torch

@@ -97,8 +97,12 @@ class Rep4Ex(BaseEstimator):
         are still used in the control-function stage.
     validation_fraction : float, default 0.1
     n_iter_no_change : int, default 10
-    outcome_model, n_knots, alpha, support_tol
+    outcome_model, n_knots, support_tol
         Passed to :class:`ControlFunctionExtrapolator` (the second stage).
+    alpha : float, default 1.0
+        Ridge penalty of the second stage's spline fit (its own default is 0.1). A learned code is affine only up
+        to a small distortion that grows in the tails; a stronger ridge keeps the linearly extrapolated splines
+        from amplifying it (2-D: outside MSE with the same code 1.32 -> 0.67 on the worst seed).
     device : str, default "cpu"
         torch device for training (e.g. "cuda"); the fitted networks are moved back to the CPU.
     n_threads : int or None, default 1
@@ -163,7 +167,7 @@ class Rep4Ex(BaseEstimator):
         n_iter_no_change: int = 10,
         outcome_model: str = "spline",
         n_knots: int = 12,
-        alpha: float = 0.1,
+        alpha: float = 1.0,
         support_tol: float = 0.2,
         device: str = "cpu",
         n_threads: int | None = 1,

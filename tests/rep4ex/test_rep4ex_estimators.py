@@ -234,8 +234,9 @@ def test_acceptance_over_seeds():
 
 @pytest.mark.slow
 def test_two_dimensional():
-    """d = k = 2 over 3 seeds (n = 4000): oracle, identification and in-support fit must hold; the issue's
-    target (Rep4Ex beats the MLP on A out of support, on average) is not reached yet -> honest xfail."""
+    """d = k = 2 over 3 seeds (n = 4000): oracle, identification, in-support fit, and the issue's target:
+    Rep4Ex beats the MLP on A out of support (mean over seeds). Measured: Rep4Ex 0.673/0.149/0.304 (mean 0.375),
+    MLP 0.644/0.666/0.577 (mean 0.629), R² 0.897/0.976/0.974."""
     g = rep4ex_grid(2)
     rows = []
     for seed in (0, 1, 2):
@@ -268,12 +269,8 @@ def test_two_dimensional():
         r2
     )  # was 0.78-0.86 before kernel normalisation
     assert all(r["inside"] <= 0.3 for r in rows)
-    assert np.median(out) <= 1.0, out
-    if out.mean() >= out_mlp.mean():
-        pytest.xfail(
-            f"2-D: Rep4Ex mean outside MSE {out.mean():.3f} vs MLP {out_mlp.mean():.3f} "
-            f"(per seed {np.round(out, 3)}, code R² {np.round(r2, 3)})"
-        )
+    assert np.median(out) <= 0.6, out
+    assert out.mean() <= 0.6 and out.mean() <= 0.8 * out_mlp.mean(), (out, out_mlp)
 
 
 @pytest.mark.gpu

@@ -33,7 +33,7 @@ from causalkit.rep4ex import ControlFunctionExtrapolator, Rep4Ex
 
 torch.set_num_threads(1)
 RESULTS = Path(__file__).resolve().parent / "results" / "rep4ex.md"
-ALT = "Rep4Ex (batch 1024, λ=30)"
+ALT = "Rep4Ex (n_init=3)"
 METHODS = ["Rep4Ex", ALT, "no-MMR AE", "MLP on A", "engression", "oracle (true Z)"]
 
 
@@ -61,9 +61,7 @@ def run_one(dim: int, seed: int, n: int) -> dict:
         res["Rep4Ex"] = (rep.predict_intervention(a_eval), t, _r2(d.Z, rep.transform(d.X)))
         if dim == 2:
             big, t = _timed(
-                lambda: Rep4Ex(
-                    batch_size=1024, mmr_weight=30.0, n_knots=knots, random_state=seed
-                ).fit(d.X, d.A, d.Y)
+                lambda: Rep4Ex(n_init=3, n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y)
             )
             res[ALT] = (big.predict_intervention(a_eval), t, _r2(d.Z, big.transform(d.X)))
         van, t = _timed(
@@ -183,10 +181,17 @@ def main(argv=None) -> None:
         per_seed = ", ".join(f"{v:.3f}" for v in out_rep)
         lines += ["", f"Rep4Ex outside MSE per seed: {per_seed}.", ""]
         if dim == 2:
+            best_peer = min(
+                v
+                for (dd, m), v in summary.items()
+                if dd == 2 and m not in ("Rep4Ex", ALT, "oracle (true Z)")
+            )
+            verdict = "meets" if summary[(2, "Rep4Ex")] < best_peer else "misses"
             lines += [
-                "The 2-D case misses the target: the learned codes are far less affine (R² ~ 0.84-0.9) and the "
-                "control function extrapolates their distortion. The row with larger batches (a less noisy "
-                "in-batch MMR) and a larger penalty is a variant tried after the defaults, shown for information.",
+                f"The 2-D case {verdict} the target (Rep4Ex mean outside MSE {summary[(2, 'Rep4Ex')]:.3f}, best "
+                f"non-oracle peer {best_peer:.3f}). On some seeds the code is less affine (R² ~ 0.9): training "
+                "ends in a non-affine local optimum with about twice the reconstruction error; `n_init=3` restarts "
+                "(keeping the lowest objective) remove some of these at 3x the cost.",
                 "",
             ]
     if not args.skip_big:

@@ -52,8 +52,9 @@ print(data.X.shape, data.A.shape, data.Y.shape)
 
 # %% [markdown]
 # ## Fit Rep4Ex and the baselines
-# - **Rep4Ex**: autoencoder (2 x 64 leaky-ReLU MLPs) + MMR penalty (weight 10, U-statistic, Gaussian kernel with
-#   half the median bandwidth), 100 epochs; then the control function on the learned code.
+# - **Rep4Ex**: autoencoder (2 x 64 leaky-ReLU MLPs) + MMR penalty (U-statistic, Gaussian kernel with half the
+#   median bandwidth; weight 2.4 on the penalty divided by the kernel's mean value, i.e. about 10 on the raw 1-D
+#   statistic), 100 epochs; then the control function on the learned code.
 # - **No-MMR autoencoder**: the same network and stage 2 with `mmr_weight=0`.
 # - **MLP on A**: `MLPRegressor` of $Y$ on $A$ ($E[Y\mid do(a)] = E[Y \mid A = a]$ inside the support).
 # - **Oracle**: the control function on the true $Z$ (`ControlFunctionExtrapolator`).

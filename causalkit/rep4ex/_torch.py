@@ -66,3 +66,15 @@ def median_bandwidth(A: np.ndarray, rng: np.random.RandomState, max_points: int 
     diff = A[:, None, :] - A[None, :, :]
     sq = np.sum(diff**2, axis=-1)[np.triu_indices(A.shape[0], k=1)]
     return float(np.sqrt(0.5 * np.median(sq)))
+
+
+def kernel_mass(
+    A: np.ndarray, sigma: float, rng: np.random.RandomState, max_points: int = 1000
+) -> float:
+    """Mean off-diagonal Gaussian kernel ``k(a_i, a_j)`` on at most ``max_points`` rows of ``A``."""
+    if A.shape[0] > max_points:
+        A = A[rng.choice(A.shape[0], max_points, replace=False)]
+    b = A.shape[0]
+    sq = np.sum((A[:, None, :] - A[None, :, :]) ** 2, axis=-1)
+    K = np.exp(-sq / (2.0 * sigma**2))
+    return float(max((K.sum() - np.trace(K)) / (b * (b - 1)), 1e-12))

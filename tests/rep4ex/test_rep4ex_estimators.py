@@ -148,6 +148,27 @@ def test_early_stopping_and_verbose():
     assert est.transform(d.X).shape == (600, 1)
 
 
+def test_n_init_keeps_lowest_objective_and_auto_sizes():
+    d = make_rep4ex_1d(600, random_state=0)
+    single = Rep4Ex(max_epochs=3, random_state=0).fit(d.X, d.A, d.Y)
+    multi = Rep4Ex(max_epochs=3, n_init=3, random_state=0).fit(d.X, d.A, d.Y)
+    assert single.init_objectives_ is None
+    assert multi.init_objectives_.shape == (3,)
+    # the kept networks are those with the lowest objective; the first initialisation equals the single fit
+    torch_mod, T = torch, __import__("causalkit.rep4ex._torch", fromlist=["x"])
+    Xs = (d.X - multi.x_mean_) / multi.x_scale_
+    kept = multi._objective(torch_mod, T, multi.encoder_, multi.decoder_, Xs, d.A)
+    assert np.isclose(kept, multi.init_objectives_.min(), rtol=1e-5, atol=1e-7)
+    first = single._objective(torch_mod, T, single.encoder_, single.decoder_, Xs, d.A)
+    assert np.isclose(first, multi.init_objectives_[0], rtol=1e-5, atol=1e-7)
+    # per-coordinate bandwidth, kernel mass, auto batch: 1-D uniform A gives about 0.24 and 256 rows
+    assert 0.2 < single.kernel_mass_ < 0.28 and single.batch_size_ == 256
+    d2 = make_rep4ex_2d(2000, random_state=0)
+    two = Rep4Ex(max_epochs=1, random_state=0).fit(d2.X, d2.A, d2.Y)
+    assert 0.06 < two.kernel_mass_ < 0.11 and 380 < two.batch_size_ < 520
+    assert two.batch_size_ * (two.batch_size_ - 1) * two.kernel_mass_ >= 15_000
+
+
 def test_custom_networks_are_used():
     d = make_rep4ex_1d(400, random_state=0)
     enc = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
@@ -213,37 +234,43 @@ def test_acceptance_over_seeds():
 
 @pytest.mark.slow
 def test_two_dimensional():
-    """d = k = 2 (spec: much harder; relaxed thresholds). Measured at seed 0 (n = 4000): see the report."""
-    d = make_rep4ex_2d(4000, random_state=0)
+    """d = k = 2 over 3 seeds (n = 4000): oracle, identification, in-support fit, and the issue's target:
+    Rep4Ex beats the MLP on A out of support (mean over seeds). Measured: Rep4Ex 0.673/0.149/0.304 (mean 0.375),
+    MLP 0.644/0.666/0.577 (mean 0.629), R² 0.897/0.976/0.974."""
     g = rep4ex_grid(2)
-    truth = d.truth(g.a)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        rep = Rep4Ex(random_state=0, n_knots=8).fit(d.X, d.A, d.Y)
-        p = rep.predict_intervention(g.a)
-        oracle = ControlFunctionExtrapolator(n_knots=8).fit(d.Z, d.A, d.Y).predict_intervention(g.a)
-    mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=0).fit(d.A, d.Y)
-    r2 = _r2(d.Z, rep.transform(d.X))
-    out_rep, out_mlp = _mse(p, truth, g.outside), _mse(mlp.predict(g.a), truth, g.outside)
-    print(
-        "2-D r2",
-        r2,
-        "out",
-        out_rep,
-        "in",
-        _mse(p, truth, g.inside),
-        "mlp",
-        out_mlp,
-        "oracle",
-        _mse(oracle, truth, g.outside),
-    )
-    assert _mse(oracle, truth, g.outside) <= 0.1
-    assert r2 >= 0.8
-    assert _mse(p, truth, g.inside) <= 0.5
-    if out_rep > 0.5 * out_mlp:
-        pytest.xfail(
-            f"2-D: Rep4Ex outside MSE {out_rep:.3f} vs MLP {out_mlp:.3f} (code R² {r2:.3f})"
+    rows = []
+    for seed in (0, 1, 2):
+        d = make_rep4ex_2d(4000, random_state=seed)
+        truth = d.truth(g.a)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            rep = Rep4Ex(random_state=seed, n_knots=8).fit(d.X, d.A, d.Y)
+            p = rep.predict_intervention(g.a)
+            oracle = (
+                ControlFunctionExtrapolator(n_knots=8).fit(d.Z, d.A, d.Y).predict_intervention(g.a)
+            )
+        mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=seed)
+        p_mlp = mlp.fit(d.A, d.Y).predict(g.a)
+        rows.append(
+            dict(
+                r2=_r2(d.Z, rep.transform(d.X)),
+                out=_mse(p, truth, g.outside),
+                inside=_mse(p, truth, g.inside),
+                mlp=_mse(p_mlp, truth, g.outside),
+                oracle=_mse(oracle, truth, g.outside),
+            )
         )
+    print("2-D", rows)
+    r2 = np.array([r["r2"] for r in rows])
+    out = np.array([r["out"] for r in rows])
+    out_mlp = np.array([r["mlp"] for r in rows])
+    assert all(r["oracle"] <= 0.1 for r in rows)
+    assert np.all(r2 >= 0.85) and np.median(r2) >= 0.95, (
+        r2
+    )  # was 0.78-0.86 before kernel normalisation
+    assert all(r["inside"] <= 0.3 for r in rows)
+    assert np.median(out) <= 0.6, out
+    assert out.mean() <= 0.6 and out.mean() <= 0.8 * out_mlp.mean(), (out, out_mlp)
 
 
 @pytest.mark.gpu

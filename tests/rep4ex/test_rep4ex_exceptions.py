@@ -78,6 +78,8 @@ def test_bad_parameters(d):
         (dict(max_epochs=0), ValueError, "max_epochs must be an int >= 1"),
         (dict(max_epochs="long"), ValueError, "max_epochs must be an int >= 1"),
         (dict(batch_size=1), ValueError, "batch_size must be an int >= 2"),
+        (dict(batch_size="big"), ValueError, "batch_size must be an int >= 2"),
+        (dict(n_init=0), ValueError, "n_init must be an int >= 1"),
         (dict(lr=0.0), ValueError, "lr must be > 0"),
         (dict(latent_dim=0), ValueError, "latent_dim must be an int >= 1"),
         (dict(validation_fraction=1.0), ValueError, "validation_fraction must be < 1"),

@@ -68,6 +68,10 @@ def check_finite(a: np.ndarray, name: str) -> np.ndarray:
 
 
 def _to_numeric(a: Any, name: str, dtype=np.float64) -> np.ndarray:
+    import scipy.sparse as sp
+
+    if sp.issparse(a):
+        raise TypeError(f"{name}: sparse input is not supported; pass a dense array.")
     if isinstance(a, (pd.DataFrame, pd.Series)):
         bad = (
             [
@@ -92,7 +96,13 @@ def _to_numeric(a: Any, name: str, dtype=np.float64) -> np.ndarray:
     ):
         raise TypeError(f"{name}: dask arrays are not accepted here; call .compute() first")
     try:
-        arr = np.asarray(a, dtype=dtype)
+        raw = np.asarray(a)
+    except (TypeError, ValueError):
+        raw = None  # ragged input: the conversion below reports it
+    if raw is not None and raw.dtype.kind == "c":
+        raise ValueError(f"{name}: Complex data not supported; expected real numbers.")
+    try:
+        arr = np.asarray(a if raw is None else raw, dtype=dtype)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"{name} must be numeric array-like; got {type(a).__name__} ({exc})"

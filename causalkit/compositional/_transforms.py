@@ -68,19 +68,11 @@ def check_composition(
     array([[1., 2., 1.],
            [2., 2., 2.]])
     """
-    if sp.issparse(X):
-        raise TypeError(
-            f"{name}: sparse input is not supported; compositions need every part (pass a dense array)."
-        )
-    if not hasattr(X, "columns") and X is not None:
+    if not hasattr(X, "columns") and X is not None and not sp.issparse(X):
         try:
             raw = np.asarray(X)
         except Exception:  # ragged input: let check_2d report it
             raw = None
-        if raw is not None and raw.dtype.kind == "c":
-            raise ValueError(
-                f"{name}: Complex data not supported; parts must be real and non-negative."
-            )
         if raw is not None and raw.ndim == 1 and raw.dtype.kind in "biuf":
             raise ValueError(
                 f"{name} must be 2-dimensional (n_samples, n_parts); got a 1-D array. Reshape your "

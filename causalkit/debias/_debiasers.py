@@ -25,8 +25,6 @@ _SMALL_CALIBRATION = 100
 
 
 def _as_vector(a: Any, name: str, min_samples: int = 1) -> np.ndarray:
-    if np.iscomplexobj(a):
-        raise ValueError(f"Complex data not supported: {name} must be real numbers.")
     return check_1d(a, name, min_samples=min_samples)
 
 

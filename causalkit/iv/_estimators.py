@@ -428,16 +428,8 @@ class KClassRegression(_KClassBase):
 
 
 def validate_X(X: Any, name: str, owner: str, predict: bool = False) -> tuple[np.ndarray, Any]:
-    """check_2d plus the messages scikit-learn's estimator checks look for (sparse, complex, empty, 1-D)."""
-    import scipy.sparse as sp
-
-    if sp.issparse(X):
-        raise TypeError(f"{name}: sparse input is not supported by {owner}; pass a dense array.")
-    if X is not None and not hasattr(X, "columns"):
-        X = np.asarray(X)
-    if getattr(getattr(X, "dtype", None), "kind", None) == "c":
-        raise ValueError(f"{name}: Complex data not supported by {owner}.")
-    if X is not None and not hasattr(X, "columns") and X.ndim == 1:
+    """check_2d (which rejects sparse and complex input) plus scikit-learn-style messages for empty and 1-D X."""
+    if X is not None and not hasattr(X, "columns") and getattr(X, "ndim", np.asarray(X).ndim) == 1:
         raise ValueError(
             f"{name} must be 2-dimensional (n_samples, n_features); got a 1-D array. Reshape your data "
             "with X.reshape(-1, 1) for a single feature or X.reshape(1, -1) for a single sample."

@@ -65,3 +65,14 @@ def test_weights_groups_and_scalars():
     with pytest.raises(TypeError, match="alpha must be a real number"):
         check_scalar_in_range("1", "alpha")
     assert check_scalar_in_range(np.inf, "alpha", low=0, allow_inf=True) == np.inf
+
+
+def test_sparse_and_complex_are_rejected_with_the_argument_name():
+    import scipy.sparse as sp
+
+    with pytest.raises(TypeError, match="X: sparse input is not supported"):
+        check_2d(sp.csr_matrix(np.ones((3, 2))), "X")
+    with pytest.raises(ValueError, match="X: Complex data not supported"):
+        check_2d(np.ones((3, 2)) * 1j, "X")
+    with pytest.raises(ValueError, match="y: Complex data not supported"):
+        check_1d([1 + 1j, 2.0], "y")

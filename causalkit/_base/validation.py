@@ -22,6 +22,7 @@ __all__ = [
     "check_binary_treatment",
     "check_consistent_length",
     "check_finite",
+    "check_generator",
     "check_groups",
     "check_random_state",
     "check_scalar_in_range",
@@ -34,6 +35,28 @@ __all__ = [
 def check_random_state(seed: Any) -> np.random.RandomState:
     """Turn ``seed`` into a :class:`numpy.random.RandomState` (sklearn semantics)."""
     return _sk_check_random_state(seed)
+
+
+def check_generator(seed: Any) -> np.random.Generator:
+    """Turn ``seed`` into a :class:`numpy.random.Generator`.
+
+    A Generator is returned as is; an int or None seeds a new one; a RandomState contributes one draw as the
+    seed (so a seeded RandomState gives a reproducible Generator).
+
+    Examples
+    --------
+    >>> float(check_generator(0).random()) == float(np.random.default_rng(0).random())
+    True
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if isinstance(seed, np.random.RandomState):
+        return np.random.default_rng(seed.randint(0, 2**31 - 1))
+    if seed is None or (isinstance(seed, (int, np.integer)) and not isinstance(seed, bool)):
+        return np.random.default_rng(None if seed is None else int(seed))
+    raise TypeError(
+        f"random_state must be None, an int, a RandomState or a Generator; got {type(seed).__name__}."
+    )
 
 
 def feature_names_of(X: Any, name: str = "X") -> np.ndarray | None:

@@ -12,15 +12,9 @@ import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.utils import Bunch
 
-from .._base.parallel import root_seed
+from .._base.validation import check_generator
 
 __all__ = ["make_confounded_trial", "make_linear_shrinkage", "make_nonlinear_shrinkage"]
-
-
-def _rng(random_state) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    return np.random.default_rng(root_seed(random_state) if random_state is not None else None)
 
 
 def make_linear_shrinkage(
@@ -62,7 +56,7 @@ def make_linear_shrinkage(
     >>> bool(abs(naive - 0.6) < 0.1)
     True
     """
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
 
     def draw(n):
         a = rng.binomial(1, 0.5, n).astype(float)
@@ -138,7 +132,7 @@ def make_nonlinear_shrinkage(
     """
     if not 0 < noise < _MIX_SD.min():
         raise ValueError(f"noise must be in (0, {_MIX_SD.min()}); got {noise}.")
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
     s2 = noise**2
     var_y = _MIX_SD**2
     var_p = var_y - s2
@@ -209,7 +203,7 @@ def make_confounded_trial(
     >>> d.covariates.shape
     (3000, 1)
     """
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
 
     def draw(n):
         c = rng.normal(size=n)

@@ -9,6 +9,7 @@ from scipy.special import expit
 from scipy.stats import norm
 from sklearn.utils import Bunch
 
+from .._base.validation import check_generator
 from ..graphs._generators import make_graph
 from ..graphs._graph import degree, mean_adjacency
 
@@ -72,7 +73,7 @@ def make_network_effect(
         raise ValueError(
             f"effect must be 'neighbour_mean', 'nonlinear' or 'constant'; got {effect!r}."
         )
-    rng = np.random.default_rng(random_state)
+    rng = check_generator(random_state)
     g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
     ei = (
         make_graph(graph, n, int(g_seed), mean_degree=mean_degree)
@@ -156,7 +157,7 @@ def make_paper_network_dgp(
     """
     if effect not in ("graph", "local"):
         raise ValueError(f"effect must be 'graph' or 'local'; got {effect!r}.")
-    rng = np.random.default_rng(random_state)
+    rng = check_generator(random_state)
     g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
     ei = (
         make_graph(graph, n, int(g_seed), mean_degree=mean_degree)

@@ -13,15 +13,9 @@ from typing import Any
 
 import numpy as np
 
+from .._base.validation import check_generator
+
 __all__ = ["barabasi_albert_graph", "erdos_renyi_graph", "make_graph", "stochastic_block_graph"]
-
-
-def _rng(random_state: Any) -> np.random.Generator:
-    if isinstance(random_state, np.random.Generator):
-        return random_state
-    if isinstance(random_state, np.random.RandomState):
-        return np.random.default_rng(random_state.randint(0, 2**31 - 1))
-    return np.random.default_rng(random_state)
 
 
 def _undirected(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -65,7 +59,7 @@ def barabasi_albert_graph(n: int, m: int, random_state: Any = None) -> np.ndarra
     m = _check_n(m, "m")
     if m >= n:
         raise ValueError(f"m must be smaller than n; got m={m}, n={n}.")
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
     n_edges = m + (n - m - 1) * m
     src = np.empty(n_edges, dtype=np.int64)
     dst = np.empty(n_edges, dtype=np.int64)
@@ -143,7 +137,7 @@ def erdos_renyi_graph(n: int, p: float, random_state: Any = None) -> np.ndarray:
     n = _check_n(n)
     if not 0 <= p <= 1:
         raise ValueError(f"p must be in [0, 1]; got {p}.")
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
     nodes = np.arange(n, dtype=np.int64)
     s, d = _sample_pairs(rng, nodes, nodes, p, same=True)
     return _undirected(s, d)
@@ -166,7 +160,7 @@ def stochastic_block_graph(
     for name, p in (("p_in", p_in), ("p_out", p_out)):
         if not 0 <= p <= 1:
             raise ValueError(f"{name} must be in [0, 1]; got {p}.")
-    rng = _rng(random_state)
+    rng = check_generator(random_state)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     blocks = [np.arange(starts[k], starts[k + 1], dtype=np.int64) for k in range(len(sizes))]
     src, dst = [], []

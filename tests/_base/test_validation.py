@@ -76,3 +76,15 @@ def test_sparse_and_complex_are_rejected_with_the_argument_name():
         check_2d(np.ones((3, 2)) * 1j, "X")
     with pytest.raises(ValueError, match="y: Complex data not supported"):
         check_1d([1 + 1j, 2.0], "y")
+
+
+def test_check_generator():
+    from causalkit._base import check_generator
+
+    g = np.random.default_rng(1)
+    assert check_generator(g) is g
+    assert check_generator(3).random() == np.random.default_rng(3).random()
+    a = check_generator(np.random.RandomState(0)).random()
+    assert a == check_generator(np.random.RandomState(0)).random()
+    with pytest.raises(TypeError, match="random_state must be None, an int"):
+        check_generator("seed")

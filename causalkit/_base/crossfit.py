@@ -87,7 +87,6 @@ class CrossFitResult:
     predictions: np.ndarray
     models: list[Any] = field(default_factory=list)
     folds: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
-    scores: list[float] = field(default_factory=list)
 
 
 def _fit_one(args):

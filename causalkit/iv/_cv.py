@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import check_scoring
-from sklearn.model_selection import KFold, ShuffleSplit
+from sklearn.model_selection import ShuffleSplit
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 
-from .._base import check_2d, check_consistent_length, check_random_state
+from .._base import check_2d, check_consistent_length, check_random_state, make_splitter
 from . import _solver
 from ._estimators import IVLRegression, validate_X, validate_y
 
@@ -170,7 +170,7 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
             elif isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
                 if cv < 2:
                     raise ValueError(f"cv must be >= 2 folds; got {cv}.")
-                splitter = KFold(int(cv), shuffle=True, random_state=rng)
+                splitter = make_splitter(int(cv), random_state=rng)
             elif hasattr(cv, "split") and not isinstance(cv, str):
                 splitter = cv
             else:

@@ -16,6 +16,18 @@ from ..graphs._graph import degree, mean_adjacency
 __all__ = ["make_network_effect", "make_paper_network_dgp"]
 
 
+def _graph_and_rng(graph: Any, n: int, mean_degree: float, random_state: Any):
+    """The graph (generated from its own seed unless given as an edge_index) and the Generator for the rest."""
+    rng = check_generator(random_state)
+    g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
+    ei = (
+        make_graph(graph, n, int(g_seed), mean_degree=mean_degree)
+        if isinstance(graph, str)
+        else np.asarray(graph)
+    )
+    return ei, np.random.default_rng(int(x_seed))
+
+
 def _standardise(z: np.ndarray) -> np.ndarray:
     sd = z.std(axis=0)
     return (z - z.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
@@ -73,14 +85,7 @@ def make_network_effect(
         raise ValueError(
             f"effect must be 'neighbour_mean', 'nonlinear' or 'constant'; got {effect!r}."
         )
-    rng = check_generator(random_state)
-    g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
-    ei = (
-        make_graph(graph, n, int(g_seed), mean_degree=mean_degree)
-        if isinstance(graph, str)
-        else np.asarray(graph)
-    )
-    rng_x = np.random.default_rng(int(x_seed))
+    ei, rng_x = _graph_and_rng(graph, n, mean_degree, random_state)
     X = rng_x.normal(size=(n, n_features))
     Z = _standardise(mean_adjacency(ei, n) @ X)
     if effect == "neighbour_mean":
@@ -157,14 +162,7 @@ def make_paper_network_dgp(
     """
     if effect not in ("graph", "local"):
         raise ValueError(f"effect must be 'graph' or 'local'; got {effect!r}.")
-    rng = check_generator(random_state)
-    g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
-    ei = (
-        make_graph(graph, n, int(g_seed), mean_degree=mean_degree)
-        if isinstance(graph, str)
-        else np.asarray(graph)
-    )
-    r = np.random.default_rng(int(x_seed))
+    ei, r = _graph_and_rng(graph, n, mean_degree, random_state)
     X = r.normal(size=(n, n_features))
     H1 = _random_gcn(X, ei, 2, 16, r)
     H2 = _random_gcn(X, ei, 4, 16, r)

@@ -15,6 +15,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import check_random_state as _sk_check_random_state
 
+from ..exceptions import ClusterWarning, OverlapWarning
+
 __all__ = [
     "as_list_of_names",
     "check_1d",
@@ -311,6 +313,65 @@ def check_groups(groups: Any, n: int, name: str = "groups") -> np.ndarray | None
     return arr
 
 
+#: Below this many clusters, cluster-robust standard errors and cluster bootstraps are unreliable.
+FEW_CLUSTERS = 20
+
+
+def check_n_clusters(groups: np.ndarray | None, name: str = "groups", *, stacklevel: int = 3) -> int:
+    """Count the clusters in ``groups``; refuse fewer than two and warn below :data:`FEW_CLUSTERS`.
+
+    Returns 0 when ``groups`` is None (no clustering).
+    """
+    if groups is None:
+        return 0
+    n_clusters = int(np.unique(np.asarray(groups)).shape[0])
+    if n_clusters < 2:
+        raise ValueError(
+            f"{name} has {n_clusters} distinct cluster(s); cluster-robust inference needs at least 2 "
+            "(and at least about 20 to be reliable)."
+        )
+    if n_clusters < FEW_CLUSTERS:
+        warnings.warn(
+            f"{name} has only {n_clusters} clusters: cluster-robust inference is unreliable with fewer "
+            f"than {FEW_CLUSTERS}; intervals may be far too narrow or too wide.",
+            ClusterWarning,
+            stacklevel=stacklevel,
+        )
+    return n_clusters
+
+
+def check_feature_names(estimator: Any, X: Any, *, argument: str = "X") -> None:
+    """At predict/transform time, check ``X``'s columns against those seen in ``fit``.
+
+    Follows scikit-learn: if ``fit`` saw named columns (``feature_names_in_``), a DataFrame with other names or
+    another order is refused (a ``ValueError`` naming the difference) rather than silently used by position;
+    an unnamed array is accepted. The number of columns is checked against ``n_features_in_`` when present.
+    """
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if isinstance(X, pd.DataFrame):
+        given = [str(c) for c in X.columns]
+        if fitted is not None:
+            expected = [str(c) for c in fitted]
+            if given != expected:
+                missing = [c for c in expected if c not in given]
+                unseen = [c for c in given if c not in expected]
+                detail = []
+                if missing:
+                    detail.append(f"missing {missing}")
+                if unseen:
+                    detail.append(f"not seen in fit {unseen}")
+                if not detail:
+                    detail.append("same names in another order")
+                raise ValueError(
+                    f"{argument} has columns {given}, but fit saw {expected} ({'; '.join(detail)}). "
+                    "Pass the columns in the order used in fit."
+                )
+    n_expected = getattr(estimator, "n_features_in_", None)
+    shape = getattr(X, "shape", None)
+    if n_expected is not None and shape is not None and len(shape) == 2 and shape[1] != n_expected:
+        raise ValueError(f"{argument} has {shape[1]} columns; fit saw {n_expected}.")
+
+
 def check_scalar_in_range(
     value: Any,
     name: str,
@@ -346,7 +407,7 @@ def warn_no_overlap(
         warnings.warn(
             f"{n_bad} of {propensity.shape[0]} {name} values are at the clipping bounds {clip}: "
             "overlap is weak and effect estimates there rest on extrapolation.",
-            UserWarning,
+            OverlapWarning,
             stacklevel=3,
         )
     return n_bad

@@ -31,6 +31,7 @@ from causalkit._base import (
     parallel_map,
     spawn_seeds,
 )
+from causalkit.exceptions import OverlapWarning
 
 __all__ = ["OverlapWarning", "RewardDeconfounder"]
 
@@ -39,10 +40,6 @@ _COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 #: smallest eigenvalue of the standardised partialled-out feature covariance below which we raise / warn
 _RANK_TOL = 1e-6
 _WEAK_OVERLAP = 1e-2
-
-
-class OverlapWarning(UserWarning):
-    """The features vary little once the confounders are accounted for (weak overlap)."""
 
 
 def default_confounder_model():

@@ -1,0 +1,67 @@
+"""Warning categories raised by causalkit.
+
+Every warning the library raises is a :class:`CausalkitWarning` subclass, so a user can filter all of them
+(``warnings.simplefilter("ignore", CausalkitWarning)``) or one kind at a time.
+
+Examples
+--------
+>>> import warnings
+>>> from causalkit.exceptions import CausalkitWarning, ClusterWarning
+>>> issubclass(ClusterWarning, CausalkitWarning)
+True
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CalibrationWarning",
+    "CausalkitWarning",
+    "ClusterWarning",
+    "CollinearityWarning",
+    "ConvergenceWarning",
+    "ExtrapolationWarning",
+    "IllConditionedWarning",
+    "OverlapWarning",
+    "SolverWarning",
+    "WeakInstrumentWarning",
+]
+
+
+class CausalkitWarning(UserWarning):
+    """Base class of every warning causalkit raises."""
+
+
+class ExtrapolationWarning(CausalkitWarning):
+    """A prediction or query lies materially outside the support seen in fitting."""
+
+
+class OverlapWarning(CausalkitWarning):
+    """Treatment propensities are near 0 or 1: effect estimates rest on extrapolation."""
+
+
+class WeakInstrumentWarning(CausalkitWarning):
+    """The instruments are weak: Wald intervals are unreliable."""
+
+
+class CalibrationWarning(CausalkitWarning):
+    """The calibration data cannot support the debiasing correction for this trial."""
+
+
+class SolverWarning(CausalkitWarning):
+    """A numerical solver returned an inaccurate or fallback answer."""
+
+
+class ConvergenceWarning(CausalkitWarning):
+    """An iterative fit stopped before converging."""
+
+
+class ClusterWarning(CausalkitWarning):
+    """Too few clusters for cluster-robust inference to be reliable."""
+
+
+class CollinearityWarning(CausalkitWarning):
+    """Columns of a design are (nearly) collinear or constant."""
+
+
+class IllConditionedWarning(CausalkitWarning):
+    """A design is so ill-conditioned that double precision cannot deliver accurate standard errors."""

@@ -53,13 +53,30 @@ def _load_weights(path: str) -> Any:
         from causalkit._base import optional_import
 
         torch = optional_import("torch")
-        model = torch.load(p, map_location="cpu", weights_only=False)
-        if isinstance(model, dict):
+        # weights_only=True: never unpickle arbitrary objects from a user's file (that can run code).
+        try:
+            state = torch.load(p, map_location="cpu", weights_only=True)
+        except Exception:  # any refusal or corrupt file is a user error here
             raise SystemExit(
-                "causalkit lipschitz: the .pt file holds a state_dict; save the whole nn.Sequential "
-                "(torch.save(model, path)) or pass the weights as .npz"
-            )
-        return model
+                f"causalkit lipschitz: {path} is not a tensor/state_dict file that loads safely; "
+                "save model.state_dict() with torch.save, or the weight matrices as .npz"
+            ) from None
+        if isinstance(state, dict):
+            # Layer weights in the state_dict's order; biases do not change a Lipschitz constant.
+            weights = [
+                v.detach().double().numpy()
+                for k, v in state.items()
+                if str(k).endswith("weight") and hasattr(v, "ndim") and v.ndim == 2
+            ]
+            if not weights:
+                raise SystemExit(f"causalkit lipschitz: {path} holds no 2-D '*weight' tensors")
+            return weights
+        if isinstance(state, (list, tuple)) and state and all(hasattr(w, "ndim") for w in state):
+            return [w.detach().double().numpy() for w in state]
+        raise SystemExit(
+            f"causalkit lipschitz: {path} holds a {type(state).__name__}; expected a state_dict or a "
+            "list of weight tensors"
+        )
     raise SystemExit(
         f"causalkit lipschitz: unsupported file type {suffix!r} (use .npz, .mat or .pt)"
     )
@@ -106,7 +123,7 @@ def register(subparsers: Any) -> None:
         "lipschitz",
         help="certified Lipschitz bound of a network (LipSDP)",
         description="Certified global Lipschitz upper bound of a neural network (weights.npz with arrays in "
-        "layer order, a LipSDP .mat file with a 'weights' cell, or a torch-saved nn.Sequential .pt).",
+        "layer order, a LipSDP .mat file with a 'weights' cell, or a .pt state_dict of a feed-forward network, loaded with weights_only=True).",
     )
     p.add_argument("model", help="weights.npz | weights.mat | model.pt")
     p.add_argument(

@@ -36,6 +36,33 @@ _AUTO_STEPS = (
 )
 
 
+def _min_batch(bs: int) -> int:
+    """Smallest allowed last mini-batch: a shorter remainder is merged into the previous batch."""
+    return max(2, bs // 4)
+
+
+def _n_batches(n: int, bs: int) -> int:
+    """Number of mini-batches :func:`_make_batches` makes of ``n`` rows with batch size ``bs``."""
+    n_b = -(-n // bs)
+    if n_b > 1 and 0 < n % bs < _min_batch(bs):
+        n_b -= 1
+    return n_b
+
+
+def _make_batches(perm, bs: int) -> list:
+    """Split a permutation of the row ids into mini-batches; every row appears exactly once.
+
+    A short last batch (fewer than ``max(2, bs // 4)`` rows) is appended to the one before it.
+    """
+    import torch
+
+    batches = list(torch.split(perm, bs))
+    if len(batches) > 1 and batches[-1].shape[0] < _min_batch(bs):
+        last = batches.pop()
+        batches[-1] = torch.cat([batches[-1], last])
+    return batches
+
+
 def _check_int(value: Any, name: str, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
@@ -420,10 +447,7 @@ class Rep4Ex(BaseEstimator):
             best, best_state, stale = np.inf, None, 0
 
         if self.max_epochs == "auto":
-            n_tr = tr.shape[0]
-            steps_per_epoch = -(-n_tr // bs)
-            if steps_per_epoch > 1 and 0 < n_tr % bs < max(2, bs // 4):
-                steps_per_epoch -= 1  # the short last batch is merged (below)
+            steps_per_epoch = _n_batches(tr.shape[0], bs)  # a short last batch is merged
             max_epochs = max(1, -(-_AUTO_STEPS // steps_per_epoch))
         else:
             max_epochs = int(self.max_epochs)
@@ -431,9 +455,7 @@ class Rep4Ex(BaseEstimator):
         epochs = 0
         for _ in bar:
             perm = tr[torch.randperm(tr.shape[0], generator=gen)]
-            batches = list(torch.split(perm, bs))
-            if len(batches) > 1 and batches[-1].shape[0] < max(2, bs // 4):
-                batches[-2] = torch.cat([batches[-2], batches.pop()])
+            batches = _make_batches(perm, bs)
             sums = np.zeros(3)
             for idx in batches:
                 idx = idx.to(device)

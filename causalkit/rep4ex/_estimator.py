@@ -20,7 +20,6 @@ from .._base import (
     optional_import,
     resolve_device,
     root_seed,
-    seed_torch,
 )
 from ._control import ControlFunctionExtrapolator, _check_actions
 
@@ -61,6 +60,17 @@ def _make_batches(perm, bs: int) -> list:
         last = batches.pop()
         batches[-1] = torch.cat([batches[-1], last])
     return batches
+
+
+def _local_random_state(random_state: Any) -> np.random.RandomState:
+    """A RandomState for ``random_state`` that never draws from numpy's global RNG.
+
+    ``None`` gets a fresh OS-entropy seed instead of sklearn's global ``RandomState`` (fitting must not change
+    the caller's ``np.random`` state); ints and RandomState instances behave as in sklearn.
+    """
+    if random_state is None:
+        return np.random.RandomState(int(np.random.SeedSequence().generate_state(1)[0]))
+    return check_random_state(random_state)
 
 
 def _check_int(value: Any, name: str, low: int) -> int:
@@ -306,7 +316,7 @@ class Rep4Ex(BaseEstimator):
         from . import _torch as T
 
         device = resolve_device(self.device)
-        rng = check_random_state(self.random_state)
+        rng = _local_random_state(self.random_state)
         seed = root_seed(rng)
         n, m = X.shape
 
@@ -338,8 +348,7 @@ class Rep4Ex(BaseEstimator):
             best = None
             objectives = []
             for init in range(n_init):
-                with torch.random.fork_rng(devices=[]):
-                    gen = seed_torch(seed + init)
+                with T.local_torch_rng(seed + init, device) as gen:
                     enc, dec = self._build_networks(T, m, d, hidden)
                     self._train(torch, T, enc, dec, Xs, A, tr_idx, val_idx, device, gen)
                 enc, dec = enc.cpu().eval(), dec.cpu().eval()

@@ -84,3 +84,29 @@ def test_batch_helper_partitions_every_n():
             assert len(batches) == _n_batches(n, b), (n, bs)
             if len(batches) > 1:
                 assert min(x.shape[0] for x in batches) >= max(2, b // 4), (n, bs)
+
+
+# ---------------------------------------------------------------------- item 14: global RNG state
+@pytest.mark.parametrize("random_state", [0, None, np.random.RandomState(3)])
+@pytest.mark.parametrize("n", [300, 1200])  # > 1000 rows: the bandwidth heuristics subsample
+def test_fit_leaves_global_rng_untouched(random_state, n):
+    d = make_rep4ex_1d(n, random_state=1)
+    t_before = torch.get_rng_state().clone()
+    np_before = np.random.get_state()  # noqa: NPY002 (the global state is what is checked)
+    Rep4Ex(hidden=(4,), max_epochs=1, n_init=2, random_state=random_state).fit(d.X, d.A, d.Y)
+    assert torch.equal(torch.get_rng_state(), t_before)
+    np_after = np.random.get_state()  # noqa: NPY002
+    assert np_after[0] == np_before[0]
+    np.testing.assert_array_equal(np_after[1], np_before[1])
+    assert np_after[2:] == np_before[2:]
+
+
+def test_same_random_state_same_fit():
+    d = make_rep4ex_1d(300, random_state=1)
+    a = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.X, d.A, d.Y)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(999)  # the caller's global state must not matter
+        b = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.X, d.A, d.Y)
+    np.testing.assert_array_equal(a.transform(d.X), b.transform(d.X))
+    c = Rep4Ex(hidden=(4,), max_epochs=3, random_state=8).fit(d.X, d.A, d.Y)
+    assert np.max(np.abs(a.transform(d.X) - c.transform(d.X))) > 1e-3

@@ -251,11 +251,69 @@ def _weight(W: Any, name: str) -> np.ndarray:
     return arr
 
 
+def _ndim(x: Any) -> int:
+    """``np.ndim`` that does not raise on ragged nested lists (-1 then)."""
+    try:
+        return int(np.ndim(x))
+    except (TypeError, ValueError):
+        return -1
+
+
+def _is_flat_numbers(x: Any) -> bool:
+    """A Python list/tuple of plain scalars (not an array): a row written as a nested list."""
+    return isinstance(x, (list, tuple)) and all(
+        isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool) for v in x
+    )
+
+
+def _layer_weight(it: Any, k: int) -> np.ndarray:
+    """One weight item: a matrix (array, tensor or nested list), or a ``(W, b)`` *tuple* (bias dropped).
+
+    A pair is recognised only as a tuple whose first element is 2-D: a nested list with two rows is a matrix.
+    """
+    name = f"weights[{k}]"
+    if isinstance(it, tuple) and len(it) == 2 and _ndim(it[0]) == 2:
+        W = _weight(it[0], f"{name}[0] (W of a (W, b) pair)")
+        try:
+            b = np.asarray(it[1].detach().cpu() if hasattr(it[1], "detach") else it[1], dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(
+                f"{name}: the bias of a (W, b) pair must be numeric; got {type(it[1]).__name__}."
+            ) from None
+        if b.ndim > 1 or b.size not in (1, W.shape[0]):
+            raise ValueError(
+                f"{name}: the bias of a (W, b) pair must be a vector of length {W.shape[0]} (the rows of W); "
+                f"got shape {b.shape}."
+            )
+        return W
+    if isinstance(it, list) and len(it) == 2 and _ndim(it[0]) == 2 and 0 <= _ndim(it[1]) <= 1:
+        raise TypeError(
+            f"{name}: a list [W, b] is not read as a weight/bias pair; pass the pair as a tuple (W, b), or "
+            "pass W alone (biases do not change a Lipschitz constant)."
+        )
+    return _weight(it, name)
+
+
 def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
     """A list of W / (W, b) / Residual items -> ops, with ``activation`` between consecutive layers."""
+    if (
+        isinstance(weights, tuple)
+        and len(weights) == 2
+        and _ndim(weights[0]) == 2
+        and _ndim(weights[1]) == 1
+    ):
+        raise ValueError(
+            "model_or_weights: a top-level tuple (2-D, 1-D) is ambiguous (one (W, b) pair, or two layers "
+            "ending in a row vector?); pass a list: [(W, b)] for one layer with a bias, or [W, v[None, :]]."
+        )
     items = list(weights)
     if not items:
         raise ValueError("model_or_weights: got an empty list of weights.")
+    if len(items) > 1 and all(_is_flat_numbers(it) for it in items):
+        raise ValueError(
+            "model_or_weights: a nested list of numbers is ambiguous (one matrix, or a list of one-row "
+            "layers?); pass a list of 2-D matrices, e.g. [np.array(W)] for a single layer."
+        )
     if isinstance(activation, list):
         acts = [parse_activation(a, f"activation[{i}]") for i, a in enumerate(activation)]
         n_hidden = sum(1 for it in items if not isinstance(it, Residual)) - 1
@@ -292,9 +350,7 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
             else:
                 ops.append(_ResidualOp(W, V, ra, S))
             continue
-        if isinstance(it, (tuple, list)) and len(it) == 2 and np.ndim(it[1]) <= 1:
-            it = it[0]  # (W, b): biases never matter
-        ops.append(_Linear(_weight(it, f"weights[{k}]")))
+        ops.append(_Linear(_layer_weight(it, k)))
         lin_i += 1
         if lin_i < n_lin:
             a = acts[lin_i - 1] if acts is not None else act

@@ -14,7 +14,8 @@ version. For one-layer SAGE no sampling is needed at all (the exact ``S X`` is p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,29 @@ __all__ = [
 ]
 
 CONV_KINDS = ("sage", "gcn", "gat")
+
+
+@contextmanager
+def local_torch_rng(seed: int, device: Any = "cpu") -> Iterator[Any]:
+    """Seed torch's RNGs for the block only; the caller's global RNG states are restored afterwards.
+
+    Weight initialisation (and dropout of custom networks) draws from torch's global generators, so they are
+    seeded inside :func:`torch.random.fork_rng`, which saves and restores the CPU state and that of the CUDA
+    device used (and only those: no other device is seeded). Yields a ``torch.Generator`` seeded with ``seed``
+    for explicit draws such as shuffling.
+    """
+    dev = torch.device(device)
+    cuda_index = None
+    if dev.type == "cuda":
+        cuda_index = dev.index if dev.index is not None else torch.cuda.current_device()
+    with torch.random.fork_rng(devices=[] if cuda_index is None else [cuda_index]):
+        torch.default_generator.manual_seed(int(seed))
+        if cuda_index is not None:
+            with torch.cuda.device(cuda_index):
+                torch.cuda.manual_seed(int(seed))
+        gen = torch.Generator()
+        gen.manual_seed(int(seed))
+        yield gen
 
 
 @dataclass

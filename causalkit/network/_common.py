@@ -178,37 +178,40 @@ def fit_gnn(
     extra=None,
     out_dim: int = 1,
 ):
-    """Seed, build and early-stop one GNN on the nodes ``train_idx`` of graph tensors ``g``."""
-    from .._base import seed_torch
-    from ..graphs._nn import build_module, train_module
+    """Seed, build and early-stop one GNN on the nodes ``train_idx`` of graph tensors ``g``.
+
+    Initialisation and training draw from torch's RNGs seeded with ``seed`` inside a fork: the caller's global
+    torch (and numpy) RNG states are left as they were.
+    """
+    from ..graphs._nn import build_module, local_torch_rng, train_module
 
     rng = np.random.default_rng(seed)
     fit_idx, val_idx = val_split(train_idx, est.val_fraction, rng)
-    seed_torch(int(seed % (2**31)))
-    module = build_module(
-        spec,
-        g.x.shape[1],
-        hidden=est.hidden_channels,
-        num_layers=est.num_layers,
-        out_dim=out_dim,
-        extra_dim=0 if extra is None else extra.shape[1],
-    ).to(g.x.device)
-    hist = train_module(
-        module,
-        g,
-        loss_fn,
-        fit_idx,
-        val_idx,
-        lr=est.lr,
-        weight_decay=est.weight_decay,
-        max_epochs=est.max_epochs,
-        patience=est.patience,
-        extra=extra,
-        batch_size=est.batch_size,
-        num_neighbors=est.num_neighbors,
-        rng=rng,
-        verbose=est.verbose,
-    )
+    with local_torch_rng(int(seed % (2**31)), g.x.device):
+        module = build_module(
+            spec,
+            g.x.shape[1],
+            hidden=est.hidden_channels,
+            num_layers=est.num_layers,
+            out_dim=out_dim,
+            extra_dim=0 if extra is None else extra.shape[1],
+        ).to(g.x.device)
+        hist = train_module(
+            module,
+            g,
+            loss_fn,
+            fit_idx,
+            val_idx,
+            lr=est.lr,
+            weight_decay=est.weight_decay,
+            max_epochs=est.max_epochs,
+            patience=est.patience,
+            extra=extra,
+            batch_size=est.batch_size,
+            num_neighbors=est.num_neighbors,
+            rng=rng,
+            verbose=est.verbose,
+        )
     return module, hist
 
 

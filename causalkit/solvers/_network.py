@@ -315,12 +315,22 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
             "layers?); pass a list of 2-D matrices, e.g. [np.array(W)] for a single layer."
         )
     if isinstance(activation, list):
+        # one entry per activation in network order: between consecutive linear layers, and inside every
+        # Residual block that has no activation of its own
         acts = [parse_activation(a, f"activation[{i}]") for i, a in enumerate(activation)]
         n_hidden = sum(1 for it in items if not isinstance(it, Residual)) - 1
-        if len(acts) != n_hidden:
-            raise ValueError(
-                f"activation: got {len(acts)} activations for {n_hidden} hidden layer(s)."
+        n_res = sum(1 for it in items if isinstance(it, Residual) and it.activation is None)
+        if len(acts) != n_hidden + n_res:
+            extra = (
+                f" and {n_res} residual block(s) without their own activation (give one entry per "
+                "activation in network order, or set Residual(activation=...))"
+                if n_res
+                else ""
             )
+            raise ValueError(
+                f"activation: got {len(acts)} activations for {n_hidden} hidden layer(s){extra}."
+            )
+        act_iter = iter(acts)
     else:
         act = parse_activation(activation)
         acts = None
@@ -332,7 +342,7 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
             if it.activation is not None:
                 ra = parse_activation(it.activation, f"weights[{k}].activation")
             else:
-                ra = act if acts is None else _Slope(0.0, 1.0, "relu")
+                ra = act if acts is None else next(act_iter)
             W = _weight(it.W, f"weights[{k}].W")
             V = np.eye(W.shape[0]) if it.V is None else _weight(it.V, f"weights[{k}].V")
             if V.shape[1] != W.shape[0] or V.shape[0] != W.shape[1]:
@@ -353,7 +363,7 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
         ops.append(_Linear(_layer_weight(it, k)))
         lin_i += 1
         if lin_i < n_lin:
-            a = acts[lin_i - 1] if acts is not None else act
+            a = next(act_iter) if acts is not None else act
             if a is not None:
                 ops.append(_Act(a))
     check_chain(ops)

@@ -7,7 +7,7 @@ import pytest
 
 pytest.importorskip("cvxpy")
 
-from causalkit.solvers import lipschitz_bound
+from causalkit.solvers import Residual, lipschitz_bound, sampled_lower_bound
 
 # ----------------------------------------------------------------------------------------- item 4: parsing
 
@@ -51,3 +51,33 @@ def test_ambiguous_top_level_inputs_are_refused():
     # the explicit forms work
     assert lipschitz_bound([(W, b)]).bound == pytest.approx(np.linalg.norm(W, 2), rel=1e-12)
     assert lipschitz_bound(np.array([[1.0], [2.0]])).bound == pytest.approx(np.sqrt(5), rel=1e-12)
+
+
+# ------------------------------------------------------------------------- item 5: residual activations
+
+
+def test_residual_block_takes_its_activation_from_the_list():
+    # x -> 3-slope act -> x + act(x) -> identity: true constant 3 * (1 + 3) = 12 on the negative orthant
+    I2 = np.eye(2)
+    net = [I2, Residual(I2, I2), I2]
+    leaky3 = ("leaky_relu", 3.0)  # slopes [1, 3]: v if v > 0 else 3 v
+    truth = 12.0
+    low = sampled_lower_bound(net, activation=[leaky3, leaky3], random_state=0)
+    assert low == pytest.approx(truth, rel=1e-9)
+    for acts in ([("slope", 0.0, 3.0)] * 2, [leaky3, leaky3]):
+        res = lipschitz_bound(net, activation=acts)
+        assert res.certified
+        assert res.bound >= truth * (1 - 1e-7)  # was 6.0: the block silently got ReLU
+        assert res.bound <= res.naive_bound * (1 + 1e-9)
+    # the single-spec form still applies one activation everywhere
+    assert lipschitz_bound(net, activation=leaky3).bound >= truth * (1 - 1e-7)
+
+
+def test_activation_list_too_short_for_residual_blocks_is_refused():
+    I2 = np.eye(2)
+    with pytest.raises(ValueError, match="residual"):
+        lipschitz_bound([I2, Residual(I2, I2), I2], activation=[("slope", 0.0, 3.0)])
+    # a block with its own activation needs no entry
+    blk = Residual(I2, I2, activation=("leaky_relu", 3.0))
+    res = lipschitz_bound([I2, blk, I2], activation=[("leaky_relu", 3.0)])
+    assert res.bound >= 12.0 * (1 - 1e-7)

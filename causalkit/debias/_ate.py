@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
+from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
@@ -18,6 +19,7 @@ from .._base import (
     check_binary_treatment,
     check_consistent_length,
     check_groups,
+    check_n_clusters,
     check_scalar_in_range,
     check_weights,
     make_folds,
@@ -26,14 +28,27 @@ from .._base import (
     spawn_seeds,
     warn_no_overlap,
 )
+from ..exceptions import (
+    CalibrationWarning,
+    CausalkitWarning,
+    ClusterWarning,
+    ConvergenceWarning,
+    ExtrapolationWarning,
+    OverlapWarning,
+)
 from . import _dask
 from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
+from ._kde import user_stacklevel
 
 __all__ = ["DebiasedATE", "compare_debiasers"]
 
 _METHODS = ("difference", "ipw", "regression")
 _INFERENCE = ("bootstrap", "analytic")
 _CLIP = (0.01, 0.99)
+#: Warn when more than this fraction of the bootstrap replicates had to be dropped.
+_MAX_DROPPED_FRACTION = 0.01
+# Why a bootstrap replicate was dropped (index into the counts of ``_bootstrap``).
+_OK, _LOST_ARM, _REFIT_FAILED, _NOT_FINITE = range(4)
 
 
 def _contrast_weights(
@@ -72,6 +87,40 @@ def _propensity(a, covariates, given):
     e = model.predict_proba(covariates)[:, 1]
     warn_no_overlap(e, _CLIP, "estimated propensity")
     return np.clip(e, *_CLIP)
+
+
+def _reported_in_bootstrap(category) -> bool:
+    """Which warnings raised inside a bootstrap replicate are reported (summarised) to the user.
+
+    Not reported: :class:`ExtrapolationWarning` (a resampled calibration set has a narrower support than the
+    full one, so such warnings are artefacts of resampling) and :class:`CalibrationWarning` (the same checks
+    already ran, and warned, on the full calibration set). Everything else (overlap, convergence, a custom
+    debiaser's own warnings) is counted and reported once.
+    """
+    return issubclass(category, UserWarning) and not issubclass(
+        category, (ExtrapolationWarning, CalibrationWarning)
+    )
+
+
+def _warn_replicate_notes(notes, n_replicates: int, stacklevel: int) -> None:
+    """One warning per category raised in the bootstrap replicates, with the count and the first message."""
+    seen: dict[type, list] = {}
+    for rep_notes in notes:
+        for category in {c for c, _ in rep_notes}:
+            first = next(msg for c, msg in rep_notes if c is category)
+            seen.setdefault(category, [0, first])[0] += 1
+    for category, (count, first) in seen.items():
+        if issubclass(category, CausalkitWarning):
+            named = category
+        elif issubclass(category, SkConvergenceWarning):
+            named = ConvergenceWarning
+        else:
+            named = CalibrationWarning
+        warnings.warn(
+            f"{count} of {n_replicates} bootstrap replicates warned ({category.__name__}): {first}",
+            named,
+            stacklevel=stacklevel + 1,
+        )
 
 
 class DebiasedATE(BaseEstimator):
@@ -227,6 +276,7 @@ class DebiasedATE(BaseEstimator):
         w = check_weights(weights, n, "weights")
         w = np.ones(n) if w is None else w
         g = check_groups(groups, n)
+        check_n_clusters(g, "groups", stacklevel=user_stacklevel() + 1)
         X = None
         if covariates is not None:
             X = check_2d(covariates, "covariates", ensure_2d_from_1d=True)
@@ -257,6 +307,8 @@ class DebiasedATE(BaseEstimator):
         outcomes = np.column_stack([corrected, pred])
         est, naive = _contrast(outcomes, a, ww, Xreg)
         self.bootstrap_effects_ = None
+        self.bootstrap_dropped_ = None
+        extra_info = {}
         if self.inference == "analytic":
             stderr, naive_se = self._analytic(debiaser, pred, corrected, a, ww, Xreg, g, naive)
             result_kw = {"stderr": stderr, "ci_method": "normal"}
@@ -272,7 +324,10 @@ class DebiasedATE(BaseEstimator):
             naive_se = float(np.std(boot[:, 1], ddof=1))
             result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
             ci_label = "joint bootstrap of trial and calibration units"
-        self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
+            extra_info = {"Bootstrap replicates dropped": self.bootstrap_dropped_}
+        self._store_result(
+            debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw, extra_info
+        )
         return self
 
     def _fit_dask(
@@ -315,6 +370,7 @@ class DebiasedATE(BaseEstimator):
             propensity=propensity,
         )
         self.bootstrap_effects_ = None
+        self.bootstrap_dropped_ = None
         result_kw = {"stderr": stderr, "ci_method": "normal"}
         ci_label = "delta method (calibration uncertainty included), chunk-wise on dask"
         self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
@@ -357,7 +413,9 @@ class DebiasedATE(BaseEstimator):
             unl = getattr(deb, "unlabeled_predictions_", None)
         return debiaser, cal_p, cal_y, cal_w, unl
 
-    def _store_result(self, debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw):
+    def _store_result(
+        self, debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw, extra_info=None
+    ):
         n_cal = None if cal_p is None else int(cal_p.shape[0])
         self.result_ = EffectResult(
             float(est),
@@ -369,6 +427,7 @@ class DebiasedATE(BaseEstimator):
                 "Calibration units": n_cal,
                 "Inference": ci_label,
                 "Attenuation (naive/corrected)": f"{naive / est:.3f}" if est != 0 else "n/a",
+                **(extra_info or {}),
             },
             notes=[
                 "Corrected predictions are for means and contrasts only, not for quantiles or "
@@ -413,13 +472,15 @@ class DebiasedATE(BaseEstimator):
         return float(np.sqrt(var)), float(np.sqrt(var_naive))
 
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
-        seeds = spawn_seeds(self.random_state, self.n_bootstrap)
+        B = self.n_bootstrap
+        seeds = spawn_seeds(self.random_state, B)
         n, m = pred.shape[0], cal_p.shape[0]
         if g is not None:
             labels, codes = np.unique(g, return_inverse=True)
             members = [np.flatnonzero(codes == j) for j in range(labels.shape[0])]
         method = self.method
         proto = clone(debiaser)
+        failed = np.full(2, np.nan)
 
         def one(seed):
             rng = np.random.default_rng(seed)
@@ -430,30 +491,71 @@ class DebiasedATE(BaseEstimator):
                 idx = np.concatenate([members[j] for j in pick])
             ci = rng.integers(0, m, m)
             ui = None if unl is None else unl[rng.integers(0, unl.shape[0], unl.shape[0])]
-            ab = a[idx]
-            if ab.min() == ab.max():
-                return np.array([np.nan, np.nan])
-            deb = _fit_debiaser(
-                clone(proto), cal_p[ci], cal_y[ci], ui, None if cal_w is None else cal_w[ci]
-            )
-            pb = pred[idx]
-            Xb = None if X is None else X[idx]
-            eb = None
-            if method == "ipw":
-                eb = e[idx] if e is not None else _propensity(ab, Xb, None)
-            wb = _contrast_weights(ab, w[idx], method, eb)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
+            ab, wb0 = a[idx], w[idx]
+            if not (wb0 @ ab > 0 and wb0 @ (1 - ab) > 0):
+                return failed, _LOST_ARM, ()
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                try:
+                    deb = _fit_debiaser(
+                        clone(proto), cal_p[ci], cal_y[ci], ui, None if cal_w is None else cal_w[ci]
+                    )
+                except ValueError as exc:  # e.g. a resampled calibration set with slope <= 0
+                    return failed, _REFIT_FAILED, ((ValueError, str(exc)),)
+                pb = pred[idx]
+                Xb = None if X is None else X[idx]
+                eb = None
+                if method == "ipw":
+                    eb = e[idx] if e is not None else _propensity(ab, Xb, None)
+                wb = _contrast_weights(ab, wb0, method, eb)
                 corr = np.asarray(deb.transform(pb), dtype=float).ravel()
-            return _contrast(
-                np.column_stack([corr, pb]), ab, wb, Xb if method == "regression" else None
+                out = _contrast(
+                    np.column_stack([corr, pb]), ab, wb, Xb if method == "regression" else None
+                )
+            notes = tuple(
+                (r.category, str(r.message)) for r in caught if _reported_in_bootstrap(r.category)
             )
+            if not np.all(np.isfinite(out)):
+                return failed, _NOT_FINITE, notes
+            return out, _OK, notes
 
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
-        boot = np.asarray(reps, dtype=float)
-        return boot[np.all(np.isfinite(boot), axis=1)]
+        reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
+        boot = np.asarray([r[0] for r in reps], dtype=float)
+        reason = np.asarray([r[1] for r in reps])
+        counts = np.bincount(reason, minlength=4)
+        self.bootstrap_dropped_ = int(B - counts[_OK])
+        stack = user_stacklevel() + 1
+        _warn_replicate_notes([r[2] for r in reps], B, stack)
+        why = {
+            _LOST_ARM: (
+                "the resample lost an arm (no treated or no control unit with positive weight)"
+                + (f"; only {len(members)} clusters are resampled" if g is not None else ""),
+                ClusterWarning if g is not None else OverlapWarning,
+            ),
+            _REFIT_FAILED: (
+                "refitting the debiaser on the resampled calibration set failed (first error: "
+                + next((str(r[2][0][1]) for r in reps if r[1] == _REFIT_FAILED), "")
+                + ")",
+                CalibrationWarning,
+            ),
+            _NOT_FINITE: ("the replicate effect was not finite", CalibrationWarning),
+        }
+        if counts[_OK] < 2:
+            detail = "; ".join(f"{counts[k]} because {why[k][0]}" for k in why if counts[k])
+            raise ValueError(
+                f"only {counts[_OK]} of {B} bootstrap replicates could be computed ({detail}); "
+                "the bootstrap cannot give an interval for this trial. Check the treatment, weights "
+                "and groups, or use inference='analytic'."
+            )
+        for k, (text, category) in why.items():
+            if counts[k] > _MAX_DROPPED_FRACTION * B:
+                warnings.warn(
+                    f"{counts[k]} of {B} bootstrap replicates were dropped because {text}; the "
+                    f"interval uses the {counts[_OK]} remaining replicates and conditions on them.",
+                    category,
+                    stacklevel=stack,
+                )
+        return boot[reason == _OK]
 
     # -- results ------------------------------------------------------------------------------------------
     def summary(self, alpha: float | None = None):

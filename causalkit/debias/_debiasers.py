@@ -14,8 +14,9 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_1d, check_consistent_length, check_scalar_in_range, check_weights
+from ..exceptions import CalibrationWarning, ExtrapolationWarning
 from . import _dask
-from ._kde import bandwidth_rule, kde_score
+from ._kde import bandwidth_rule, kde_score, user_stacklevel
 
 __all__ = ["LinearCalibrationDebiaser", "TweedieDebiaser"]
 
@@ -56,8 +57,8 @@ def _support_warning(pred: np.ndarray, support: tuple[float, float], what: str) 
         warnings.warn(
             f"{n_out} of {pred.shape[0]} predictions lie outside the {what} support "
             f"[{lo:.4g}, {hi:.4g}]; the correction extrapolates there.",
-            UserWarning,
-            stacklevel=4,
+            ExtrapolationWarning,
+            stacklevel=user_stacklevel(),
         )
     return n_out
 
@@ -176,7 +177,7 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
                 f"{1 / slope:.3g}."
             )
         for msg in msgs:
-            warnings.warn(msg, UserWarning, stacklevel=2)
+            warnings.warn(msg, CalibrationWarning, stacklevel=user_stacklevel())
         self.diagnostics_ = {**diag, "slope": slope, "intercept": intercept, "warnings": msgs}
         self.calibration_predictions_ = pred
         self.calibration_targets_ = y
@@ -383,7 +384,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
                 "correction is biased; consider LinearCalibrationDebiaser."
             )
         for msg in msgs:
-            warnings.warn(msg, UserWarning, stacklevel=2)
+            warnings.warn(msg, CalibrationWarning, stacklevel=user_stacklevel())
         self.diagnostics_ = {
             **diag,
             "noise_std": self.noise_std_,

@@ -33,6 +33,9 @@ from ._transforms import check_composition
 
 __all__ = ["CompositionalPartialCorrelation", "partial_correlation"]
 
+#: Fitted attributes that are DataFrames / Series when ``X`` had column names (stored as arrays on disk).
+_LABELLED = ("partial_corr_", "precision_", "partial_var_", "closure_null_")
+
 
 class CompositionalPartialCorrelation(BaseEstimator):
     """Partial correlations between the parts of a composition (Erb 2020), optionally basis-shrunk.
@@ -253,6 +256,33 @@ class CompositionalPartialCorrelation(BaseEstimator):
         self.null_basis_variances_ = out["null_basis_var"]
         self.closure_null_ = self._frame(closure_null_partial_correlation(out["null_basis_var"]))
         return self
+
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict:
+        """State with the labelled outputs as plain arrays (skops cannot store pandas objects).
+
+        The DataFrame / Series are rebuilt from ``feature_names_in_`` by :meth:`__setstate__`, so a
+        ``skops.io`` file needs no type trusted beyond this class (see ``docs/persistence.md``).
+        """
+        state = dict(super().__getstate__())  # a copy: the base class may return __dict__ itself
+        for key in _LABELLED:
+            value = state.get(key)
+            if isinstance(value, (pd.DataFrame, pd.Series)):
+                state[key] = value.to_numpy(copy=True)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        super().__setstate__(state)
+        if getattr(self, "feature_names_in_", None) is None or not hasattr(self, "partial_corr_"):
+            return
+        for key in _LABELLED:
+            value = self.__dict__.get(key)
+            if isinstance(value, np.ndarray):
+                self.__dict__[key] = (
+                    pd.Series(value, index=self._names(), name="partial_var")
+                    if key == "partial_var_"
+                    else self._frame(value)
+                )
 
     # ------------------------------------------------------------------ helpers
     def _names(self) -> list[str]:

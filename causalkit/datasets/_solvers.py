@@ -24,6 +24,11 @@ __all__ = [
 _DATA = Path(__file__).resolve().parent / "data"
 
 
+def _rng(random_state: Any) -> np.random.RandomState:
+    """A RandomState for ``random_state``; a fresh one for None (numpy's global state is never drawn from)."""
+    return np.random.RandomState() if random_state is None else check_random_state(random_state)
+
+
 def load_lipsdp_weights() -> list[np.ndarray]:
     """The example ReLU network of the LipSDP repository (dims 2-10-30-20-2), MIT licence.
 
@@ -60,7 +65,7 @@ def make_random_network(
     dims = [int(d) for d in dims]
     if len(dims) < 2 or min(dims) < 1:
         raise ValueError(f"dims must list at least two positive widths; got {dims}.")
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     out = []
     for n_in, n_out in itertools.pairwise(dims):
         s = 1.0 / np.sqrt(n_in) if scale == "fan_in" else float(scale)
@@ -100,7 +105,7 @@ def make_orthogonal_maxmin_network(
     """
     if width < 2 or width % 2:
         raise ValueError(f"width must be an even integer >= 2; got {width}.")
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     ws = []
     for _ in range(depth + 1):
         q, r = np.linalg.qr(rng.normal(size=(width, width)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 import itertools
 from typing import Any
 
@@ -44,6 +46,14 @@ def _act_forward(act: Any, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         if act.name == "leaky_relu":
             a = act.alpha if act.beta == 1.0 else act.beta
             w, dv = np.where(v > 0, v, a * v), np.where(v > 0, 1.0, a)
+        elif act.name == "elu" and act.param is not None:
+            a = act.param
+            vn = np.minimum(v, 0.0)
+            w, dv = np.where(v > 0, v, a * np.expm1(vn)), np.where(v > 0, 1.0, a * np.exp(vn))
+        elif act.name == "softplus" and act.param is not None:
+            b = act.param
+            w = np.logaddexp(0.0, b * v) / b
+            dv = 0.5 * (1.0 + np.tanh(0.5 * b * v))  # the logistic function of b·v, overflow-free
         elif act.name in _FUN:
             f, df = _FUN[act.name]
             w, dv = f(v), df(v)
@@ -75,13 +85,39 @@ def _act_forward(act: Any, v: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return w, J
 
 
+def _is_torch(model: Any) -> bool:
+    return type(model).__module__.startswith("torch") or (
+        hasattr(model, "parameters") and hasattr(model, "children")
+    )
+
+
+def _torch_jacobians(model: Any):
+    """X (n, n0) -> Jacobians (n, m, n0) of a float64 eval-mode copy of ``model`` (the model is untouched)."""
+    import torch
+
+    net = copy.deepcopy(model).to(device="cpu", dtype=torch.float64).eval()
+
+    def jac(X: np.ndarray) -> np.ndarray:
+        with torch.enable_grad():
+            x = torch.as_tensor(X, dtype=torch.float64).requires_grad_(True)
+            y = net(x).reshape(X.shape[0], -1)
+            m = y.shape[1]
+            J = np.empty((X.shape[0], m, X.shape[1]))
+            for i in range(m):
+                (g,) = torch.autograd.grad(y[:, i].sum(), x, retain_graph=i < m - 1)
+                J[:, i] = g.detach().numpy()
+        return J
+
+    return jac
+
+
 def _jacobians(ops: list, X: np.ndarray) -> np.ndarray:
     n = X.shape[0]
     x = X
     J = np.broadcast_to(np.eye(X.shape[1]), (n, X.shape[1], X.shape[1])).copy()
     for op in ops:
         if isinstance(op, nw._Linear):
-            x = x @ op.W.T
+            x = x @ op.W.T if op.b is None else x @ op.W.T + op.b
             J = op.W[None] @ J
         elif isinstance(op, nw._Act):
             x, Ja = _act_forward(op.act, x)
@@ -131,13 +167,27 @@ def sampled_lower_bound(
     norm = _check_norm(norm)
     if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
         raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+    scale = nw._real(scale, "scale")
+    if scale <= 0:
+        raise ValueError(f"scale must be positive; got {scale}.")
     ops = _ops(model_or_weights, activation)
-    rng = check_random_state(random_state)
+    if _is_torch(model_or_weights):
+        # the module's own forward (its biases, ELU alpha, Softplus beta/threshold, ...) by autograd
+        jacobians = _torch_jacobians(model_or_weights)
+    else:
+        jacobians = functools.partial(_jacobians, ops)
+    # a fresh generator for None: never draw from (and so change) numpy's global random state
+    rng = np.random.RandomState() if random_state is None else check_random_state(random_state)
     n0 = ops[0].W.shape[1]
     best = 0.0
     for start in range(0, n_samples, 500):
         X = scale * rng.normal(size=(min(500, n_samples - start), n0))
-        J = _jacobians(ops, X)
+        J = jacobians(X)
+        if not np.all(np.isfinite(J)):
+            raise ValueError(
+                "sampled_lower_bound: the network's Jacobian is not finite at some sampled inputs; "
+                "reduce scale or the weights' magnitude."
+            )
         rows = _output_rows(J.shape[1], output_index)
         if rows is not None:
             J = np.stack([J.transpose(0, 2, 1) @ r for r in rows], axis=1)

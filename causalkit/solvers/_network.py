@@ -38,6 +38,8 @@ class _Slope:
     alpha: float
     beta: float
     name: str = "slope"
+    # ELU alpha / Softplus beta (None: 1), used by the sampled lower bound
+    param: float | None = None
 
     @property
     def lipschitz2(self) -> float:
@@ -84,6 +86,8 @@ class _Group:
 @dataclass
 class _Linear:
     W: np.ndarray
+    # bias: never enters an upper bound, but the sampled lower bound needs it
+    b: np.ndarray | None = None
 
 
 @dataclass
@@ -187,6 +191,13 @@ def parse_activation(spec: Any, name: str = "activation") -> Any:
         if key in ("leaky_relu", "leakyrelu") and len(spec) == 2:
             a = _real(spec[1], f"{name} negative slope")
             return _Slope(min(a, 1.0), max(a, 1.0), "leaky_relu")
+        if key == "elu" and len(spec) == 2:
+            return elu_slope(_real(spec[1], f"{name} ELU alpha"))
+        if key == "softplus" and len(spec) == 2:
+            b = _real(spec[1], f"{name} Softplus beta")
+            if b <= 0:
+                raise ValueError(f"{name}: Softplus beta must be positive; got {b}.")
+            return _Slope(0.0, 1.0, "softplus", b)
         if key == "groupsort" and len(spec) == 2:
             return make_group("groupsort", _group_size(spec[1], name))
         if key == "householder" and len(spec) == 2:
@@ -194,8 +205,13 @@ def parse_activation(spec: Any, name: str = "activation") -> Any:
             return make_group("householder", v.size, v)
     raise ValueError(
         f"{name}: unknown activation {spec!r}; expected one of {list(_KNOWN)} "
-        "(or ('leaky_relu', a), ('groupsort', g), ('householder', v))."
+        "(or ('leaky_relu', a), ('elu', alpha), ('softplus', beta), ('groupsort', g), ('householder', v))."
     )
+
+
+def elu_slope(alpha: float) -> _Slope:
+    """ELU(alpha): slope alpha·e^v on v < 0 and 1 on v > 0, so slopes lie in [min(0, alpha), max(1, alpha)]."""
+    return _Slope(min(0.0, alpha), max(1.0, alpha), "elu", alpha)
 
 
 def _real(x: Any, name: str) -> float:
@@ -266,8 +282,8 @@ def _is_flat_numbers(x: Any) -> bool:
     )
 
 
-def _layer_weight(it: Any, k: int) -> np.ndarray:
-    """One weight item: a matrix (array, tensor or nested list), or a ``(W, b)`` *tuple* (bias dropped).
+def _layer_weight(it: Any, k: int) -> tuple[np.ndarray, np.ndarray | None]:
+    """One weight item -> (W, b): a matrix (array, tensor or nested list), or a ``(W, b)`` *tuple*.
 
     A pair is recognised only as a tuple whose first element is 2-D: a nested list with two rows is a matrix.
     """
@@ -285,13 +301,15 @@ def _layer_weight(it: Any, k: int) -> np.ndarray:
                 f"{name}: the bias of a (W, b) pair must be a vector of length {W.shape[0]} (the rows of W); "
                 f"got shape {b.shape}."
             )
-        return W
+        if not np.all(np.isfinite(b)):
+            raise ValueError(f"{name}: the bias of a (W, b) pair must be finite.")
+        return W, np.broadcast_to(b.ravel(), (W.shape[0],)).copy()
     if isinstance(it, list) and len(it) == 2 and _ndim(it[0]) == 2 and 0 <= _ndim(it[1]) <= 1:
         raise TypeError(
             f"{name}: a list [W, b] is not read as a weight/bias pair; pass the pair as a tuple (W, b), or "
             "pass W alone (biases do not change a Lipschitz constant)."
         )
-    return _weight(it, name)
+    return _weight(it, name), None
 
 
 def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
@@ -360,7 +378,7 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
             else:
                 ops.append(_ResidualOp(W, V, ra, S))
             continue
-        ops.append(_Linear(_layer_weight(it, k)))
+        ops.append(_Linear(*_layer_weight(it, k)))
         lin_i += 1
         if lin_i < n_lin:
             a = next(act_iter) if acts is not None else act
@@ -408,7 +426,12 @@ def simplify(ops: list) -> list:
         if isinstance(op, _Act) and op.act is None:
             continue
         if isinstance(op, _Linear) and out and isinstance(out[-1], _Linear):
-            out[-1] = _Linear(op.W @ out[-1].W)
+            prev = out[-1]
+            if prev.b is None and op.b is None:
+                b = None
+            else:
+                b = (0.0 if op.b is None else op.b) + (0.0 if prev.b is None else op.W @ prev.b)
+            out[-1] = _Linear(op.W @ prev.W, b)
         else:
             out.append(op)
     return out
@@ -477,7 +500,8 @@ def ops_from_torch(model: Any) -> list:
             if isinstance(layer, tnn.Sequential):
                 walk(layer)
             elif isinstance(layer, tnn.Linear):
-                ops.append(_Linear(_weight(layer.weight, f"{type(layer).__name__}.weight")))
+                b = None if layer.bias is None else _weight(layer.bias, "Linear.bias").ravel()
+                ops.append(_Linear(_weight(layer.weight, f"{type(layer).__name__}.weight"), b))
             elif isinstance(layer, cnn.ResidualBlock):
                 W = _weight(layer.inner.weight, "ResidualBlock.inner.weight")
                 V = _weight(layer.outer.weight, "ResidualBlock.outer.weight")
@@ -516,9 +540,9 @@ def _torch_act(layer: Any, tnn: Any, cnn: Any) -> Any:
     if isinstance(layer, tnn.Sigmoid):
         return _Slope(0.0, 0.25, "sigmoid")
     if isinstance(layer, tnn.ELU):
-        return _Slope(0.0, max(1.0, float(layer.alpha)), "elu")
+        return elu_slope(float(layer.alpha))
     if isinstance(layer, tnn.Softplus):
-        return _Slope(0.0, 1.0, "softplus")
+        return _Slope(0.0, 1.0, "softplus", float(layer.beta))
     if isinstance(layer, cnn.MaxMin):
         return make_group("maxmin", 2)
     if isinstance(layer, cnn.GroupSort):

@@ -81,3 +81,92 @@ def test_activation_list_too_short_for_residual_blocks_is_refused():
     blk = Residual(I2, I2, activation=("leaky_relu", 3.0))
     res = lipschitz_bound([I2, blk, I2], activation=[("leaky_relu", 3.0)])
     assert res.bound >= 12.0 * (1 - 1e-7)
+
+
+# ------------------------------------------------------------------------ item 7: sampled lower bounds
+
+
+def _chain_1x1(*layers):
+    """Sequential of 1x1 Linear layers with weights ±1 (no bias) and the given activation modules."""
+    torch = pytest.importorskip("torch")
+    mods = []
+    for w, act in layers:
+        lin = torch.nn.Linear(1, 1, bias=False)
+        with torch.no_grad():
+            lin.weight.fill_(w)
+        mods.append(lin)
+        if act is not None:
+            mods.append(act)
+    return torch.nn.Sequential(*mods)
+
+
+def test_lower_bound_uses_elu_alpha():
+    torch = pytest.importorskip("torch")
+    alpha = 0.1
+    # f(x) = ELU_a(−ELU_a(x)): slope a·e^{−x} (x > 0) or a·e^{x} (x < 0); constant exactly a
+    net = _chain_1x1((1.0, torch.nn.ELU(alpha)), (-1.0, torch.nn.ELU(alpha)), (1.0, None))
+    low = sampled_lower_bound(net, random_state=0)
+    assert 0.9 * alpha <= low <= alpha * (1 + 1e-9)  # was 0.9988 (alpha read as 1)
+    res = lipschitz_bound(net)
+    assert res.certified and res.bound >= alpha
+
+
+def test_lower_bound_uses_softplus_beta():
+    torch = pytest.importorskip("torch")
+    beta = 0.1
+    # f(x) = ELU(−softplus_b(x)); |f'| = (1 + t)^(−1/b) t / (1 + t) with t = e^{b x}, maximal at t = b
+    truth = beta * (1 + beta) ** (-(1 + beta) / beta)  # 0.03505
+    net = _chain_1x1((1.0, torch.nn.Softplus(beta=beta)), (-1.0, torch.nn.ELU()), (1.0, None))
+    low = sampled_lower_bound(net, n_samples=4000, scale=30.0, random_state=0)
+    assert 0.99 * truth <= low <= truth * (1 + 1e-9)  # was 0.2499 (beta read as 1)
+    res = lipschitz_bound(net)
+    assert res.certified and res.bound >= truth
+
+
+def test_lower_bound_respects_biases_of_torch_models():
+    torch = pytest.importorskip("torch")
+    # f(x) = tanh(tanh(x) + 5): constant sech²(4)·1 ≈ 1.3e-3 at most; without the bias it would be 1
+    net = _chain_1x1((1.0, torch.nn.Tanh()), (1.0, torch.nn.Tanh()), (1.0, None))
+    with torch.no_grad():
+        net[2].bias = torch.nn.Parameter(torch.tensor([5.0]))
+    low = sampled_lower_bound(net, random_state=0)
+    assert low <= 1 / np.cosh(4.0) ** 2 * (1 + 1e-9)
+
+
+def test_elu_with_negative_alpha_is_sound():
+    torch = pytest.importorskip("torch")
+    # ELU with alpha = −2 has slopes in (−2, 1]: constant 2 (just left of 0); it was bounded with [0, 1]
+    net = _chain_1x1((1.0, torch.nn.ELU(alpha=-2.0)), (1.0, None))
+    low = sampled_lower_bound(net, random_state=0)
+    assert 1.9 <= low <= 2.0 * (1 + 1e-9)
+    res = lipschitz_bound(net)
+    assert res.bound >= 2.0 * (1 - 1e-9)  # was 1.0
+
+
+def test_weight_list_elu_and_softplus_parameters():
+    W1, W2 = np.array([[1.0]]), np.array([[-1.0]])
+    low = sampled_lower_bound([W1, W2, W1], activation=[("elu", 0.1), ("elu", 0.1)], random_state=0)
+    assert 0.09 <= low <= 0.1 * (1 + 1e-9)
+    # ELU with alpha = 3 has slopes (0, 3]: both bounds see the 3
+    low3 = sampled_lower_bound([W1, W1], activation=("elu", 3.0), random_state=0)
+    up3 = lipschitz_bound([W1, W1], activation=("elu", 3.0))
+    assert 2.9 <= low3 <= 3.0 * (1 + 1e-9) <= up3.bound * (1 + 2e-9)
+    lowsp = sampled_lower_bound([W1, W1], activation=("softplus", 5.0), random_state=0)
+    assert 0.9 <= lowsp <= 1.0
+
+
+def test_sampled_lower_bound_leaves_global_rng_alone():
+    state = np.random.get_state()  # noqa: NPY002 - the legacy global state is what must not change
+    sampled_lower_bound([np.eye(2), np.eye(2)], n_samples=10)
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(np.array_equal(a, b) for a, b in zip(state[1:], after[1:])) and state[0] == after[0]
+
+
+def test_network_simulators_leave_global_rng_alone():
+    from causalkit.datasets import make_orthogonal_maxmin_network, make_random_network
+
+    state = np.random.get_state()  # noqa: NPY002
+    make_random_network([3, 4, 2])
+    make_orthogonal_maxmin_network(4, 2)
+    after = np.random.get_state()  # noqa: NPY002
+    assert all(np.array_equal(a, b) for a, b in zip(state[1:], after[1:])) and state[0] == after[0]

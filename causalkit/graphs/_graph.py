@@ -105,6 +105,8 @@ def to_edge_index(
             n_nodes = len(nodes)
     else:
         arr = graph.detach().cpu().numpy() if _is_torch_tensor(graph) else np.asarray(graph)
+        if arr.size == 0 and arr.ndim in (1, 2) and arr.dtype.kind in "biuf":
+            arr = np.zeros((2, 0), dtype=np.int64)  # [] or an empty array: a graph without edges
         if arr.dtype == bool or arr.dtype.kind not in "iu":
             raise TypeError(
                 f"{name} must hold integer node ids (int32/int64); got dtype {arr.dtype}. "

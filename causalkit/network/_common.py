@@ -61,12 +61,52 @@ def check_fit_inputs(
         raise ValueError(
             "edge_index is required: pass fit(X, T, Y, edge_index=...) with a (2, E) integer array."
         )
+    check_magnitude(X, "X")
+    check_magnitude(Y, "Y")
     ei = to_edge_index(edge_index, n) if edge_index is not None else None
     w = check_weights(sample_weight, n)
+    if w is not None:
+        for arm, label in ((1.0, "treated"), (0.0, "control")):
+            if not np.any(w[T == arm] > 0):
+                raise ValueError(
+                    f"sample_weight is zero on every {label} node (T == {int(arm)}): the {label} arm carries "
+                    "no information and the effect is not identified; give some of its nodes positive weight."
+                )
     w = np.ones(n) if w is None else w
     groups = check_groups(groups, n)
     names = [str(c) for c in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
     return FitInputs(X, T, Y, ei, w, groups, names, n)
+
+
+def check_magnitude(a: np.ndarray, name: str) -> None:
+    """Refuse values so large that their variance overflows double precision (standardising would give NaN/0)."""
+    if a.size == 0:
+        return
+    with np.errstate(over="ignore", invalid="ignore"):
+        sd = np.std(a, axis=0)
+    if not np.all(np.isfinite(sd)):
+        raise ValueError(
+            f"{name} has values of magnitude up to {float(np.max(np.abs(a))):.3g}, too large for double "
+            f"precision (their variance overflows); rescale {name} (e.g. change its units) before fitting."
+        )
+
+
+def check_arm_counts(T: np.ndarray, w: np.ndarray, n_folds: int, weighted: bool) -> None:
+    """Cross-fitting needs at least ``n_folds`` nodes of each arm (with positive weight)."""
+    for arm, label in ((1.0, "treated"), (0.0, "control")):
+        in_arm = T == arm
+        count = int(in_arm.sum())
+        if count < n_folds:
+            raise ValueError(
+                f"T: cross-fitting with n_folds={n_folds} needs at least {n_folds} {label} nodes (T == {int(arm)}) "
+                f"so that every training fold has some; got {count}."
+            )
+        positive = int(np.sum(in_arm & (w > 0)))
+        if weighted and positive < n_folds:
+            raise ValueError(
+                f"sample_weight: cross-fitting with n_folds={n_folds} needs at least {n_folds} {label} nodes with "
+                f"positive weight; got {positive}."
+            )
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from .._base import (
     EffectResult,
     check_2d,
+    check_n_clusters,
     check_scalar_in_range,
     crossfit_predict,
     make_folds,
@@ -23,6 +24,7 @@ from ..graphs._graph import connected_components, degree, mean_adjacency, to_edg
 from ._common import (
     Standardizer,
     bce_loss,
+    check_arm_counts,
     check_fit_inputs,
     check_gnn_params,
     check_int,
@@ -151,10 +153,22 @@ class _RLearnerBase(BaseEstimator):
             groups=groups,
             require_graph=self._graph_aware,
         )
+        check_n_clusters(d.groups, "groups", stacklevel=4)
         ei = d.edge_index if self._graph_aware else None
         lo, hi = (float(c) for c in self.propensity_clip)
+        check_arm_counts(d.T, d.w, int(self.n_folds), weighted=sample_weight is not None)
         seeds = spawn_seeds(self.random_state, 3 + 2 * self.n_folds)
         folds = self._folds(d, seeds[0])
+        for k, (tr, _) in enumerate(folds):
+            for arm, label in ((1.0, "treated"), (0.0, "control")):
+                if not np.any((d.T[tr] == arm) & (d.w[tr] > 0)):
+                    cause = (
+                        "groups (clusters)" if self.fold_strategy == "cluster" else "sample_weight"
+                    )
+                    raise ValueError(
+                        f"{cause}: the training part of fold {k} has no {label} node with positive weight, so "
+                        f"its nuisance models cannot be fitted; use fewer folds or more {label} nodes."
+                    )
         self.n_features_in_ = d.X.shape[1]
         self.feature_names_ = d.names
         self.fold_indices_ = [te for _, te in folds]

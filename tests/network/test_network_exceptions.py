@@ -11,6 +11,7 @@ from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression
 from sklearn.neighbors import KNeighborsRegressor
 
 from causalkit.datasets import make_network_effect
+from causalkit.exceptions import ClusterWarning
 from causalkit.graphs import barabasi_albert_graph, erdos_renyi_graph, make_graph, to_edge_index
 from causalkit.network import (
     BlindRLearner,
@@ -113,8 +114,17 @@ def test_weights_and_groups(data):
         fit(GraphRLearner(**FAST), data, sample_weight=np.ones(3))
     with pytest.raises(ValueError, match="groups has length"):
         fit(GraphRLearner(**FAST), data, groups=np.ones(3))
-    with pytest.raises(ValueError, match="needs at least n_folds=2 clusters"):
+    with pytest.raises(ValueError, match="groups has 1 distinct cluster"):
         fit(GraphRLearner(fold_strategy="cluster", **FAST), data, groups=np.zeros(N))
+    with (
+        pytest.warns(ClusterWarning, match="only 2 clusters"),
+        pytest.raises(ValueError, match="needs at least n_folds=3 clusters"),
+    ):
+        fit(
+            GraphRLearner(fold_strategy="cluster", n_folds=3, **FAST),
+            data,
+            groups=np.arange(N) % 2,
+        )
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         fit(
             BlindRLearner(model_y=KNeighborsRegressor(), model_t=LogisticRegression()),

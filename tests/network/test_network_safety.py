@@ -11,9 +11,11 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("torch_geometric")
 
+from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 
 from causalkit.datasets import make_network_effect  # noqa: E402
 from causalkit.network import (  # noqa: E402
+    BlindRLearner,
     GraphRLearner,
     GraphSLearner,
     GraphTLearner,
@@ -76,3 +78,95 @@ def test_same_random_state_same_effects(data, name):
     np.testing.assert_array_equal(a, b)
     c = _fit(TORCH_ESTIMATORS[name](6), data).effect()
     assert np.max(np.abs(a - c)) > 1e-6
+
+
+# ---------------------------------------------------------------------- item 12: degenerate samples and graphs
+ALL_ESTIMATORS = {
+    "rlearner_gnn": lambda: GraphRLearner(**FAST, random_state=0),
+    "rlearner_linear": lambda: GraphRLearner(
+        model_y=LinearRegression(),
+        model_t=LogisticRegression(),
+        model_final="linear",
+        random_state=0,
+    ),
+    "blind": lambda: BlindRLearner(
+        model_y=LinearRegression(), model_t=LogisticRegression(), random_state=0
+    ),
+    "slearner_gnn": lambda: GraphSLearner(**FAST, random_state=0),
+    "slearner_sk": lambda: GraphSLearner(model=LinearRegression()),
+    "tlearner_gnn": lambda: GraphTLearner(**FAST, random_state=0),
+    "tlearner_sk": lambda: GraphTLearner(model=LinearRegression()),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ESTIMATORS))
+@pytest.mark.parametrize("arm", [1, 0])
+def test_zero_weight_on_a_whole_arm_is_refused(data, name, arm):
+    """Before: ATE 1.22 / 5.97 / 0 or NaN reported for an arm that carries no weight at all."""
+    w = np.where(data.T == arm, 0.0, 1.0)
+    group = "treated" if arm == 1 else "control"
+    with pytest.raises(ValueError, match=rf"sample_weight.*{group}"):
+        _fit(ALL_ESTIMATORS[name](), data, sample_weight=w)
+
+
+@pytest.mark.parametrize("name", ["rlearner_gnn", "rlearner_linear", "blind"])
+def test_rlearner_needs_both_arms_in_every_training_fold(data, name):
+    """One treated node cannot be cross-fitted: sklearn's 'at least 2 classes' error, or a GNN silently fitted."""
+    T = np.zeros(N)
+    T[3] = 1.0
+    with pytest.raises(ValueError, match=r"T: cross-fitting.*treated"):
+        _fit(ALL_ESTIMATORS[name](), data, T=T)
+    w = np.ones(N)
+    w[np.flatnonzero(data.T == 1)[1:]] = 0.0  # one treated node with positive weight
+    with pytest.raises(ValueError, match=r"sample_weight.*treated"):
+        _fit(ALL_ESTIMATORS[name](), data, sample_weight=w)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ESTIMATORS))
+@pytest.mark.parametrize("which", ["X", "Y"])
+def test_overflowing_magnitudes_are_refused(data, name, which):
+    """Y * 1e300 gave a NaN ATE (GNNs) or an infinite effect spread; X * 1e200 silently zeroed the features."""
+    big = {"X": data.X * 1e200, "Y": data.Y * 1e300}[which]
+    with pytest.raises(ValueError, match=rf"{which}.*magnitude"):
+        _fit(ALL_ESTIMATORS[name](), data, **{which: big})
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ESTIMATORS))
+@pytest.mark.parametrize(
+    "graph",
+    ["no_edges", "self_loops_only", "isolated_half", "with_self_loops", "empty_list"],
+)
+def test_degenerate_graphs_give_finite_answers(data, name, graph):
+    n, ei = N, data.edge_index
+    loops = np.vstack([np.arange(n), np.arange(n)])
+    edge_index = {
+        "no_edges": np.zeros((2, 0), dtype=int),
+        "self_loops_only": loops,
+        "isolated_half": ei[:, (ei[0] < n // 2) & (ei[1] < n // 2)],
+        "with_self_loops": np.hstack([ei, loops]),
+        "empty_list": [],
+    }[graph]
+    est = _fit(ALL_ESTIMATORS[name](), data, edge_index=edge_index)
+    assert np.all(np.isfinite(est.effect())) and np.isfinite(est.ate())
+    if graph in ("with_self_loops",):  # self loops are dropped: same fit as without them
+        ref = _fit(ALL_ESTIMATORS[name](), data)
+        np.testing.assert_allclose(est.effect(), ref.effect(), rtol=1e-6, atol=1e-9)
+    if graph in ("self_loops_only", "empty_list"):
+        ref = _fit(ALL_ESTIMATORS[name](), data, edge_index=np.zeros((2, 0), dtype=int))
+        np.testing.assert_allclose(est.effect(), ref.effect(), rtol=1e-6, atol=1e-9)
+
+
+# ---------------------------------------------------------------------- item 10: clusters
+@pytest.mark.parametrize("name", ["rlearner_gnn", "rlearner_linear", "blind"])
+def test_one_cluster_is_refused_and_few_clusters_warn(data, name):
+    """One cluster raised ZeroDivisionError from statsmodels; 3 clusters gave a CI without any warning."""
+    from causalkit.exceptions import ClusterWarning
+
+    with pytest.raises(ValueError, match="groups has 1 distinct cluster"):
+        _fit(ALL_ESTIMATORS[name](), data, groups=np.zeros(N))
+    with pytest.warns(ClusterWarning, match="only 3 clusters") as rec:
+        _fit(ALL_ESTIMATORS[name](), data, groups=np.arange(N) % 3)
+    assert all(r.filename == __file__ for r in rec if r.category is ClusterWarning)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ClusterWarning)
+        _fit(ALL_ESTIMATORS[name](), data, groups=np.arange(N) % 20)

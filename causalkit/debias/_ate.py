@@ -32,6 +32,7 @@ from ..exceptions import (
     CalibrationWarning,
     CausalkitWarning,
     ClusterWarning,
+    CollinearityWarning,
     ConvergenceWarning,
     ExtrapolationWarning,
     OverlapWarning,
@@ -48,7 +49,10 @@ _CLIP = (0.01, 0.99)
 #: Warn when more than this fraction of the bootstrap replicates had to be dropped.
 _MAX_DROPPED_FRACTION = 0.01
 # Why a bootstrap replicate was dropped (index into the counts of ``_bootstrap``).
-_OK, _LOST_ARM, _REFIT_FAILED, _NOT_FINITE = range(4)
+_OK, _LOST_ARM, _REFIT_FAILED, _NOT_FINITE, _COLLINEAR = range(5)
+#: A (weighted, centred) column whose part outside the span of the others is below this fraction of its norm
+#: is treated as collinear with them: its coefficient would carry fewer than half of double precision's digits.
+_COLLINEAR_TOL = 1e-8
 
 
 def _contrast_weights(
@@ -69,6 +73,81 @@ def _contrast(Y: np.ndarray, a: np.ndarray, w: np.ndarray, X: np.ndarray | None)
     sw = np.sqrt(w)[:, None]
     coef = np.linalg.lstsq(design * sw, Y * sw, rcond=None)[0]
     return coef[1]
+
+
+def _residual_norm(Q: np.ndarray | None, v: np.ndarray) -> tuple[np.ndarray, float]:
+    """Part of ``v`` orthogonal to the orthonormal columns of ``Q`` (projected twice for stability)."""
+    if Q is not None:
+        v = v - Q @ (Q.T @ v)
+        v = v - Q @ (Q.T @ v)
+    return v, float(np.linalg.norm(v))
+
+
+def _treatment_identified(a: np.ndarray, X: np.ndarray, w: np.ndarray) -> bool:
+    """Whether the coefficient on ``a`` in the WLS of an outcome on [1, a, X] is identified (with tolerance)."""
+    sw = np.sqrt(w)
+    design = np.column_stack([sw, X * sw[:, None]])
+    Q, R = np.linalg.qr(design)
+    d = np.abs(np.diag(R))
+    Q = Q[:, d > _COLLINEAR_TOL * max(d.max(), 1e-300)]
+    v = (a - np.average(a, weights=w)) * sw
+    _, res = _residual_norm(Q, v)
+    return res > _COLLINEAR_TOL * np.linalg.norm(v)
+
+
+def _regression_covariates(
+    a: np.ndarray, X: np.ndarray, w: np.ndarray, names, stacklevel: int
+) -> np.ndarray:
+    """Standardised adjustment covariates for ``method="regression"``; collinear columns handled.
+
+    Columns are centred and scaled (with the weights), which leaves the coefficient on the treatment unchanged
+    and keeps the least-squares solve accurate for any magnitude (a timestamp-like covariate, 1e12 units).
+    A constant column or one in the span of earlier columns is dropped with a :class:`CollinearityWarning`
+    (the treatment coefficient does not change). If the treatment lies in the span of the intercept and the
+    covariates, its effect is not identified: ``ValueError`` naming the covariates involved.
+    """
+    labels = (
+        [f"column {j}" for j in range(X.shape[1])] if names is None else [str(c) for c in names]
+    )
+    pos = w > 0
+    sw = np.sqrt(w)
+    Xc = X - np.average(X, axis=0, weights=w)
+    q0 = (sw / np.linalg.norm(sw))[:, None]
+    Q = q0
+    kept, dropped = [], []
+    for j in range(X.shape[1]):
+        col = X[pos, j]
+        v = Xc[:, j] * sw
+        norm = float(np.linalg.norm(v))
+        if col.min() == col.max() or norm == 0:
+            dropped.append(j)
+            continue
+        r, res = _residual_norm(Q, v)
+        if res <= _COLLINEAR_TOL * norm:
+            dropped.append(j)
+            continue
+        Q = np.column_stack([Q, r / res])
+        kept.append(j)
+    v = (a - np.average(a, weights=w)) * sw
+    _, res = _residual_norm(Q, v)
+    if res <= _COLLINEAR_TOL * np.linalg.norm(v):
+        coef = np.linalg.lstsq(Xc[:, kept] * sw[:, None], v, rcond=None)[0] if kept else []
+        scale = np.std(Xc[:, kept], axis=0) if kept else []
+        size = np.abs(np.asarray(coef) * np.asarray(scale))
+        involved = [labels[j] for j, c in zip(kept, size) if c > 1e-6 * size.max()]
+        raise ValueError(
+            f"treatment is collinear with covariates {involved} (with the intercept): the effect "
+            "adjusted for them is not identified. Remove these covariates from covariates."
+        )
+    if dropped:
+        warnings.warn(
+            f"dropped covariates {[labels[j] for j in dropped]}: constant or collinear with the other "
+            "covariates (and the intercept); the treatment effect does not depend on them.",
+            CollinearityWarning,
+            stacklevel=stacklevel,
+        )
+    Xk = Xc[:, kept]
+    return Xk / np.sqrt(np.average(Xk**2, axis=0, weights=w))
 
 
 def _fit_debiaser(debiaser, pred, y, unl, cal_w):
@@ -275,11 +354,19 @@ class DebiasedATE(BaseEstimator):
         n = check_consistent_length(predictions=pred, treatment=a)
         w = check_weights(weights, n, "weights")
         w = np.ones(n) if w is None else w
+        for arm, label in ((1, "treated"), (0, "control")):
+            if not np.any(w[a == arm] > 0):
+                raise ValueError(
+                    f"weights are zero for every {label} unit: that arm has no weight, so the effect is "
+                    "not defined."
+                )
         g = check_groups(groups, n)
         check_n_clusters(g, "groups", stacklevel=user_stacklevel() + 1)
         X = None
         if covariates is not None:
-            X = check_2d(covariates, "covariates", ensure_2d_from_1d=True)
+            X, x_names = check_2d(
+                covariates, "covariates", ensure_2d_from_1d=True, return_names=True
+            )
             check_consistent_length(predictions=pred, covariates=X)
         e = None
         if propensity is not None:
@@ -301,7 +388,9 @@ class DebiasedATE(BaseEstimator):
         )
         self.debiaser_ = debiaser
         e_hat = _propensity(a, X, e) if self.method == "ipw" else None
-        Xreg = X if self.method == "regression" else None
+        Xreg = None
+        if self.method == "regression":
+            Xreg = _regression_covariates(a, X, w, x_names, user_stacklevel() + 1)
         ww = _contrast_weights(a, w, self.method, e_hat)
         corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
         outcomes = np.column_stack([corrected, pred])
@@ -319,7 +408,8 @@ class DebiasedATE(BaseEstimator):
                     "inference='bootstrap' needs the calibration data: pass calibration=... or a debiaser "
                     "that stores calibration_predictions_ and calibration_targets_."
                 )
-            boot = self._bootstrap(debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl)
+            Xb = Xreg if self.method == "regression" else X
+            boot = self._bootstrap(debiaser, pred, a, w, Xb, e, g, cal_p, cal_y, cal_w, unl)
             self.bootstrap_effects_ = boot
             naive_se = float(np.std(boot[:, 1], ddof=1))
             result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
@@ -508,6 +598,8 @@ class DebiasedATE(BaseEstimator):
                 if method == "ipw":
                     eb = e[idx] if e is not None else _propensity(ab, Xb, None)
                 wb = _contrast_weights(ab, wb0, method, eb)
+                if method == "regression" and not _treatment_identified(ab, Xb, wb):
+                    return failed, _COLLINEAR, ()
                 corr = np.asarray(deb.transform(pb), dtype=float).ravel()
                 out = _contrast(
                     np.column_stack([corr, pb]), ab, wb, Xb if method == "regression" else None
@@ -522,7 +614,7 @@ class DebiasedATE(BaseEstimator):
         reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
         boot = np.asarray([r[0] for r in reps], dtype=float)
         reason = np.asarray([r[1] for r in reps])
-        counts = np.bincount(reason, minlength=4)
+        counts = np.bincount(reason, minlength=5)
         self.bootstrap_dropped_ = int(B - counts[_OK])
         stack = user_stacklevel() + 1
         _warn_replicate_notes([r[2] for r in reps], B, stack)
@@ -539,6 +631,10 @@ class DebiasedATE(BaseEstimator):
                 CalibrationWarning,
             ),
             _NOT_FINITE: ("the replicate effect was not finite", CalibrationWarning),
+            _COLLINEAR: (
+                "in the resample the treatment is collinear with the covariates (effect not identified)",
+                CollinearityWarning,
+            ),
         }
         if counts[_OK] < 2:
             detail = "; ".join(f"{counts[k]} because {why[k][0]}" for k in why if counts[k])
@@ -636,10 +732,31 @@ def compare_debiasers(
     if not isinstance(debiasers, dict) or not debiasers:
         raise TypeError("debiasers must be a non-empty dict of name -> estimator (or None).")
     folds = make_folds(n, n_splits, random_state=random_state)
+    groups_per_fold = []
+    for _, te in folds:
+        yt = y[te]
+        if np.ptp(yt) == 0:
+            raise ValueError(
+                f"targets is constant in a held-out fold of {te.shape[0]} unit(s): the fold's slope and "
+                "group contrast are undefined; use fewer n_splits or more calibration pairs."
+            )
+        # Truth-quantile groups (never prediction groups); ties stay together and empty groups are dropped,
+        # so discrete targets or folds smaller than n_groups give fewer, non-empty groups.
+        inner = np.unique(np.quantile(yt, np.linspace(0, 1, n_groups + 1)[1:-1]))
+        grp = np.searchsorted(inner, yt, side="left")
+        groups_per_fold.append(np.unique(grp, return_inverse=True)[1])
+    fewest = min(int(gr.max()) + 1 for gr in groups_per_fold)
+    if fewest < n_groups:
+        warnings.warn(
+            f"only {fewest} of the {n_groups} truth-quantile groups are non-empty in some held-out fold "
+            "(tied targets or small folds): the group columns average over fewer, wider groups.",
+            CalibrationWarning,
+            stacklevel=user_stacklevel(),
+        )
     rows = {}
     for name, deb in debiasers.items():
         stats = []
-        for tr, te in folds:
+        for (tr, te), grp in zip(folds, groups_per_fold):
             if deb is None:
                 corr = pred[te]
             else:
@@ -649,11 +766,10 @@ def compare_debiasers(
                     corr = np.asarray(fitted.transform(pred[te]), dtype=float).ravel()
             yt = y[te]
             slope = np.polyfit(yt, corr, 1)[0]
-            edges = np.quantile(yt, np.linspace(0, 1, n_groups + 1))
-            grp = np.clip(np.searchsorted(edges, yt, side="right") - 1, 0, n_groups - 1)
-            bias = np.array([corr[grp == j].mean() - yt[grp == j].mean() for j in range(n_groups)])
-            true_c = yt[grp == n_groups - 1].mean() - yt[grp == 0].mean()
-            corr_c = corr[grp == n_groups - 1].mean() - corr[grp == 0].mean()
+            k = int(grp.max()) + 1
+            bias = np.array([corr[grp == j].mean() - yt[grp == j].mean() for j in range(k)])
+            true_c = yt[grp == k - 1].mean() - yt[grp == 0].mean()
+            corr_c = corr[grp == k - 1].mean() - corr[grp == 0].mean()
             stats.append([slope, np.abs(bias).mean(), bias[0], bias[-1], corr_c / true_c])
         s = np.asarray(stats)
         rows[name] = {

@@ -6,15 +6,20 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from causalkit.datasets import make_linear_shrinkage
 from causalkit.debias import (
     DebiasedATE,
     LinearCalibrationDebiaser,
+    compare_debiasers,
 )
 from causalkit.exceptions import (
+    CalibrationWarning,
+    CausalkitWarning,
     ClusterWarning,
+    CollinearityWarning,
     ExtrapolationWarning,
     OverlapWarning,
 )
@@ -84,3 +89,130 @@ def test_dropped_replicates_without_clusters_warn(data):
     with pytest.warns(OverlapWarning, match=r"\d+ of 100 bootstrap replicates .*lost an arm"):
         _quiet_fit(est, data.predictions, a, calibration=_cal(data))
     assert 20 < est.bootstrap_dropped_ < 55
+
+
+# -- item 11: collinear and constant covariates in method="regression" -------------------------------
+def _regression(d, covariates, inference="analytic", **kw):
+    est = DebiasedATE(
+        LinearCalibrationDebiaser(),
+        method="regression",
+        inference=inference,
+        n_bootstrap=kw.pop("n_bootstrap", 50),
+        random_state=0,
+    )
+    return _quiet_fit(
+        est, d.predictions, d.treatment, calibration=_cal(d), covariates=covariates, **kw
+    )
+
+
+@pytest.mark.parametrize("inference", ["analytic", "bootstrap"])
+def test_covariate_equal_to_treatment_is_refused(data, inference):
+    """A covariate equal to the treatment used to halve the effect silently (min-norm split)."""
+    x = np.random.default_rng(0).normal(size=600)
+    frame = pd.DataFrame({"age": x, "treated_copy": data.treatment})
+    with pytest.raises(
+        ValueError, match=r"treatment is collinear with covariates \['treated_copy'\]"
+    ):
+        _regression(data, frame, inference)
+    with pytest.raises(ValueError, match=r"covariates \['column 1'\]"):
+        _regression(data, np.column_stack([x, 1 - data.treatment]), inference)
+    near = data.treatment + 1e-12 * np.random.default_rng(1).normal(size=600)
+    with pytest.raises(ValueError, match=r"covariates \['column 0'\]"):
+        _regression(data, near[:, None], inference)
+
+
+def test_redundant_covariates_are_dropped_with_a_warning(data):
+    x = np.random.default_rng(0).normal(size=600)
+    ref = _regression(data, x[:, None])
+    frame = pd.DataFrame({"x": x, "const": 3.0, "x_twice": 2 * x - 1})
+    with pytest.warns(CollinearityWarning, match=r"dropped covariates \['const', 'x_twice'\]"):
+        est = _regression(data, frame)
+    assert est.effect_ == pytest.approx(ref.effect_, abs=1e-10)
+    assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-8)
+    # the effect is the LCC-corrected OLS coefficient: the naive one divided by the slope (spec identity)
+    assert est.effect_ == pytest.approx(est.naive_effect_ / est.debiaser_.slope_, rel=1e-10)
+
+
+def test_bootstrap_replicates_with_a_collinear_design_are_dropped(data):
+    """x equals the treatment except on one unit: the full design is identified, a resample without that
+    unit is not (its coefficient used to be split in half silently)."""
+    x = data.treatment.copy()
+    x[0] = 1 - x[0]
+    est = DebiasedATE(
+        LinearCalibrationDebiaser(), method="regression", n_bootstrap=100, random_state=0
+    )
+    with pytest.warns(CollinearityWarning, match=r"\d+ of 100 bootstrap replicates .*collinear"):
+        _quiet_fit(est, data.predictions, data.treatment, calibration=_cal(data), covariates=x)
+    assert 20 < est.bootstrap_dropped_ < 55  # (1 - 1/600)^600 ~ 0.37
+    assert np.all(np.isfinite(est.bootstrap_effects_))
+
+
+def test_extreme_covariate_magnitudes_do_not_change_the_effect(data):
+    x = np.random.default_rng(0).normal(size=600)
+    ref = _regression(data, x[:, None])
+    for shift, scale in [(1e10, 1.0), (0.0, 1e12), (0.0, 1e-12)]:
+        est = _regression(data, (shift + scale * x)[:, None])
+        assert est.effect_ == pytest.approx(ref.effect_, rel=1e-8)
+        assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-6)
+
+
+# -- item 12: tiny and degenerate samples ----------------------------------------------------------------
+@pytest.mark.parametrize("inference", ["analytic", "bootstrap"])
+@pytest.mark.parametrize("arm", [0, 1])
+def test_zero_weight_arm_is_refused(data, inference, arm):
+    """A zero-weight arm gave a silent NaN effect (analytic) or an IndexError (bootstrap)."""
+    w = np.ones(600)
+    w[data.treatment == arm] = 0
+    est = DebiasedATE(
+        LinearCalibrationDebiaser(), inference=inference, n_bootstrap=20, random_state=0
+    )
+    which = "treated" if arm == 1 else "control"
+    with pytest.raises(ValueError, match=f"weights are zero for every {which} unit"):
+        _quiet_fit(est, data.predictions, data.treatment, calibration=_cal(data), weights=w)
+
+
+def test_bootstrap_where_every_replicate_loses_an_arm_is_a_value_error(data):
+    """Two arm-pure clusters and 3 replicates that (seed 0) each draw one cluster twice: was IndexError."""
+    a = np.r_[np.zeros(300), np.ones(300)]
+    est = DebiasedATE(LinearCalibrationDebiaser(), n_bootstrap=3, random_state=0)
+    with pytest.warns(ClusterWarning, match="only 2 clusters"):
+        with pytest.raises(ValueError, match=r"only 0 of 3 bootstrap replicates could be computed"):
+            _quiet_fit(est, data.predictions, a, calibration=_cal(data), groups=a)
+
+
+@pytest.mark.parametrize(
+    ("n", "n_groups", "binary"),
+    [(300, 5, True), (10, 5, False), (300, 100, False)],
+)
+def test_compare_debiasers_has_no_nan_for_empty_groups(n, n_groups, binary):
+    """Ties in the targets (a binary truth) or folds smaller than n_groups left truth-quantile groups empty:
+    NaN columns (group_bias_mae, bottom_bias, contrast_ratio)."""
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=n)
+    if binary:
+        y = (y > 1.5).astype(float)
+    p = 0.6 * y + rng.normal(scale=0.3, size=n)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        table = compare_debiasers(p, y, n_groups=n_groups, random_state=0)
+    assert np.all(np.isfinite(table.to_numpy())), table
+    if binary:
+        # two groups, {0} and {1}: the contrast ratio is the slope of the group means on the truth
+        naive = table.loc["naive"]
+        assert naive["contrast_ratio"] == pytest.approx(naive["slope"], rel=1e-10)
+        assert abs(table.loc["lcc", "contrast_ratio"] - 1) < 0.1
+
+
+def test_compare_debiasers_warns_about_merged_groups():
+    rng = np.random.default_rng(0)
+    y = (rng.normal(size=300) > 1.5).astype(float)
+    p = 0.6 * y + rng.normal(scale=0.3, size=300)
+    with pytest.warns(CalibrationWarning, match="only 2 of the 5 truth-quantile groups"):
+        compare_debiasers(p, y, debiasers={"naive": None}, random_state=0)
+
+
+def test_compare_debiasers_fold_with_constant_targets_is_a_value_error():
+    y = np.r_[0.0, 1.0, np.zeros(4)]
+    p = y + np.arange(6) * 0.01
+    with pytest.raises(ValueError, match=r"targets is constant in a held-out fold"):
+        compare_debiasers(p, y, debiasers={"naive": None}, n_groups=2, random_state=0)

@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from causalkit.exceptions import SolverWarning
+
 from . import _network as nw
 from . import _sdp
 
@@ -326,23 +328,15 @@ def _run_method(
     verbose: bool,
 ) -> tuple[float, bool, str, str | None, Any, float | None]:
     """-> (bound, certified, status, solver, multipliers, raw)."""
-    to_L = np.sqrt if norm == 2 else (lambda r: r)
     if kind == "implicit":
         if method not in ("neuron", "layer"):
             raise ValueError(
                 f"method={method!r} is not available for implicit layers; use 'neuron' or 'layer'."
             )
         imp, act = model
-        prob = _sdp.compile_implicit(imp, act)
+        prob, scl = _sdp.normalise(_sdp.compile_implicit(imp, act), row)
         out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
-        return (
-            float(to_L(out.rho)),
-            out.certified,
-            out.status,
-            out.solver,
-            out.y,
-            float(to_L(max(out.raw_rho, 0))),
-        )
+        return _rescaled(out, scl, norm)
     ops = model
     if method == "split":
         pieces, factor = _split_ops(ops, split_size)
@@ -375,15 +369,24 @@ def _run_method(
         # a single linear map: exact
         W = ops[0].W if row is None else row[None, :] @ ops[0].W
         return nw.naive_bound([nw._Linear(W)], norm), True, "closed_form", None, None, None
-    prob = _sdp.compile_ops(ops)
+    # LipSDP is homogeneous in the weights: solve the exactly rescaled problem (unit-norm layers), map back
+    prob, scl = _sdp.normalise(_sdp.compile_ops(ops), row)
     if method == "eclipse_fast":
         if norm != 2 or row is not None:
             raise ValueError("method='eclipse_fast' supports norm=2 on the full output only.")
-        out = _eclipse_fast(prob, ops)
+        out = _eclipse_fast(prob, _ops_of(prob) or ops)
     else:
         out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
-    raw = float(to_L(max(out.raw_rho, 0.0))) if out.raw_rho is not None else None
-    return float(to_L(out.rho)), out.certified, out.status, out.solver, out.y, raw
+    return _rescaled(out, scl, norm)
+
+
+def _rescaled(
+    out: _sdp.SolveOutcome, scl: _sdp.Scaling, norm: Any
+) -> tuple[float, bool, str, str | None, Any, float | None]:
+    """(bound, certified, status, solver, multipliers, raw) of the original problem from a rescaled solve."""
+    raw = scl.bound(max(out.raw_rho, 0.0), norm) if out.raw_rho is not None else None
+    mults = scl.multipliers(out.y, norm) if isinstance(out.y, dict) else out.y
+    return scl.bound(out.rho, norm), out.certified, out.status, out.solver, mults, raw
 
 
 def lipschitz_bound(
@@ -580,6 +583,11 @@ def lipschitz_bound(
                 raise
             tried.append(f"{meth} (not applicable)")
             continue
+        # never report materially more than the naive product of norms (itself a certified bound); within
+        # 1e-6 of it the bound is kept as is, so that the multipliers still certify the reported number
+        caps = naive_rows if len(naive_rows) == len(bounds) else [naive] * len(bounds)
+        worse = [not b <= c * (1 + 1e-6) for b, c in zip(bounds, caps)]
+        bounds = [c if w else b for b, c, w in zip(bounds, caps, worse)]
         if not certify:
             return LipschitzResult(
                 float(max(bounds)),
@@ -619,16 +627,27 @@ def lipschitz_bound(
                     stacklevel=2,
                 )
             bound = float(max(bounds))
+            meth_out, mults_out = meth, (mults if rows and len(rows) > 1 else mults[0])
+            if any(worse):
+                status = "fallback"
+                if all(worse):
+                    meth_out, mults_out = "naive", None
+                warnings.warn(
+                    f"lipschitz_bound: the certified {meth!r} bound exceeded the naive product of norms "
+                    f"(for {sum(worse)} of {len(worse)} output(s)); the naive bound is returned there.",
+                    SolverWarning,
+                    stacklevel=2,
+                )
             return LipschitzResult(
                 bound,
-                meth,
+                meth_out,
                 solver_used,
                 status,
                 True,
                 norm,
                 naive,
                 time.perf_counter() - t0,
-                mults if rows and len(rows) > 1 else mults[0],
+                mults_out,
                 method,
                 max(raws) if all(r is not None for r in raws) else None,
             )

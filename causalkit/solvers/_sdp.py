@@ -111,6 +111,87 @@ def compile_ops(ops: list) -> QCProblem:
     return QCProblem(n0, A, cur, layers, blocks if feedforward else None)
 
 
+@dataclass
+class Scaling:
+    """An exact rescaling of a QC problem (LipSDP is homogeneous in the weights).
+
+    With ξ = D ξ̂, D = blkdiag(I, diag(d)) (``d`` constant within each layer) and Δy = S Δŷ, the rescaled problem
+    has Â = diag(d)⁻¹ A D and Ĉ = C D / S; every quadratic constraint is preserved (the hidden units' Δv and Δw
+    scale together), so L = S·L̂ (ℓ2: ρ = S²ρ̂; ℓ∞: ρ = Sρ̂) and the multipliers map back as λ = f·λ̂/d² (f = S² or S),
+    μ = S·μ̂.
+    """
+
+    d: np.ndarray  # (N,) scale of every hidden unit
+    S: float  # output scale
+    # hidden units of each group (group activations), in γ order
+    groups: list = field(default_factory=list)
+
+    def bound(self, rho_hat: float, norm: Any) -> float:
+        """The Lipschitz bound of the original problem from the rescaled problem's ρ̂."""
+        return float(self.S * (np.sqrt(max(rho_hat, 0.0)) if norm == 2 else rho_hat))
+
+    def rho(self, rho_hat: float, norm: Any) -> float:
+        with np.errstate(over="ignore"):
+            return float(self.S**2 * rho_hat if norm == 2 else self.S * rho_hat)
+
+    def multipliers(self, mults: dict, norm: Any) -> dict:
+        """Per-neuron λ, per-group γ, μ (ℓ∞) of the original problem from those of the rescaled one."""
+        f_over_d2 = (self.S / self.d) ** 2 if norm == 2 else self.S / self.d**2
+        out = dict(mults)
+        out["rho"] = self.rho(mults["rho"], norm)
+        out["lambda"] = np.asarray(mults["lambda"], float) * f_over_d2
+        if "gamma" in mults:
+            out["gamma"] = np.array(
+                [g * f_over_d2[idx[0]] for g, idx in zip(mults["gamma"], self.groups)]
+            )
+        if "mu" in mults:
+            out["mu"] = np.asarray(mults["mu"], float) * self.S
+        return out
+
+
+def normalise(prob: QCProblem, row: np.ndarray | None = None) -> tuple[QCProblem, Scaling]:
+    """Rescale ``prob`` so that every layer's map from the previous signals and the read-out have unit ℓ2 norm.
+
+    Exact (see :class:`Scaling`); it keeps solvers away from the badly scaled LMIs that tiny or huge weights
+    produce (all of them failed, or certified far above the naive bound, without it). ``row`` selects the
+    output row the read-out is normalised for.
+    """
+    n0, A, C = prob.n0, prob.A, prob.C
+    dvec = np.ones(prob.d)
+    for lay in prob.layers:
+        idx = np.arange(lay.start, lay.start + lay.width)
+        own = n0 + idx
+        M = A[idx] * dvec[None, :]
+        M[:, own] = 0.0  # an implicit layer's own feedback W z is invariant under the rescaling
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = float(np.linalg.norm(M, 2)) if np.all(np.isfinite(M)) else np.nan
+        dvec[own] = s if np.isfinite(s) and s > 0 else 1.0
+    Cm = C if row is None else row[None, :] @ C
+    with np.errstate(over="ignore", invalid="ignore"):
+        Cd = Cm * dvec[None, :]
+        S = float(np.linalg.norm(Cd, 2)) if np.all(np.isfinite(Cd)) else np.nan
+    S = S if np.isfinite(S) and S > 0 else 1.0
+    dh = dvec[n0:]
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        A_hat = A * dvec[None, :] / dh[:, None]
+        C_hat = C * dvec[None, :] / S
+    if not (np.all(np.isfinite(A_hat)) and np.all(np.isfinite(C_hat))):
+        raise ValueError(
+            "model_or_weights: the weights' magnitudes span more than double precision can represent "
+            "(the rescaled network overflows); rescale the layers."
+        )
+    groups = [
+        np.arange(lay.start + j * lay.act.g, lay.start + (j + 1) * lay.act.g)
+        for lay in prob.layers
+        if isinstance(lay.act, _Group)
+        for j in range(lay.width // lay.act.g)
+    ]
+    return (
+        QCProblem(n0, A_hat, C_hat, prob.layers, prob.feedforward_blocks),
+        Scaling(dh.copy(), S, groups),
+    )
+
+
 def compile_implicit(model: Implicit, act: Any) -> QCProblem:
     W, U, C = model.W, model.U, model.C
     n0, N = U.shape[1], W.shape[0]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 
 from .._base import (
@@ -15,6 +16,7 @@ from .._base import (
     check_2d,
     check_binary_treatment,
     check_consistent_length,
+    check_feature_names,
     check_groups,
     check_scalar_in_range,
     check_weights,
@@ -34,6 +36,7 @@ class FitInputs:
     groups: np.ndarray | None
     names: list[str]
     n: int
+    names_in: np.ndarray | None = None  # DataFrame column names (None for arrays)
 
 
 def check_fit_inputs(
@@ -74,8 +77,35 @@ def check_fit_inputs(
                 )
     w = np.ones(n) if w is None else w
     groups = check_groups(groups, n)
+    names_in = names
     names = [str(c) for c in names] if names is not None else [f"x{j}" for j in range(X.shape[1])]
-    return FitInputs(X, T, Y, ei, w, groups, names, n)
+    return FitInputs(X, T, Y, ei, w, groups, names, n, names_in)
+
+
+def set_feature_names(est: BaseEstimator, d: FitInputs) -> None:
+    """``n_features_in_`` and, for named DataFrame columns only, ``feature_names_in_`` (sklearn's convention)."""
+    est.n_features_in_ = d.X.shape[1]
+    if d.names_in is not None:
+        est.feature_names_in_ = np.asarray(d.names_in, dtype=object)
+    elif hasattr(est, "feature_names_in_"):
+        del est.feature_names_in_
+
+
+def check_names(est: BaseEstimator, X: Any) -> None:
+    """A DataFrame's columns must match the names seen in ``fit`` (an array is used by position)."""
+    if getattr(est, "feature_names_in_", None) is not None and isinstance(X, pd.DataFrame):
+        check_feature_names(est, X, argument="X")
+
+
+def check_new_X(est: BaseEstimator, X: Any) -> np.ndarray:
+    """Validate the features of new nodes: names/order against ``feature_names_in_``, then the column count."""
+    check_names(est, X)
+    X = check_2d(X, "X")
+    if X.shape[1] != est.n_features_in_:
+        raise ValueError(
+            f"X has {X.shape[1]} features; the estimator was fitted with {est.n_features_in_}."
+        )
+    return X
 
 
 def check_magnitude(a: np.ndarray, name: str) -> None:

@@ -8,16 +8,18 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from .._base import check_2d, resolve_device, spawn_seeds
+from .._base import resolve_device, spawn_seeds
 from ..graphs._graph import degree, to_edge_index
 from ._common import (
     Standardizer,
     check_fit_inputs,
     check_gnn_params,
     check_model_spec,
+    check_new_X,
     fit_gnn,
     graph_features,
     mse_loss,
+    set_feature_names,
     torch_threads,
 )
 
@@ -85,7 +87,7 @@ class _GraphMetaBase(BaseEstimator):
         if self.kind_ == "gnn":
             check_gnn_params(self)
         d = check_fit_inputs(X, T, Y, edge_index, sample_weight=sample_weight)
-        self.n_features_in_ = d.X.shape[1]
+        set_feature_names(self, d)
         self.degree_ = degree(d.edge_index, d.n)
         self.scaler_ = Standardizer(d.X)
         self.y_scale_ = (float(d.Y.mean()), float(d.Y.std() or 1.0))
@@ -100,12 +102,10 @@ class _GraphMetaBase(BaseEstimator):
         """Node-level effects: transductive without arguments, inductive on a new graph ``(X, edge_index)``."""
         check_is_fitted(self, "effect_")
         if X is None:
+            if edge_index is not None:
+                raise ValueError("edge_index given without X: pass the new graph's features too.")
             return self.effect_.copy()
-        X = check_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features; the estimator was fitted with {self.n_features_in_}."
-            )
+        X = check_new_X(self, X)
         if edge_index is None:
             raise ValueError("edge_index is required with new X.")
         return self._effect_on(X, to_edge_index(edge_index, X.shape[0]))

@@ -10,7 +10,6 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .._base import (
     EffectResult,
-    check_2d,
     check_n_clusters,
     check_scalar_in_range,
     crossfit_predict,
@@ -29,10 +28,13 @@ from ._common import (
     check_gnn_params,
     check_int,
     check_model_spec,
+    check_names,
+    check_new_X,
     fit_gnn,
     graph_features,
     mse_loss,
     r_loss,
+    set_feature_names,
     torch_threads,
 )
 
@@ -169,7 +171,7 @@ class _RLearnerBase(BaseEstimator):
                         f"{cause}: the training part of fold {k} has no {label} node with positive weight, so "
                         f"its nuisance models cannot be fitted; use fewer folds or more {label} nodes."
                     )
-        self.n_features_in_ = d.X.shape[1]
+        set_feature_names(self, d)
         self.feature_names_ = d.names
         self.fold_indices_ = [te for _, te in folds]
         self.degree_ = degree(ei, d.n) if ei is not None else None
@@ -347,11 +349,7 @@ class _RLearnerBase(BaseEstimator):
 
     # ---------------------------------------------------------------- outputs
     def _new_graph_inputs(self, X, edge_index):
-        X = check_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
-            raise ValueError(
-                f"X has {X.shape[1]} features; the estimator was fitted with {self.n_features_in_}."
-            )
+        X = check_new_X(self, X)
         ei = None
         if self._graph_aware:
             if edge_index is None:
@@ -484,6 +482,7 @@ class _RLearnerBase(BaseEstimator):
         check_is_fitted(self, "effect_")
         if X is None and T is None and Y is None:
             return _rscore(self.residuals_[:, 0], self.residuals_[:, 1], self.effect_, self.w_)
+        check_names(self, X)
         d = check_fit_inputs(
             X, T, Y, edge_index, sample_weight=sample_weight, require_graph=self._graph_aware
         )

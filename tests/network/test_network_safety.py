@@ -170,3 +170,31 @@ def test_one_cluster_is_refused_and_few_clusters_warn(data, name):
     with warnings.catch_warnings():
         warnings.simplefilter("error", ClusterWarning)
         _fit(ALL_ESTIMATORS[name](), data, groups=np.arange(N) % 20)
+
+
+# ---------------------------------------------------------------------- item 13: feature names
+@pytest.mark.parametrize("name", sorted(ALL_ESTIMATORS))
+def test_feature_names_are_checked_on_new_graphs(data, name):
+    """Reordered DataFrame columns were used by position: effects silently changed."""
+    import pandas as pd
+
+    cols = [f"f{j}" for j in range(data.X.shape[1])]
+    Xdf = pd.DataFrame(data.X, columns=cols)
+    est = _fit(ALL_ESTIMATORS[name](), data, X=Xdf)
+    np.testing.assert_array_equal(est.feature_names_in_, cols)
+    ei = None if name == "blind" else data.edge_index
+    kw = {} if ei is None else {"edge_index": ei}
+    same = est.effect(Xdf, **kw)
+    # float32 GNNs: a DataFrame is column-major, so reductions may round differently
+    np.testing.assert_allclose(same, est.effect(data.X, **kw), rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="same names in another order"):
+        est.effect(Xdf[cols[::-1]], **kw)
+    with pytest.raises(ValueError, match=r"not seen in fit \['zz'\]"):
+        est.effect(Xdf.rename(columns={"f0": "zz"}), **kw)
+    if hasattr(est, "score"):
+        with pytest.raises(ValueError, match="same names in another order"):
+            est.score(Xdf[cols[::-1]], data.T, data.Y, **kw)
+    # refit on an array forgets the names
+    _fit(est, data)
+    assert not hasattr(est, "feature_names_in_")
+    est.effect(Xdf[cols[::-1]], **kw)  # no names to check against: used by position, like sklearn

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -16,7 +17,13 @@ from .._base import (
     check_random_state,
     check_scalar_in_range,
 )
-from ._estimators import IVLRegression, check_n_features, validate_X, validate_y
+from ._estimators import (
+    IVLRegression,
+    check_n_features,
+    check_predict_names,
+    validate_X,
+    validate_y,
+)
 
 __all__ = ["DAIVLRegression", "NullSpaceTranslation"]
 
@@ -194,9 +201,11 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         if GX.shape[1] != X.shape[1]:
             raise ValueError(f"augmented GX has {GX.shape[1]} features; X has {X.shape[1]}.")
         groups = rows if rows.shape[0] > n else None
+        if names is not None:  # the inner fit (summary, first stage) keeps X's names
+            GX = pd.DataFrame(GX, columns=list(names))
         self.ivl_ = IVLRegression(
             alpha=self.alpha, fit_intercept=self.fit_intercept, cov_type=self.cov_type
-        ).fit(GX, y[rows], instruments=G, groups=groups)
+        )._fit_ivl(GX, y[rows], G, groups, depth=2)
         self.coef_ = self.ivl_.coef_
         self.intercept_ = self.ivl_.intercept_
         self.n_features_in_ = X.shape[1]
@@ -207,9 +216,10 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
     def predict(self, X) -> np.ndarray:
         """Predict from un-augmented ``X``: ``X @ coef_ + intercept_``."""
         check_is_fitted(self, "coef_")
-        X = validate_X(X, "X", type(self).__name__, predict=True)[0]
-        check_n_features(X, self.n_features_in_, type(self).__name__)
-        return X @ self.coef_ + self.intercept_
+        Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
+        check_n_features(Xa, self.n_features_in_, type(self).__name__)
+        check_predict_names(self, X, stacklevel=3)
+        return Xa @ self.coef_ + self.intercept_
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

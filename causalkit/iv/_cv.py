@@ -6,12 +6,19 @@ import numbers
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.metrics import check_scoring
 from sklearn.model_selection import ShuffleSplit
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 
-from .._base import check_2d, check_consistent_length, check_random_state, make_splitter
+from .._base import (
+    check_2d,
+    check_consistent_length,
+    check_feature_names,
+    check_random_state,
+    make_splitter,
+)
 from . import _solver
 from ._estimators import IVLRegression, validate_X, validate_y
 
@@ -151,6 +158,11 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         check_consistent_length(X=X, y=y, instruments=Z, X_score=Xs)
         if Xs.shape[1] != X.shape[1]:
             raise ValueError(f"X_score must have {X.shape[1]} columns like X; got {Xs.shape[1]}.")
+        if names is not None and isinstance(X_score, pd.DataFrame):
+            # X_score is scored with X's coefficients: its columns must be X's, in X's order
+            check_feature_names(self._names_holder(names), X_score, argument="X_score")
+        # refuse constant/collinear regressors (named) before the search, as the final refit would
+        _solver.check_design(_solver.decompose(X, y, Z, bool(self.fit_intercept)), names)
         alphas = np.logspace(-4, 0, 10) if self.alphas is None else self.alphas
         alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
         if alphas.ndim != 1 or alphas.size == 0:
@@ -206,12 +218,10 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         self.n_splits_ = len(splits)
         Xfit = X
         if names is not None:
-            import pandas as pd
-
             Xfit = pd.DataFrame(X, columns=list(names))
         self.best_estimator_ = IVLRegression(
             alpha=self.alpha_, fit_intercept=self.fit_intercept, cov_type=self.cov_type
-        ).fit(Xfit, y, instruments=Z)
+        )._fit_ivl(Xfit, y, Z, None, depth=2)
         self.coef_ = self.best_estimator_.coef_
         self.intercept_ = self.best_estimator_.intercept_
         self.n_features_in_ = X.shape[1]
@@ -224,7 +234,13 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.predict(X)
+        return self.best_estimator_._predict(X, stacklevel=4)
+
+    @staticmethod
+    def _names_holder(names):
+        holder = _Fixed()
+        holder.feature_names_in_ = names
+        return holder
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -93,31 +93,29 @@ def decompose(Xd, yd, Zd, fit_intercept: bool) -> _solver._Decomposition:
 
 
 def _meat_block(X, y, *rest):
-    if len(rest) == 4:
-        Z, dec, coef, kappa = rest
+    if len(rest) == 5:
+        Z, dec, coef, kappa, L = rest
     else:
-        Z, (dec, coef, kappa) = None, rest
-    W = _solver.kclass_scores(X, y, Z, dec, coef, kappa)
-    return W.T @ W
+        Z, (dec, coef, kappa, L) = None, rest
+    U = _solver.kclass_scores(X, y, Z, dec, coef, kappa, L=L)
+    return U.T @ U
 
 
 def kclass_covariance(Xd, yd, Zd, dec, coef: np.ndarray, kappa: float, cov_type: str) -> np.ndarray:
     """Covariance of ``[intercept, coef]`` as :func:`._solver.kclass_covariance`, chunk-wise."""
     n, p1 = dec.n, dec.p + int(dec.fit_intercept)
-    Vinv = _solver.kclass_bread_inverse(dec, kappa)
+    L, C = _solver.bread_factor(dec, kappa)
     if cov_type == "nonrobust":
         # e'e from the factor: ||Tx b - Ty|| = ||X b + intercept - y|| (centred when fit_intercept)
         resid = dec.Tx @ coef - dec.Ty
         s2 = float(resid @ resid) / (n - p1)
-        cov = s2 * Vinv
-        return (cov + cov.T) / 2
+        return _solver.covariance_from_middle(dec, L, C, s2 * _solver.bread_middle(dec, C))
     if cov_type not in ("HC0", "HC1"):
         raise ValueError(
             f"cov_type={cov_type!r} is not available for dask inputs; use 'HC1', 'HC0', 'nonrobust' or None "
             "(cluster-robust covariances need in-memory groups)."
         )
     arrays = [Xd, yd] + ([Zd] if Zd is not None else [])
-    meat = chunked_sum(arrays, _meat_block, (p1, p1), dec, coef, kappa)
+    meat = chunked_sum(arrays, _meat_block, (p1, p1), dec, coef, kappa, L)
     scale = n / (n - p1) if cov_type == "HC1" else 1.0
-    cov = scale * (Vinv @ meat @ Vinv)
-    return (cov + cov.T) / 2
+    return _solver.covariance_from_middle(dec, L, C, scale * _solver.sandwich_middle(dec, C, meat))

@@ -8,7 +8,9 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.exceptions import DataConversionWarning as _SkDataConversionWarning
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
@@ -18,8 +20,12 @@ from .._base import (
     check_1d,
     check_2d,
     check_consistent_length,
+    check_feature_names,
+    check_groups,
+    check_n_clusters,
     check_scalar_in_range,
 )
+from ..exceptions import CausalkitWarning, WeakInstrumentWarning
 from . import _dask, _solver
 
 __all__ = ["IVLRegression", "KClassRegression"]
@@ -34,9 +40,9 @@ class _KClassBase(RegressorMixin, BaseEstimator):
     def _kappa_alpha(self, dec) -> tuple[float, float]:  # pragma: no cover - abstract
         raise NotImplementedError
 
-    def _validate_data(self, X, y, instruments):
+    def _validate_data(self, X, y, instruments, depth):
         X, names = validate_X(X, "X", type(self).__name__)
-        y = validate_y(y, type(self).__name__)
+        y = validate_y(y, type(self).__name__, stacklevel=4 + depth)
         Z = None
         if instruments is not None:
             Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
@@ -51,7 +57,8 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         if cov_type not in _COV_CHOICES:
             raise ValueError(f"cov_type must be one of {_COV_CHOICES}; got {cov_type!r}.")
 
-    def _fit(self, X, y, instruments, groups=None):
+    def _fit(self, X, y, instruments, groups=None, *, depth=1):
+        # depth: library frames between the user's call and this method (warnings point at the user's call)
         on_dask = _dask.any_dask(X, y, instruments)
         if on_dask:  # out-of-core: chunk-wise sufficient statistics, the data never gathered
             if groups is not None:
@@ -61,30 +68,37 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             self._validate_options()
             X, y, Z, names = _dask.validate(X, y, instruments, type(self).__name__)
         else:
-            X, y, Z, names = self._validate_data(X, y, instruments)
+            X, y, Z, names = self._validate_data(X, y, instruments, depth)
         n, p = X.shape
+        p1 = p + int(self.fit_intercept)
+        if n < p1:
+            raise ValueError(
+                f"{type(self).__name__} needs at least {p1} samples for {p} feature(s)"
+                f"{' and an intercept' if self.fit_intercept else ''}; got n_samples = {n}."
+            )
         if Z is None:
             warnings.warn(
                 "No instruments given: every regressor is treated as exogenous (its own instrument), so the "
                 "fit is ordinary least squares. Pass instruments=... for IV-like regression.",
-                UserWarning,
-                stacklevel=3,
+                WeakInstrumentWarning,
+                stacklevel=2 + depth,
             )
         if groups is not None:
-            from .._base import check_groups
-
             groups = check_groups(groups, n)
+            check_n_clusters(groups, "groups", stacklevel=3 + depth)
         if on_dask:
             dec = _dask.decompose(X, y, Z, bool(self.fit_intercept))
         else:
             dec = _solver.decompose(X, y, Z, bool(self.fit_intercept))
+        cond = _solver.check_design(dec, names)
+        _solver.warn_ill_conditioned(cond, stacklevel=2 + depth)
         kappa, alpha = self._kappa_alpha(dec) if Z is not None else (0.0, np.inf)
         if Z is None:
             coef = _solver.solve_kclass(dec, 0.0)
         elif np.isnan(alpha):
-            coef = _solver.solve_kclass(dec, kappa)
+            coef = _solver.solve_kclass(dec, kappa, stacklevel=2 + depth)
         else:
-            coef = _solver.solve_ivl(dec, alpha)
+            coef = _solver.solve_ivl(dec, alpha, stacklevel=2 + depth)
         self.coef_ = coef
         self.intercept_ = _solver.intercept_of(dec, coef)
         self.kappa_ = float(kappa)
@@ -98,14 +112,17 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         self.cov_ = None
         if Z is not None:
             fs = _solver.first_stage(dec)
-            import pandas as pd
-
             self.first_stage_ = pd.DataFrame(
                 {"partial_r2": fs["partial_r2"], "F": fs["F"], "F_pvalue": fs["pvalue"]},
                 index=pd.Index(as_list_of_names(names, p), name="regressor"),
             )
         self._no_cov_reason = None
-        if self.cov_type is not None and Z is not None and kappa == 1.0 and not self.identified_:
+        if self.cov_type is not None and n == p1:
+            self._no_cov_reason = (
+                f"standard errors are not available: n_samples = {n} equals the number of parameters ({p1}), "
+                "so the fit interpolates the data and leaves no residual degrees of freedom; pass more samples."
+            )
+        elif self.cov_type is not None and Z is not None and kappa == 1.0 and not self.identified_:
             self._no_cov_reason = (
                 "standard errors are not available for the under-identified IV limit (alpha=0 with instruments "
                 "that do not identify every regressor direction); use alpha > 0."
@@ -134,16 +151,21 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         ndarray of shape (n_samples,)
             A lazy ``dask.array`` (computed chunk-wise) when ``X`` is a dask collection.
         """
+        return self._predict(X, stacklevel=4)
+
+    def _predict(self, X, *, stacklevel: int) -> np.ndarray:
         check_is_fitted(self, "coef_")
         if _dask.any_dask(X):
             from .._base._dask import as_dask_array
 
             Xd = as_dask_array(X, "X", ndim=2)
             check_n_features(Xd, self.n_features_in_, type(self).__name__)
+            check_predict_names(self, X, stacklevel=stacklevel)
             return Xd @ self.coef_ + self.intercept_
-        X = validate_X(X, "X", type(self).__name__, predict=True)[0]
-        check_n_features(X, self.n_features_in_, type(self).__name__)
-        return X @ self.coef_ + self.intercept_
+        Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
+        check_n_features(Xa, self.n_features_in_, type(self).__name__)
+        check_predict_names(self, X, stacklevel=stacklevel)
+        return Xa @ self.coef_ + self.intercept_
 
     def _param_names(self) -> list[str]:
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
@@ -327,8 +349,11 @@ class IVLRegression(_KClassBase):
         -------
         self
         """
+        return self._fit_ivl(X, y, instruments, groups, depth=2)
+
+    def _fit_ivl(self, X, y, instruments, groups, *, depth):
         self._alpha = check_scalar_in_range(self.alpha, "alpha", low=0.0, allow_inf=True)
-        self._fit(X, y, instruments, groups=groups)
+        self._fit(X, y, instruments, groups=groups, depth=depth)
         self.alpha_ = self._alpha
         self.anchor_gamma_ = np.inf if self._alpha == 0 else 1.0 + 1.0 / self._alpha
         return self
@@ -448,23 +473,59 @@ def validate_X(X: Any, name: str, owner: str, predict: bool = False) -> tuple[np
     return arr, names
 
 
-def validate_y(y: Any, owner: str) -> np.ndarray:
+def validate_y(y: Any, owner: str, stacklevel: int = 3) -> np.ndarray:
     """check_1d with a DataConversionWarning for a column vector, as scikit-learn does."""
     if y is None:
         raise ValueError(f"{owner} requires y to be passed, but the target y is None.")
     if not hasattr(y, "to_numpy"):
         y = np.asarray(y)
     if y.ndim == 2 and y.shape[1] == 1:
-        from sklearn.exceptions import DataConversionWarning
-
         warnings.warn(
             "A column-vector y was passed when a 1d array was expected; it is ravelled.",
             DataConversionWarning,
-            stacklevel=4,
+            stacklevel=stacklevel,
         )
     if getattr(getattr(y, "dtype", None), "kind", None) == "c":
         raise ValueError("y: Complex data not supported.")
     return check_1d(y, "y")
+
+
+class DataConversionWarning(CausalkitWarning, _SkDataConversionWarning):
+    """A column-vector y was ravelled (a causalkit warning that is also scikit-learn's DataConversionWarning)."""
+
+
+class _FeatureNamesWarning(CausalkitWarning):
+    """X at predict time has feature names and fit did not see any, or the other way round."""
+
+
+def check_predict_names(estimator: Any, X: Any, *, stacklevel: int) -> None:
+    """scikit-learn's ``validate_data(reset=False)`` name checks at predict time.
+
+    Other names or another order than in ``fit``: ValueError (:func:`causalkit._base.check_feature_names`).
+    Names now but not in ``fit``, or the reverse: a warning (the columns are then used by position).
+    """
+    owner = type(estimator).__name__
+    cols = getattr(X, "columns", None)
+    named = cols is not None and len(cols) > 0 and all(isinstance(c, str) for c in cols)
+    if cols is not None and not isinstance(X, pd.DataFrame):  # a dask DataFrame: check its names
+        check_feature_names(estimator, pd.DataFrame(columns=list(cols)), argument="X")
+    else:
+        check_feature_names(estimator, X, argument="X")
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if fitted is not None and not named:
+        warnings.warn(
+            f"X does not have valid feature names, but {owner} was fitted with feature names; its columns are "
+            "used by position.",
+            _FeatureNamesWarning,
+            stacklevel=stacklevel,
+        )
+    elif fitted is None and named:
+        warnings.warn(
+            f"X has feature names, but {owner} was fitted without feature names; its columns are used by "
+            "position.",
+            _FeatureNamesWarning,
+            stacklevel=stacklevel,
+        )
 
 
 def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:

@@ -15,12 +15,22 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import scipy.linalg as sla
 from scipy import stats
 
+from ..exceptions import IllConditionedWarning, WeakInstrumentWarning
+
 __all__: list[str] = []
+
+_EPS = np.finfo(float).eps
+# Regressors whose centred, unit-norm design has a condition number beyond 1 / _COLLINEAR_RTOL are collinear
+# (a ValueError names them); beyond _ILL_CONDITIONED the fit goes on with an IllConditionedWarning. Rounding
+# costs about log10(condition number) of double precision's 16 digits in the coefficients and standard errors.
+_COLLINEAR_RTOL = 1e-12
+_ILL_CONDITIONED = 1e10
 
 
 @dataclass
@@ -35,6 +45,21 @@ class _Decomposition:
     x_mean: np.ndarray
     y_mean: float
     z_mean: np.ndarray
+    # the centring actually applied is (v - mean) - mean_lo: a second pass removes the rounding of a first
+    # mean, which matters for large offsets (x_mean above is the rounded sum, used for the intercept)
+    mean_passes: tuple[np.ndarray, np.ndarray] | None = None
+
+    def centre(self, v: np.ndarray, start: int, stop: int) -> np.ndarray:
+        """Columns ``start:stop`` of ``[Z, X, y]`` given as ``v``, centred exactly as in the factorisation."""
+
+        def part(a):
+            a = a[start:stop]
+            return a if v.ndim > 1 else a[0]
+
+        if self.mean_passes is None:
+            return v - part(np.concatenate([self.z_mean, self.x_mean, [self.y_mean]]))
+        first, second = self.mean_passes
+        return (v - part(first)) - part(second)
 
     @property
     def A(self) -> np.ndarray:  # Q_Z' X  (k, p)
@@ -72,8 +97,15 @@ def decompose(
     if fit_intercept:
         means = M.mean(axis=0)
         M -= means
+        # second pass: removes the rounding error of the first mean (large offsets such as timestamps), so the
+        # centred columns are orthogonal to the constant to working precision
+        second = M.mean(axis=0)
+        M -= second
+        passes = (means, second)
+        means = means + second
     else:
         means = np.zeros(m)
+        passes = None
     # Householder QR in place (LAPACK geqrf): only R is kept, no Q and no second n x m array.
     geqrf = sla.get_lapack_funcs("geqrf", (M,))
     qr, _tau, _work, info = geqrf(M, overwrite_a=True)
@@ -92,6 +124,7 @@ def decompose(
         x_mean=means[k : k + p].copy(),
         y_mean=float(means[-1]),
         z_mean=means[:k].copy(),
+        mean_passes=passes,
     )
     check_instrument_rank(dec)
     return dec
@@ -103,8 +136,11 @@ def check_instrument_rank(dec: _Decomposition) -> None:
     if k:
         d = np.abs(np.diag(R)[:k])
         col_norm = np.sqrt(np.sum(R[:, :k] ** 2, axis=0))
-        tol = max(n, k) * np.finfo(float).eps * max(col_norm.max(), 1e-300) * 10
-        rank = int(np.sum(d > tol))
+        # relative to each column's own norm (invariant to rescaling an instrument); a column constant up to
+        # the rounding of its mean is zero after centring
+        tol = max(n, k) * _EPS * 10 * col_norm
+        dead = _constant_columns(col_norm, dec.z_mean, n) if fit_intercept else col_norm == 0
+        rank = int(np.sum((d > tol) & ~dead))
         if rank < k or n - int(fit_intercept) < k:
             raise ValueError(
                 f"instruments are rank-deficient (rank {rank} of {k} columns"
@@ -113,23 +149,113 @@ def check_instrument_rank(dec: _Decomposition) -> None:
             )
 
 
+def _constant_columns(col_norm: np.ndarray, mean: np.ndarray, n: int) -> np.ndarray:
+    """Centred columns that are zero up to the rounding of their mean (the column was constant)."""
+    return col_norm <= 64 * _EPS * np.sqrt(n) * np.abs(mean)
+
+
+def _label(j: int, names: Any) -> str:
+    return repr(str(names[j])) if names is not None else str(j)
+
+
+def _labels(cols: list[int], names: Any) -> str:
+    if names is None:
+        return "[" + ", ".join(str(j) for j in cols) + "]"
+    return "[" + ", ".join(repr(str(names[j])) for j in cols) + "]"
+
+
+def check_design(dec: _Decomposition, names: Any = None) -> float:
+    """Refuse constant and collinear regressors; return the condition number of the scaled, centred design.
+
+    Works on the factor only: ``Tx`` has the column norms and angles of the (centred) X. A column that is constant
+    (with an intercept) or all zeros, or that is a linear combination of earlier columns up to a relative
+    tolerance ``_COLLINEAR_RTOL`` (after scaling every column to unit norm, so units do not matter), raises a
+    ValueError naming the columns (by feature name when X had them). The returned condition number is that of
+    the unit-norm-column design: it measures how many digits double precision loses, independent of units
+    and, with an intercept, of offsets.
+    """
+    n, p = dec.n, dec.p
+    Tx = dec.Tx
+    norms = np.sqrt(np.sum(Tx**2, axis=0))
+    if dec.fit_intercept:
+        const = np.flatnonzero(_constant_columns(norms, dec.x_mean, n))
+        if const.size:
+            which = (
+                "column " + _label(int(const[0]), names)
+                if const.size == 1
+                else "columns " + _labels([int(j) for j in const], names)
+            )
+            verb = "is" if const.size == 1 else "are"
+            raise ValueError(
+                f"X {which} {verb} constant, so collinear with the intercept (fit_intercept=True). Drop "
+                f"{'it' if const.size == 1 else 'them'}, or set fit_intercept=False to let a constant column "
+                "play the intercept."
+            )
+    else:
+        zero = np.flatnonzero(norms == 0)
+        if zero.size:
+            raise ValueError(
+                f"X column {_label(int(zero[0]), names)} is all zeros; its coefficient is not identified. "
+                "Drop it."
+            )
+    Te = Tx / norms
+    s = np.linalg.svd(Te, compute_uv=False)
+    cond = float(s[0] / s[-1]) if s[-1] > 0 else np.inf
+    if cond * _COLLINEAR_RTOL > 1:
+        # column j depends on columns 0..j-1 when its component orthogonal to them is negligible
+        Rq = sla.qr(Te, mode="r")[0][:p]
+        d = np.abs(np.diag(Rq))
+        dep = np.flatnonzero(d <= _COLLINEAR_RTOL * s[0])
+        j = int(dep[0]) if dep.size else int(np.argmin(d))
+        if j:
+            c = np.linalg.lstsq(Te[:, :j], Te[:, j], rcond=None)[0]
+            involved = [int(i) for i in np.flatnonzero(np.abs(c) > 1e-6 * np.abs(c).max())]
+        else:  # pragma: no cover - the first column alone is never dependent (its norm is nonzero)
+            involved = []
+        raise ValueError(
+            f"X columns are collinear (condition number {cond:.3g} of the centred design with unit-norm "
+            f"columns, beyond {1 / _COLLINEAR_RTOL:.0e}): X column {_label(j, names)} is a linear combination "
+            f"of columns {_labels(involved, names)}. Drop one of them."
+        )
+    return cond
+
+
+def warn_ill_conditioned(cond: float, stacklevel: int) -> None:
+    """IllConditionedWarning when double precision cannot deliver accurate coefficients and SEs."""
+    if cond > _ILL_CONDITIONED:
+        warnings.warn(
+            f"The design is ill-conditioned (condition number {cond:.3g} of the centred regressors scaled to "
+            f"unit norm, beyond {_ILL_CONDITIONED:.0e}): coefficients and standard errors in the nearly "
+            f"collinear directions carry only about {max(0, int(16 - np.log10(cond)))} correct digits.",
+            IllConditionedWarning,
+            stacklevel=stacklevel + 1,
+        )
+
+
 def iv_rank(dec: _Decomposition) -> int:
-    """Rank of P_Z X (numerically): the IV problem identifies ``rank`` directions of the ``p``."""
+    """Rank of P_Z X (numerically): the IV problem identifies ``rank`` directions of the ``p``.
+
+    Each column of ``A = Q_Z' X`` is scaled by the norm of its (centred) regressor, so the rank does not depend
+    on the regressors' units.
+    """
     if dec.k == 0:
         return 0
-    s = np.linalg.svd(dec.A, compute_uv=False)
+    norms = np.sqrt(np.sum(dec.Tx**2, axis=0))
+    norms = np.where(norms > 0, norms, 1.0)
+    s = np.linalg.svd(dec.A / norms, compute_uv=False)
     if s.size == 0 or s[0] == 0:
         return 0
     return int(np.sum(s > max(dec.A.shape) * np.finfo(float).eps * s[0] * 10))
 
 
 def solve_kclass(
-    dec: _Decomposition, kappa: float, *, warn_underidentified: bool = True
+    dec: _Decomposition, kappa: float, *, warn_underidentified: bool = True, stacklevel: int = 2
 ) -> np.ndarray:
     """Slope coefficients of the k-class estimator with parameter ``kappa`` (any real ``kappa``).
 
     ``kappa = 1`` (the IV limit) falls back, when the IV problem is under-identified, to the constrained
     alpha -> 0+ solution: least squares on X subject to the IV normal equations (never the min-norm pseudo-inverse).
+    ``stacklevel`` is that of a warning issued by the caller (the under-identification warning points there).
     """
     A, c, Tx, Ty = dec.A, dec.c, dec.Tx, dec.Ty
     if dec.k == 0 and kappa != 0:
@@ -137,27 +263,46 @@ def solve_kclass(
     if kappa == 0:
         return np.linalg.lstsq(Tx, Ty, rcond=None)[0]
     if kappa == 1:
-        return _constrained_iv(dec, warn_underidentified)
+        return _constrained_iv(dec, warn_underidentified, stacklevel + 2)
     if 0 < kappa < 1:
         # kappa in (0, 1): stacked least squares, (1-kappa)||Tx b - Ty||^2 + kappa ||A b - c||^2
         a, b = np.sqrt(1.0 - kappa), np.sqrt(kappa)
         lhs = np.vstack([a * Tx, b * A])
         rhs = np.concatenate([a * Ty, b * c])
         return np.linalg.lstsq(lhs, rhs, rcond=None)[0]
-    # kappa > 1 (LIML, Fuller) or kappa < 0: indefinite weights, small normal equations
-    H = (1.0 - kappa) * (Tx.T @ Tx) + kappa * (A.T @ A)
-    g = (1.0 - kappa) * (Tx.T @ Ty) + kappa * (A.T @ c)
-    return np.linalg.solve(H, g)
+    if kappa < 0:
+        # Tx'Tx = A'A + B'B (B: rows below the instruments), so the objective is ||A b - c||^2 +
+        # (1 - kappa) ||B b - d||^2: stacked least squares again
+        k = dec.k
+        w = np.sqrt(1.0 - kappa)
+        lhs = np.vstack([A, w * Tx[k:]])
+        rhs = np.concatenate([c, w * Ty[k:]])
+        return np.linalg.lstsq(lhs, rhs, rcond=None)[0]
+    # kappa > 1 (LIML, Fuller): indefinite weights. With Tx = Q L (L from the QR of Tx), the normal equations
+    # are L' C L b = L' h with C = I - kappa Qb'Qb (Qb: rows of Q below the instruments), never forming X'X.
+    L, C = bread_factor(dec, kappa)
+    Q = sla.solve_triangular(L, Tx.T, trans="T").T  # Tx L^{-1}: orthonormal columns
+    Qa, Qb = Q[: dec.k], Q[dec.k :]
+    h = Qa.T @ c + (1.0 - kappa) * (Qb.T @ Ty[dec.k :])
+    try:
+        u = np.linalg.solve(C, h)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            f"the k-class normal equations are singular at kappa={kappa:.6g}; use a smaller kappa."
+        ) from exc
+    return sla.solve_triangular(L, u)
 
 
 def solve_ivl(
-    dec: _Decomposition, alpha: float, *, warn_underidentified: bool = True
+    dec: _Decomposition, alpha: float, *, warn_underidentified: bool = True, stacklevel: int = 2
 ) -> np.ndarray:
     """IVL coefficients: argmin ||P_Z(y - Xb)||^2 + alpha ||y - Xb||^2 (alpha in [0, inf])."""
     if np.isinf(alpha):
         return solve_kclass(dec, 0.0)
     if alpha == 0:
-        return solve_kclass(dec, 1.0, warn_underidentified=warn_underidentified)
+        return solve_kclass(
+            dec, 1.0, warn_underidentified=warn_underidentified, stacklevel=stacklevel + 1
+        )
     # weights computed without cancellation: 1 - kappa = alpha / (1 + alpha)
     w_erm, w_iv = alpha / (1.0 + alpha), 1.0 / (1.0 + alpha)
     a, b = np.sqrt(w_erm), np.sqrt(w_iv)
@@ -166,24 +311,27 @@ def solve_ivl(
     return np.linalg.lstsq(lhs, rhs, rcond=None)[0]
 
 
-def _constrained_iv(dec: _Decomposition, warn: bool) -> np.ndarray:
-    A, c, Tx, Ty = dec.A, dec.c, dec.Tx, dec.Ty
+def _constrained_iv(dec: _Decomposition, warn: bool, stacklevel: int) -> np.ndarray:
+    # in units where every (centred) regressor has unit norm, as iv_rank: u = norms * b
+    norms = np.sqrt(np.sum(dec.Tx**2, axis=0))
+    norms = np.where(norms > 0, norms, 1.0)
+    A, c, Tx, Ty = dec.A / norms, dec.c, dec.Tx / norms, dec.Ty
     U, s, Vt = np.linalg.svd(A, full_matrices=True)
     r = iv_rank(dec)
     h0 = Vt[:r].T @ ((U[:, :r].T @ c) / s[:r])
     if r == dec.p:
-        return h0
+        return h0 / norms
     if warn:
         warnings.warn(
             f"The IV problem is under-identified: the instruments identify {r} of the {dec.p} regressor "
             "directions (fewer instruments than regressors, or P_Z X is rank-deficient). Returning the "
             "alpha -> 0+ limit of IVL: least squares on X subject to the IV normal equations.",
-            UserWarning,
-            stacklevel=6,
+            WeakInstrumentWarning,
+            stacklevel=stacklevel,
         )
     N = Vt[r:].T  # null space of A
     t = np.linalg.lstsq(Tx @ N, Ty - Tx @ h0, rcond=None)[0]
-    return h0 + N @ t
+    return (h0 + N @ t) / norms
 
 
 def liml_kappa(dec: _Decomposition) -> float:
@@ -195,16 +343,31 @@ def liml_kappa(dec: _Decomposition) -> float:
         )
     T = dec.R[:, dec.k :]  # [X, y] part, all rows: W'M_1 W = T'T
     T0 = dec.R[dec.k :, dec.k :]  # rows below the instruments: W'M_Z W = T0'T0
-    S1 = T.T @ T
-    S0 = T0.T @ T0
-    try:
-        ev = sla.eigh(S1, S0, eigvals_only=True)
-    except np.linalg.LinAlgError as exc:
+    # Exogenous regressors (listed in X and among the instruments) have zero residual on the instruments. The
+    # finite generalised eigenvalues are then those of the problem with them partialled out (linearmodels'
+    # LIML with exog): drop them from T0 and replace T by its part orthogonal to them.
+    norm_all = np.sqrt(np.sum(T**2, axis=0))
+    norm_res = np.sqrt(np.sum(T0**2, axis=0))
+    exo = norm_res <= 1e-10 * np.maximum(norm_all, 1e-300)
+    exo[-1] = False  # y
+    if exo.any():
+        order = np.r_[np.flatnonzero(exo), np.flatnonzero(~exo)]
+        n_exo = int(exo.sum())
+        T = sla.qr(T[:, order], mode="r")[0][n_exo : T.shape[1], n_exo:]
+        T0 = T0[:, ~exo]
+    # smallest generalised eigenvalue of (T'T, T0'T0) = smallest squared singular value of T R0^{-1}, with
+    # R0 the triangular factor of T0 (no cross-product matrix is formed)
+    R0 = sla.qr(T0, mode="r")[0][: T.shape[1]]
+    d = np.abs(np.diag(R0))
+    scale = np.sqrt(np.sum(T0**2, axis=0))
+    if d.size < T.shape[1] or np.any(d <= max(T.shape) * _EPS * 10 * np.maximum(scale, 1e-300)):
         raise ValueError(
             "kappa='liml': the residuals of [y, X] on the instruments are linearly dependent, so LIML's "
             "kappa is not defined."
-        ) from exc
-    return float(ev[0])
+        )
+    M = sla.solve_triangular(R0, T.T, trans="T").T
+    s = np.linalg.svd(M, compute_uv=False)
+    return float(s[-1] ** 2)
 
 
 def intercept_of(dec: _Decomposition, coef: np.ndarray) -> float:
@@ -241,45 +404,107 @@ def kclass_covariance(
     ``debiased=True``). ``HC0``/``HC1``: sandwich with meat sum e_i^2 w_i w_i' (HC1 scales by n / (n - p1));
     at kappa = 1 this is linearmodels' "robust" covariance, at kappa = 0 statsmodels' OLS HC covariance.
     ``cluster``: meat sum_g s_g s_g' with the statsmodels small-sample factor.
+
+    Everything is computed in centred coordinates ``[1, X - mean]`` (where the bread is block diagonal) from the
+    triangular factor of the bread (:func:`bread_factor`) by triangular solves, and mapped back to
+    ``[intercept, coef]`` at the end: the normal-equation matrix is never formed or inverted, so the standard
+    errors keep the precision of the coefficients and do not depend on offsets of the regressors.
     """
     n, p = X.shape
-    icpt = intercept_of(dec, coef)
-    e = y - X @ coef - icpt
     p1 = p + int(dec.fit_intercept)
-    Vinv = kclass_bread_inverse(dec, kappa)
+    L, C = bread_factor(dec, kappa)
     if cov_type == "nonrobust":
+        e = residuals(X, y, dec, coef)
         s2 = float(e @ e) / (n - p1)
-        cov = s2 * Vinv
-        return (cov + cov.T) / 2
-    W = kclass_scores(X, y, Z, dec, coef, kappa)
+        return covariance_from_middle(dec, L, C, s2 * bread_middle(dec, C))
+    U = kclass_scores(X, y, Z, dec, coef, kappa, L=L)
     if cov_type == "cluster":
         codes, n_groups = _group_codes(groups)
         S = np.zeros((n_groups, p1))
-        np.add.at(S, codes, W)
+        np.add.at(S, codes, U)
         meat = S.T @ S
-        scale = n_groups / (n_groups - 1) * (n - 1) / (n - p1) if n_groups > 1 else 1.0
+        scale = n_groups / (n_groups - 1) * (n - 1) / (n - p1)
     else:
-        meat = W.T @ W
+        meat = U.T @ U
         scale = n / (n - p1) if cov_type == "HC1" else 1.0
-    cov = scale * (Vinv @ meat @ Vinv)
+    return covariance_from_middle(dec, L, C, scale * sandwich_middle(dec, C, meat))
+
+
+def bread_factor(dec: _Decomposition, kappa: float) -> tuple[np.ndarray, np.ndarray | None]:
+    """Triangular ``L`` (p x p) and ``C`` (None for the identity) with ``core = L' C L``.
+
+    ``core = Xc'(I - kappa M_Zc)Xc = A'A + (1 - kappa) B'B`` is the slope block of the bread in centred
+    coordinates (``B``: rows of ``Tx`` below the instruments). For ``kappa <= 1`` it is a Gram matrix and ``L``
+    is the triangular factor of ``[A; sqrt(1 - kappa) B]``; for ``kappa > 1`` (LIML, Fuller) ``L`` is the
+    factor of ``Tx`` and ``C = I - kappa Qb'Qb`` with ``Qb = B L^{-1}`` (orthonormal-column rows), which carries
+    only the strength of identification, not the scaling of the design.
+    """
+    k, p = dec.k, dec.p
+    A, B = dec.A, dec.R[k:, k : k + p]
+    if kappa <= 1:
+        L = sla.qr(np.vstack([A, np.sqrt(1.0 - kappa) * B]), mode="r")[0][:p]
+        return L, None
+    L = sla.qr(dec.Tx, mode="r")[0][:p]
+    Qb = sla.solve_triangular(L, B.T, trans="T").T
+    return L, np.eye(p) - kappa * (Qb.T @ Qb)
+
+
+def bread_middle(dec: _Decomposition, C: np.ndarray | None) -> np.ndarray:
+    """``diag(1/n, C^{-1})``: the inverse bread in the coordinates ``[1, (X - mean) L^{-1}]``."""
+    p, off = dec.p, int(dec.fit_intercept)
+    G = np.zeros((p + off, p + off))
+    if off:
+        G[0, 0] = 1.0 / dec.n
+    G[off:, off:] = np.eye(p) if C is None else _solve_sym(C, np.eye(p))
+    return G
+
+
+def sandwich_middle(dec: _Decomposition, C: np.ndarray | None, meat: np.ndarray) -> np.ndarray:
+    """``G meat G`` with ``G`` = :func:`bread_middle` (``meat`` from scores in the same coordinates)."""
+    off = int(dec.fit_intercept)
+    mid = np.array(meat, dtype=np.float64, copy=True)
+    if off:
+        mid[0, :] /= dec.n
+        mid[:, 0] /= dec.n
+    if C is not None:
+        mid[off:, :] = _solve_sym(C, mid[off:, :])
+        mid[:, off:] = _solve_sym(C, mid[:, off:].T).T
+    return mid
+
+
+def covariance_from_middle(
+    dec: _Decomposition, L: np.ndarray, C: np.ndarray | None, mid: np.ndarray
+) -> np.ndarray:
+    """Map a covariance in the coordinates ``[1, (X - mean) L^{-1}]`` back to ``[intercept, coef]``."""
+    off = int(dec.fit_intercept)
+    cov = np.array(mid, dtype=np.float64, copy=True)
+    if off:
+        # intercept = y_mean - x_mean' coef = y_mean - w' (L coef) with w = L^{-T} x_mean: apply the shift in
+        # these well-scaled coordinates, before L^{-1} (no cancellation of huge terms)
+        w = sla.solve_triangular(L, dec.x_mean, trans="T")
+        cov[0, :] -= w @ cov[1:, :]
+        cov[:, 0] -= cov[:, 1:] @ w
+    cov[off:, :] = sla.solve_triangular(L, cov[off:, :])
+    cov[:, off:] = sla.solve_triangular(L, cov[:, off:].T).T
     return (cov + cov.T) / 2
 
 
-def kclass_bread_inverse(dec: _Decomposition, kappa: float) -> np.ndarray:
-    """Inverse of V = X1'(I - kappa M_Z1)X1 (X1 with the constant when fitted), from the small factor."""
-    n, p = dec.n, dec.p
-    p1 = p + int(dec.fit_intercept)
-    w_erm, w_iv = 1.0 - kappa, kappa
-    core = w_erm * (dec.Tx.T @ dec.Tx) + w_iv * (dec.A.T @ dec.A)
+def _solve_sym(C: np.ndarray, B: np.ndarray) -> np.ndarray:
+    try:
+        return np.linalg.solve(C, B)
+    except np.linalg.LinAlgError as exc:
+        raise ValueError(
+            "the k-class bread is singular at this kappa (kappa > 1 too large for the instruments); no "
+            "standard errors."
+        ) from exc
+
+
+def residuals(X: np.ndarray, y: np.ndarray, dec: _Decomposition, coef: np.ndarray) -> np.ndarray:
+    """``y - intercept - X coef`` computed as ``(y - y_mean) - (X - x_mean) coef`` (no cancellation)."""
     if dec.fit_intercept:
-        xm = dec.x_mean
-        V = np.empty((p1, p1))
-        V[0, 0] = n
-        V[0, 1:] = V[1:, 0] = n * xm
-        V[1:, 1:] = core + n * np.outer(xm, xm)
-    else:
-        V = core
-    return np.linalg.inv(V)
+        k, p = dec.k, dec.p
+        return dec.centre(y, k + p, k + p + 1) - dec.centre(X, k, k + p) @ coef
+    return y - X @ coef
 
 
 def kclass_scores(
@@ -289,25 +514,34 @@ def kclass_scores(
     dec: _Decomposition,
     coef: np.ndarray,
     kappa: float,
+    *,
+    L: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Rows e_i w_i of the sandwich meat, w_i = rows of (1 - kappa) X1 + kappa P_Z1 X1 (works on any row block)."""
+    """Rows ``e_i w_i`` of the sandwich meat (works on any row block), in centred coordinates.
+
+    ``w_i = [1, (1 - kappa)(x_i - mean) + kappa (P_Zc Xc)_i]`` (the constant first when fitted), the rows of
+    ``(I - kappa M_Z1) [1, Xc]``. With ``L`` the slope part is further multiplied by ``L^{-1}`` (the coordinates
+    of :func:`covariance_from_middle`).
+    """
     n = X.shape[0]
-    p1 = dec.p + int(dec.fit_intercept)
-    e = y - X @ coef - intercept_of(dec, coef)
-    w_erm, w_iv = 1.0 - kappa, kappa
-    if w_iv != 0:
+    off = int(dec.fit_intercept)
+    k, p = dec.k, dec.p
+    Wx = dec.centre(X, k, k + p) if off else np.array(X, dtype=np.float64, copy=True)
+    e = (dec.centre(y, k + p, k + p + 1) if off else y) - Wx @ coef
+    if kappa != 0:
         Rzz = dec.R[: dec.k, : dec.k]
         coefs_z = sla.solve_triangular(Rzz, dec.A)  # Zc @ coefs_z = Q_Z A = P_Zc Xc
-        proj = Z @ coefs_z - dec.z_mean @ coefs_z + dec.x_mean  # P_Z1 X (uncentred)
-        Wx = w_erm * X + w_iv * proj
-    else:
-        Wx = X
-    if dec.fit_intercept:
-        W = np.empty((n, p1))
+        Zc = dec.centre(Z, 0, k) if off else Z
+        Wx *= 1.0 - kappa
+        Wx += kappa * (Zc @ coefs_z)
+        del Zc
+    if L is not None:
+        Wx = sla.solve_triangular(L, Wx.T, trans="T", overwrite_b=True).T
+    W = np.empty((n, dec.p + off))
+    if off:
         W[:, 0] = 1.0
-        W[:, 1:] = Wx
-    else:
-        W = np.array(Wx, dtype=np.float64, copy=True)
+    W[:, off:] = Wx
+    del Wx
     W *= e[:, None]
     return W
 

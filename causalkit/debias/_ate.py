@@ -18,6 +18,7 @@ from .._base import (
     check_2d,
     check_binary_treatment,
     check_consistent_length,
+    check_feature_names,
     check_groups,
     check_n_clusters,
     check_scalar_in_range,
@@ -384,7 +385,7 @@ class DebiasedATE(BaseEstimator):
             )
         # Calibration data and the fitted debiaser.
         debiaser, cal_p, cal_y, cal_w, unl = self._resolve_debiaser(
-            deb, calibration, unlabeled_predictions
+            deb, calibration, unlabeled_predictions, predictions
         )
         self.debiaser_ = debiaser
         e_hat = _propensity(a, X, e) if self.method == "ipw" else None
@@ -466,7 +467,7 @@ class DebiasedATE(BaseEstimator):
         self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
         return self
 
-    def _resolve_debiaser(self, deb, calibration, unlabeled_predictions):
+    def _resolve_debiaser(self, deb, calibration, unlabeled_predictions, predictions=None):
         """Fit (a clone of) the debiaser on ``calibration`` or take the prefit one; its calibration data."""
         if calibration is not None:
             if not (isinstance(calibration, (tuple, list)) and len(calibration) == 2):
@@ -497,6 +498,8 @@ class DebiasedATE(BaseEstimator):
                     "debiaser already has its density."
                 )
             debiaser = deb
+            if predictions is not None:
+                check_feature_names(deb, predictions, argument="predictions")
             cal_p = getattr(deb, "calibration_predictions_", None)
             cal_y = getattr(deb, "calibration_targets_", None)
             cal_w = getattr(deb, "calibration_weights_", None)

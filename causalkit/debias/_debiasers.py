@@ -13,7 +13,14 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import check_1d, check_consistent_length, check_scalar_in_range, check_weights
+from .._base import (
+    check_1d,
+    check_consistent_length,
+    check_feature_names,
+    check_scalar_in_range,
+    check_weights,
+    feature_names_of,
+)
 from ..exceptions import CalibrationWarning, ExtrapolationWarning
 from . import _dask
 from ._kde import bandwidth_rule, kde_score, user_stacklevel
@@ -43,6 +50,15 @@ def _check_pairs(predictions: Any, targets: Any) -> tuple[np.ndarray, np.ndarray
             "information about the truth and cannot be de-shrunk."
         )
     return pred, y
+
+
+def _set_feature_names(estimator: Any, predictions: Any) -> None:
+    """Keep the column name of a one-column DataFrame of predictions (scikit-learn's ``feature_names_in_``)."""
+    names = feature_names_of(predictions, "predictions")
+    if names is not None:
+        estimator.feature_names_in_ = names
+    elif hasattr(estimator, "feature_names_in_"):
+        del estimator.feature_names_in_
 
 
 def _shape_like(values: np.ndarray, original: Any) -> np.ndarray:
@@ -146,6 +162,7 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         self
         """
         pred, y = _check_pairs(predictions, targets)
+        _set_feature_names(self, predictions)
         w = check_weights(sample_weight, pred.shape[0])
         ww = np.ones_like(pred) if w is None else w
         my = np.average(y, weights=ww)
@@ -200,6 +217,7 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "slope_")
         if _dask.any_dask(predictions):
             return _dask.transform(self, predictions)
+        check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
         return _shape_like((pred - self.intercept_) / self.slope_, predictions)
@@ -344,6 +362,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         """
         self._check_params()
         pred, y = _check_pairs(predictions, targets)
+        _set_feature_names(self, predictions)
         unl = None
         if unlabeled_predictions is not None:
             unl = _as_vector(unlabeled_predictions, "unlabeled_predictions")
@@ -400,6 +419,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
     def score_function(self, predictions) -> np.ndarray:
         """Estimated score ``d/dz log p(z)`` of the prediction density at ``predictions``."""
         check_is_fitted(self, "noise_var_")
+        check_feature_names(self, predictions, argument="predictions")
         z = _as_vector(predictions, "predictions")
         if self.density == "kde":
             return kde_score(z, self.density_data_, self.bandwidth_, method=self.score_method)
@@ -426,6 +446,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "noise_var_")
         if _dask.any_dask(predictions):
             return _dask.transform(self, predictions)
+        check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
         if self.noise_var_ == 0:

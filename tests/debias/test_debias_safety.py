@@ -13,6 +13,7 @@ from causalkit.datasets import make_linear_shrinkage
 from causalkit.debias import (
     DebiasedATE,
     LinearCalibrationDebiaser,
+    TweedieDebiaser,
     compare_debiasers,
 )
 from causalkit.exceptions import (
@@ -216,3 +217,37 @@ def test_compare_debiasers_fold_with_constant_targets_is_a_value_error():
     p = y + np.arange(6) * 0.01
     with pytest.raises(ValueError, match=r"targets is constant in a held-out fold"):
         compare_debiasers(p, y, debiasers={"naive": None}, n_groups=2, random_state=0)
+
+
+# -- item 13: feature names stored at fit are checked at transform ------------------------------------------
+@pytest.mark.parametrize("make", [LinearCalibrationDebiaser, TweedieDebiaser])
+def test_debiaser_checks_feature_names(data, make):
+    p, y = _cal(data)
+    est = make().fit(pd.DataFrame({"pred": p}), y)
+    assert list(est.feature_names_in_) == ["pred"]
+    frame = pd.DataFrame({"pred": data.predictions})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        np.testing.assert_array_equal(
+            est.transform(frame).ravel(), est.transform(data.predictions).ravel()
+        )
+    with pytest.raises(
+        ValueError, match=r"predictions has columns \['wealth'\], but fit saw \['pred'\]"
+    ):
+        est.transform(pd.DataFrame({"wealth": data.predictions}))
+    if make is TweedieDebiaser:
+        with pytest.raises(ValueError, match="fit saw"):
+            est.score_function(pd.DataFrame({"wealth": data.predictions}))
+    # refitting on an array forgets the names (as scikit-learn does)
+    est.fit(p, y)
+    assert not hasattr(est, "feature_names_in_")
+
+
+def test_debiased_ate_checks_names_against_a_prefit_debiaser(data):
+    p, y = _cal(data)
+    deb = LinearCalibrationDebiaser().fit(pd.DataFrame({"pred": p}), y)
+    est = DebiasedATE(deb, inference="analytic")
+    with pytest.raises(ValueError, match=r"predictions has columns \['other'\]"):
+        est.fit(pd.DataFrame({"other": data.predictions}), data.treatment)
+    ok = _quiet_fit(est, pd.DataFrame({"pred": data.predictions}), data.treatment)
+    assert ok.effect_ == pytest.approx(_quiet_fit(est, data.predictions, data.treatment).effect_)

@@ -28,7 +28,7 @@ test: $(STAMP)
 	if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
 
 test-all: $(STAMP)
-	$(PY) -m pytest -n $(PYTEST_WORKERS) --durations=25
+	HYPOTHESIS_PROFILE=thorough $(PY) -m pytest -n $(PYTEST_WORKERS) --durations=25
 
 test-gpu: $(STAMP)
 	$(PY) -m pytest -m gpu -v

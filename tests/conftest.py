@@ -21,6 +21,24 @@ try:
 except ImportError:  # core-only install
     _HAS_CUDA = False
 
+try:  # property-based suite (tests/test_properties.py): HYPOTHESIS_PROFILE=thorough for `make test-all`
+    from hypothesis import Phase as _HypPhase
+    from hypothesis import settings as _hyp_settings
+
+    # default: deterministic and fast (no shrinking; rerun with thorough for a minimal example)
+    _hyp_settings.register_profile(
+        "default",
+        max_examples=40,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        phases=[_HypPhase.explicit, _HypPhase.generate],
+    )
+    _hyp_settings.register_profile("thorough", max_examples=300, deadline=None, database=None)
+    _hyp_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
+except ImportError:  # hypothesis is a test extra
+    pass
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO_ROOT.parent / "shared" / "data"
 

@@ -13,6 +13,7 @@ from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import check_1d, check_2d, check_consistent_length, check_scalar_in_range
+from ..exceptions import ExtrapolationWarning
 
 __all__ = ["ControlFunctionExtrapolator"]
 
@@ -288,6 +289,10 @@ class ControlFunctionExtrapolator(BaseEstimator):
         -------
         ndarray of shape (m,)
         """
+        return self._predict_intervention(a_values, stacklevel=3)
+
+    def _predict_intervention(self, a_values: Any, *, stacklevel: int) -> np.ndarray:
+        """:meth:`predict_intervention`; ``stacklevel`` makes its warning point at the user's call."""
         check_is_fitted(self, "outcome_model_")
         a = _check_a_values(a_values, self.n_features_in_)
         const = self.outcome_model_.intercept_ + self._psi_mean
@@ -300,8 +305,8 @@ class ControlFunctionExtrapolator(BaseEstimator):
                 f"{self.support_tol:.0%} of the residual cloud outside the observed range of Z (up to "
                 f"{frac[worst]:.0%} at a = {a[worst].tolist()}); there the outcome model is itself "
                 "extrapolated linearly.",
-                UserWarning,
-                stacklevel=2,
+                ExtrapolationWarning,
+                stacklevel=stacklevel,
             )
         return pred
 

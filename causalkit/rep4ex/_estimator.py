@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -15,6 +16,7 @@ from .._base import (
     check_1d,
     check_2d,
     check_consistent_length,
+    check_feature_names,
     check_random_state,
     check_scalar_in_range,
     optional_import,
@@ -238,7 +240,7 @@ class Rep4Ex(BaseEstimator):
 
     # ------------------------------------------------------------------ validation
     def _validate(self, X: Any, A: Any, Y: Any):
-        X = check_2d(X, "X", min_samples=2)
+        X, names = check_2d(X, "X", min_samples=2, return_names=True)
         A = _check_actions(A, "A")
         Y = check_1d(Y, "Y")
         check_consistent_length(X=X, A=A, Y=Y)
@@ -282,7 +284,7 @@ class Rep4Ex(BaseEstimator):
         hidden = tuple(self.hidden) if self.hidden is not None else ()
         for h in hidden:
             _check_int(h, "hidden (each width)", 1)
-        return X, A, Y, d, hidden
+        return X, A, Y, d, hidden, names
 
     def _second_stage(self) -> ControlFunctionExtrapolator:
         return ControlFunctionExtrapolator(
@@ -309,7 +311,7 @@ class Rep4Ex(BaseEstimator):
         -------
         self
         """
-        X, A, Y, d, hidden = self._validate(X, A, Y)
+        X, A, Y, d, hidden, names = self._validate(X, A, Y)
         n_init = int(self.n_init)
         self._second_stage()._validate_params()  # fail before training on bad stage-2 parameters
         torch = optional_import("torch")
@@ -365,6 +367,10 @@ class Rep4Ex(BaseEstimator):
         self.encoder_ = enc
         self.decoder_ = dec
         self.n_features_in_ = m
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         self.n_latent_ = d
         code = self._encode(Xs)
         self.control_function_ = self._second_stage().fit(code, A, Y)
@@ -522,6 +528,8 @@ class Rep4Ex(BaseEstimator):
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "encoder_")
+        if getattr(self, "feature_names_in_", None) is not None and isinstance(X, pd.DataFrame):
+            check_feature_names(self, X, argument="X")
         X = check_2d(X, "X")
         if X.shape[1] != self.n_features_in_:
             raise ValueError(
@@ -551,7 +559,7 @@ class Rep4Ex(BaseEstimator):
     def predict_intervention(self, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | do(A = a)]`` for each row of ``a_values`` ((m, k), or (m,) when k == 1)."""
         check_is_fitted(self, "control_function_")
-        return self.control_function_.predict_intervention(a_values)
+        return self.control_function_._predict_intervention(a_values, stacklevel=3)
 
     def predict_conditional_intervention(self, X: Any, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | X = x, do(A = a)]``; returns shape (n_x, m)."""

@@ -110,3 +110,48 @@ def test_same_random_state_same_fit():
     np.testing.assert_array_equal(a.transform(d.X), b.transform(d.X))
     c = Rep4Ex(hidden=(4,), max_epochs=3, random_state=8).fit(d.X, d.A, d.Y)
     assert np.max(np.abs(a.transform(d.X) - c.transform(d.X))) > 1e-3
+
+
+# ---------------------------------------------------------------------- item 13: feature names
+def test_feature_names_are_checked():
+    """Reordered DataFrame columns were used by position: the code (and every prediction) silently changed."""
+    import pandas as pd
+
+    d = make_rep4ex_1d(200, random_state=0)
+    cols = ["x0", "x1", "x2"]
+    Xdf = pd.DataFrame(d.X, columns=cols)
+    est = Rep4Ex(**TINY).fit(Xdf, d.A, d.Y)
+    np.testing.assert_array_equal(est.feature_names_in_, cols)
+    np.testing.assert_allclose(est.transform(Xdf), est.transform(d.X), rtol=1e-6, atol=1e-7)
+    rev = Xdf[cols[::-1]]
+    for call in (
+        lambda X: est.transform(X),
+        lambda X: est.reconstruct(X),
+        lambda X: est.predict(X, d.A),
+        lambda X: est.score(X, d.A, d.Y),
+        lambda X: est.mmr_score(X, d.A),
+        lambda X: est.predict_conditional_intervention(X, [0.5]),
+    ):
+        with pytest.raises(ValueError, match="same names in another order"):
+            call(rev)
+        with pytest.raises(ValueError, match=r"not seen in fit \['zz'\]"):
+            call(Xdf.rename(columns={"x1": "zz"}))
+    est.fit(d.X, d.A, d.Y)  # refit on an array forgets the names
+    assert not hasattr(est, "feature_names_in_")
+    est.transform(rev)
+
+
+# ---------------------------------------------------------------------- named warnings
+def test_extrapolation_warning_is_named_and_points_at_the_caller():
+    from causalkit.exceptions import ExtrapolationWarning
+    from causalkit.rep4ex import ControlFunctionExtrapolator
+
+    d = make_rep4ex_1d(400, random_state=0)
+    cf = ControlFunctionExtrapolator().fit(d.Z, d.A, d.Y)
+    with pytest.warns(ExtrapolationWarning, match="outside the observed range") as rec:
+        cf.predict_intervention([4.0])
+    assert [r.filename for r in rec] == [__file__]
+    est = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    with pytest.warns(ExtrapolationWarning) as rec:
+        est.predict_intervention([6.0])
+    assert [r.filename for r in rec] == [__file__]

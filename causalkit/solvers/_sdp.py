@@ -460,6 +460,11 @@ _EXTRA = {
     "MOSEK": "mosek",
 }
 AUTO_ORDER = ("MOSEK", "SDPA", "CVXOPT", "SCS", "CLARABEL")
+# Solvers whose native code can end the whole Python process (SDPA's C++ calls exit() on some degenerate LMIs,
+# with status 0 and no message): they only ever run in a separate worker process, and solver="auto" skips
+# them (a worker costs a Python start-up per solve) unless nothing else is installed.
+ISOLATED = frozenset({"SDPA"})
+_IN_WORKER = False
 _OPTIONS: dict[str, dict] = {
     # certification absorbs SCS's inaccuracy (a slightly looser, still valid bound)
     "SCS": {"eps_abs": 1e-6, "eps_rel": 1e-6, "max_iters": 20_000},
@@ -481,7 +486,7 @@ FIRST_ORDER_MIN_SIZE = 300
 
 
 def installed_solvers() -> list[str]:
-    """SDP-capable solvers available to cvxpy, in ``solver="auto"`` order.
+    """SDP-capable solvers available to cvxpy, in preference order (``solver="auto"`` skips SDPA, see below).
 
     Examples
     --------
@@ -500,7 +505,8 @@ def installed_solvers() -> list[str]:
 def solver_chain(solver: Any) -> list[str]:
     if solver is None or (isinstance(solver, str) and solver.lower() == "auto"):
         cp = _cvxpy()
-        chain = installed_solvers()
+        inst = installed_solvers()
+        chain = [s for s in inst if s not in ISOLATED] or inst
         if not chain:
             raise ImportError(
                 f"no SDP solver is installed for cvxpy {cp.__version__}; "
@@ -567,7 +573,12 @@ def _affine(cp, lmi: LMI, sel: np.ndarray, y, keep: np.ndarray | None = None):
 def solve_lmi(
     lmi: LMI, solver: str, chordal_blocks: list[int] | None = None, verbose: bool = False
 ) -> tuple[np.ndarray, str]:
-    """Minimise ρ subject to M(y) ⪯ 0; returns (y, status). Raises SolverFailure."""
+    """Minimise ρ subject to M(y) ⪯ 0; returns (y, status). Raises SolverFailure.
+
+    Solvers in :data:`ISOLATED` run in a worker process, so that their native code cannot end this one.
+    """
+    if solver in ISOLATED and not _IN_WORKER:
+        return _solve_in_worker(lmi, solver, chordal_blocks, verbose)
     cp = _cvxpy()
     y = cp.Variable(lmi.n_var)
     cons = []
@@ -596,6 +607,124 @@ def solve_lmi(
     if status not in ("optimal", "optimal_inaccurate") or y.value is None:
         raise SolverFailure(f"solver {solver} failed with status {status!r}", str(status), solver)
     return np.asarray(y.value, dtype=float), status
+
+
+_LMI_ARRAYS = (
+    "rows",
+    "cols",
+    "vals",
+    "var",
+    "crows",
+    "ccols",
+    "cvals",
+    "nonneg",
+    "depth",
+    "obj_coords",
+)
+_WORKER_CODE = "import sys; from causalkit.solvers._sdp import _worker_main; _worker_main(sys.argv[1], sys.argv[2])"
+
+
+def _solve_in_worker(
+    lmi: LMI, solver: str, chordal_blocks: list[int] | None, verbose: bool
+) -> tuple[np.ndarray, str]:
+    """Run :func:`solve_lmi` in a fresh Python process; a dead worker becomes a :class:`SolverFailure`."""
+    import shutil
+    import subprocess
+    import tempfile
+    from pathlib import Path
+
+    if not sys.executable:
+        raise SolverFailure(
+            f"solver {solver}: no Python executable to start its worker process with",
+            "no worker",
+            solver,
+        )
+    tmp = Path(tempfile.mkdtemp(prefix="causalkit-sdp-"))
+    try:
+        inp, out = tmp / "lmi.npz", tmp / "result.npz"
+        with open(inp, "wb") as fh:
+            np.savez(
+                fh,
+                **{k: getattr(lmi, k) for k in _LMI_ARRAYS},
+                D=lmi.D,
+                n_var=lmi.n_var,
+                obj_gain=lmi.obj_gain,
+                norm=str(lmi.norm),
+                blocks=np.asarray(chordal_blocks if chordal_blocks is not None else [], np.int64),
+                has_blocks=chordal_blocks is not None,
+                solver=solver,
+                verbose=bool(verbose),
+            )
+        root = str(
+            Path(__file__).resolve().parents[2]
+        )  # the directory holding the causalkit package
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-c", _WORKER_CODE, str(inp), str(out)],
+                stdin=subprocess.DEVNULL,
+                stdout=None if verbose else subprocess.DEVNULL,
+                stderr=None if verbose else subprocess.PIPE,
+                env=env,
+                check=False,
+            )
+        except OSError as exc:
+            raise SolverFailure(
+                f"solver {solver}: could not start its worker process: {exc}", "no worker", solver
+            ) from exc
+        if not out.exists():
+            err = (proc.stderr or b"").decode(errors="replace").strip().splitlines()[-3:]
+            raise SolverFailure(
+                f"solver {solver} ended its worker process (exit status {proc.returncode}) without an "
+                f"answer{': ' + ' | '.join(err) if err else ''}",
+                f"worker died (exit status {proc.returncode})",
+                solver,
+            )
+        with np.load(out, allow_pickle=False) as res:
+            if "error_status" in res:
+                raise SolverFailure(str(res["error"]), str(res["error_status"]), solver)
+            return np.asarray(res["y"], dtype=float), str(res["status"])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _worker_main(inp: str, out: str) -> None:
+    """Entry point of the worker process: solve the LMI stored in ``inp``, write ``out`` (npz, no pickles)."""
+    global _IN_WORKER
+    _IN_WORKER = True
+    with np.load(inp, allow_pickle=False) as z:
+        arrays = {k: z[k] for k in _LMI_ARRAYS}
+        norm = str(z["norm"])
+        lmi = LMI(
+            int(z["D"]),
+            arrays["rows"],
+            arrays["cols"],
+            arrays["vals"],
+            arrays["var"],
+            arrays["crows"],
+            arrays["ccols"],
+            arrays["cvals"],
+            int(z["n_var"]),
+            arrays["nonneg"],
+            arrays["depth"],
+            arrays["obj_coords"],
+            float(z["obj_gain"]),
+            2 if norm == "2" else norm,
+        )
+        blocks = [int(b) for b in z["blocks"]] if bool(z["has_blocks"]) else None
+        solver, verbose = str(z["solver"]), bool(z["verbose"])
+    try:
+        y, status = solve_lmi(lmi, solver, blocks, verbose)
+        result = {"y": y, "status": status}
+    except SolverFailure as exc:
+        result = {"error": str(exc), "error_status": exc.status}
+    except Exception as exc:  # anything else the solver stack raises
+        result = {"error": f"solver {solver} failed: {exc}", "error_status": f"error: {exc}"}
+    part = out + ".part"
+    with open(part, "wb") as fh:
+        np.savez(fh, **result)
+    os.replace(part, out)
 
 
 @contextlib.contextmanager

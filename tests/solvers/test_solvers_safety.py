@@ -245,3 +245,71 @@ def test_never_above_the_naive_bound(monkeypatch):
         res = lipschitz_bound(W)
     assert res.bound == pytest.approx(res.naive_bound, rel=1e-12) == 2.0
     assert res.method == "naive" and res.status == "fallback" and res.certified
+
+
+# ------------------------------------------------------------------- item 1: no solver ends the process
+
+_DEGENERATE = """
+import numpy as np
+from causalkit.datasets import make_random_network
+from causalkit.solvers import _network as nw, _sdp, lipschitz_bound
+
+ws = [1e50 * w for w in make_random_network([3, 5, 2], random_state=0)]
+if {raw!r}:  # the unscaled degenerate LMI straight to the solver
+    ops = [nw._Linear(ws[0]), nw._Act(nw.parse_activation("relu")), nw._Linear(ws[1])]
+    lmi = _sdp.build_lmi(_sdp.compile_ops(ops), "neuron", 2, None)
+    try:
+        y, status = _sdp.solve_lmi(lmi, {solver!r})
+        print("RESULT", status, flush=True)
+    except _sdp.SolverFailure as exc:
+        print("EXCEPTION", exc.status, flush=True)
+else:
+    try:
+        r = lipschitz_bound(ws, solver={solver!r})
+        print("RESULT", r.bound <= r.naive_bound * (1 + 1e-6), r.certified, flush=True)
+    except Exception as exc:
+        print("EXCEPTION", type(exc).__name__, flush=True)
+print("ALIVE", flush=True)
+"""
+
+
+def _run_child(solver, raw):
+    import subprocess
+    import sys
+
+    code = _DEGENERATE.format(solver=solver, raw=raw)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
+    return proc
+
+
+def _needs(solver):
+    from causalkit.solvers import installed_solvers
+
+    if solver not in installed_solvers():
+        pytest.skip(f"{solver} is not installed")
+
+
+def test_sdpa_cannot_end_the_process():
+    _needs("SDPA")
+    # SDPA's C++ code calls exit() on this LMI: the child used to end with status 0 and print nothing
+    proc = _run_child("SDPA", raw=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "ALIVE" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    assert "EXCEPTION" in proc.stdout or "RESULT" in proc.stdout
+
+
+def test_auto_survives_a_degenerate_network():
+    proc = _run_child("auto", raw=False)
+    assert "ALIVE" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
+    assert "RESULT True True" in proc.stdout
+
+
+def test_auto_chain_runs_no_process_ending_solver_in_process():
+    from causalkit.solvers import _sdp
+
+    chain = _sdp.solver_chain("auto")
+    assert not set(chain) & _sdp.ISOLATED or set(chain) <= _sdp.ISOLATED
+    _needs("SDPA")
+    # an explicit SDPA still works (in its worker process) and gives the exact answer
+    res = lipschitz_bound([np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])], solver="SDPA")
+    assert res.solver == "SDPA" and res.certified and res.bound == pytest.approx(2.0, rel=1e-6)

@@ -14,14 +14,16 @@ from typing import Any
 import numpy as np
 
 from .._base._dask import as_dask_array, chunked_sum, is_dask_collection
+from ..exceptions import ExtrapolationWarning
 
 __all__: list[str] = []
 
 
 def _transform_block(block: np.ndarray, debiaser: Any) -> np.ndarray:
     with warnings.catch_warnings():
-        # the support warning cannot reach the caller from a worker (see transform's docstring)
-        warnings.simplefilter("ignore", UserWarning)
+        # the support warning cannot reach the caller from a lazy worker (see transform's docstring); only
+        # that one is silenced (analytic_ate counts the out-of-support predictions and warns itself)
+        warnings.simplefilter("ignore", ExtrapolationWarning)
         return np.asarray(debiaser.transform(block), dtype=np.float64)
 
 
@@ -41,7 +43,8 @@ def any_dask(*objs: Any) -> bool:
 def _arm_moments(pred, a, w, e, debiaser, method, with_score):
     """Per arm (0, 1) and outcome column: sum w, sum w y, sum w^2, sum w^2 y, sum w^2 y^2; plus count and checks."""
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
+        # counted per block instead (the last entry of _block_stats) and warned about once
+        warnings.simplefilter("ignore", ExtrapolationWarning)
         corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
         cols = [corrected, pred]
         if with_score:
@@ -73,9 +76,11 @@ def _block_stats(pred, a, w, e, debiaser, method, with_score):
         dtype=float,
     )
     if flags.min() < 1:
-        return np.r_[np.zeros(10 * n_cols), 1.0 - flags]
+        return np.r_[np.zeros(10 * n_cols), 1.0 - flags, 0.0]
     mom = _arm_moments(pred, a, w, e, debiaser, method, with_score)
-    return np.r_[mom.ravel(), np.zeros(4)]
+    lo, hi = debiaser.support_
+    n_out = float(np.sum((pred < lo) | (pred > hi)))
+    return np.r_[mom.ravel(), np.zeros(4), n_out]
 
 
 def analytic_ate(
@@ -95,6 +100,7 @@ def analytic_ate(
     """
     from .._base._dask import _da
     from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
+    from ._kde import user_stacklevel
 
     da = _da()
     pred = as_dask_array(predictions, "predictions", ndim=1)
@@ -115,8 +121,10 @@ def analytic_ate(
         )
     with_score = isinstance(debiaser, TweedieDebiaser) and debiaser.noise_scale is None
     n_cols = 3 if with_score else 2
-    size = 10 * n_cols + 4
+    size = 10 * n_cols + 5
     tot = chunked_sum([pred, a, w, e], _block_stats, (size,), debiaser, method, with_score)
+    n_out = int(tot[-1])
+    tot = tot[:-1]
     bad = tot[-4:]
     for flag, msg in zip(
         bad,
@@ -133,6 +141,14 @@ def analytic_ate(
     S, Sy, Q0, Q1, Q2 = (mom[:, j, :] for j in range(5))
     if np.any(S[:, 0] <= 0):
         raise ValueError("treatment must contain both treated (1) and control (0) units.")
+    if n_out:
+        lo, hi = debiaser.support_
+        warnings.warn(
+            f"{n_out} of {n} predictions lie outside the calibration support [{lo:.4g}, {hi:.4g}]; the "
+            "correction extrapolates there.",
+            ExtrapolationWarning,
+            stacklevel=user_stacklevel(),
+        )
     means = Sy / S  # (arm, col)
     contrast = means[1] - means[0]
     # HC1 variance of the WLS coefficient on a in y ~ [1, a]: per arm sum w^2 (y - mean)^2 / (sum w)^2

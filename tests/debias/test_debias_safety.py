@@ -23,6 +23,7 @@ from causalkit.exceptions import (
     CollinearityWarning,
     ExtrapolationWarning,
     OverlapWarning,
+    SolverWarning,
 )
 
 
@@ -251,3 +252,80 @@ def test_debiased_ate_checks_names_against_a_prefit_debiaser(data):
         est.fit(pd.DataFrame({"other": data.predictions}), data.treatment)
     ok = _quiet_fit(est, pd.DataFrame({"pred": data.predictions}), data.treatment)
     assert ok.effect_ == pytest.approx(_quiet_fit(est, data.predictions, data.treatment).effect_)
+
+
+# -- named warnings, pointing at the user's call; internal filters narrowed ---------------------------------
+def _caught(fn, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        out = fn(*args, **kwargs)
+    return out, rec
+
+
+def test_every_warning_is_named_and_points_at_the_caller(data):
+    p, y = _cal(data)
+    _, rec = _caught(LinearCalibrationDebiaser().fit, p[:50], y[:50])
+    _, rec2 = _caught(TweedieDebiaser().fit, 0.2 + 0.6 * y, y)  # classical error: not calibrated
+    lcc = LinearCalibrationDebiaser().fit(p, y)
+    _, rec3 = _caught(lcc.transform, [p.max() + 1.0])
+    est = DebiasedATE(TweedieDebiaser(), inference="analytic")
+    far = data.predictions.copy()
+    far[0] = p.max() + 1.0
+    _, rec4 = _caught(est.fit, far, data.treatment, calibration=_cal(data))
+    from causalkit.debias import kde_score
+
+    _, rec5 = _caught(kde_score, [0.0], np.r_[np.zeros(10), 1e7], 1e-3)
+    expected = [
+        (rec, CalibrationWarning, "only 50 calibration pairs"),
+        (rec2, CalibrationWarning, "not calibrated"),
+        (rec3, ExtrapolationWarning, "outside the calibration support"),
+        (rec4, ExtrapolationWarning, "2 of 600 predictions lie outside"),
+        (rec5, SolverWarning, "grid is capped"),
+    ]
+    for got, category, text in expected:
+        hits = [r for r in got if text in str(r.message)]
+        assert hits, (text, [str(r.message) for r in got])
+        assert all(issubclass(r.category, category) for r in hits)
+        assert all(r.filename == __file__ for r in hits), [r.filename for r in hits]
+    for got, *_ in expected:
+        assert all(issubclass(r.category, CausalkitWarning) for r in got), [r.category for r in got]
+
+
+class _LoudWarning(UserWarning):
+    pass
+
+
+class _LoudDebiaser(LinearCalibrationDebiaser):
+    """A user's debiaser with its own warning (a failing assumption the user must see)."""
+
+    def transform(self, predictions):
+        warnings.warn("my assumption fails", _LoudWarning, stacklevel=2)
+        return super().transform(predictions)
+
+
+def test_internal_filters_do_not_swallow_a_users_warnings(data):
+    est = DebiasedATE(_LoudDebiaser(), n_bootstrap=20, random_state=0)
+    _, rec = _caught(est.fit, data.predictions, data.treatment, calibration=_cal(data))
+    msgs = [str(r.message) for r in rec]
+    # the main fit's own warning, and one summary of the 20 replicates (was: all swallowed but the first)
+    assert any(r.category is _LoudWarning for r in rec)
+    assert "20 of 20 bootstrap replicates warned (_LoudWarning): my assumption fails" in msgs
+    assert all(issubclass(r.category, CausalkitWarning) or r.category is _LoudWarning for r in rec)
+    p, y = _cal(data)
+    _, rec = _caught(compare_debiasers, p, y, {"loud": _LoudDebiaser()}, random_state=0)
+    assert sum(r.category is _LoudWarning for r in rec) == 5  # once per fold (was: swallowed)
+
+
+def test_dask_analytic_ate_warns_about_extrapolation(data):
+    da = pytest.importorskip("dask.array")
+    p, y = _cal(data)
+    lcc = LinearCalibrationDebiaser().fit(p, y)
+    far = data.predictions.copy()
+    far[:3] = p.max() + 1.0
+    est = DebiasedATE(lcc, inference="analytic")
+    with pytest.warns(ExtrapolationWarning, match=r"\d+ of 600 predictions lie outside") as rec:
+        est.fit(da.from_array(far, chunks=150), da.from_array(data.treatment, chunks=150))
+    assert any(r.filename == __file__ for r in rec)
+    ref = DebiasedATE(lcc, inference="analytic")
+    _quiet_fit(ref, far, data.treatment)
+    assert est.effect_ == pytest.approx(ref.effect_, rel=1e-12)

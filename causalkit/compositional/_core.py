@@ -6,10 +6,12 @@ Everything works on the log-proportion ("basis") matrix ``L = log(closure(X))``.
 from __future__ import annotations
 
 import numbers
-import warnings
+import os
+import sys
 from typing import Any
 
 import numpy as np
+import sklearn
 from scipy.linalg import lapack
 
 from causalkit._base import check_2d, check_scalar_in_range
@@ -22,6 +24,75 @@ __all__ = [
     "partial_correlation_from_covariance",
     "variation_matrix",
 ]
+
+
+# library frames a warning must skip to reach the user's call: causalkit/ and scikit-learn/ (whose wrappers can sit
+# between a user and an estimator method)
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (os.path.dirname(__file__), sklearn.__file__)  # causalkit/, sklearn/
+)
+
+
+def caller_stacklevel() -> int:
+    """``stacklevel`` that makes a ``warnings.warn`` in the calling function point at the user's line.
+
+    Counts the frames from the caller up to the first one outside causalkit and scikit-learn, so the
+    warning is attributed correctly whichever public entry point (``fit``, ``partial_correlation``, ...) led
+    there.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def zero_variance_cutoff(L: np.ndarray) -> np.ndarray:
+    """Per-column variance at or below which a column of ``L`` is constant up to rounding."""
+    return (1e-12 * (1.0 + np.abs(L).max(axis=0))) ** 2
+
+
+def check_clr_variances(L: np.ndarray, names: Any, *, name: str = "X", parts: bool = True) -> None:
+    """Refuse compositions whose clr coordinates do not vary (all of them, or, with ``parts``, any one).
+
+    When every row is the same composition (up to its total) the clr covariance is zero and no correlation is
+    defined; a single part whose clr coordinate is constant (its log-ratio to the geometric mean of all parts
+    never changes) has no partial correlation either.
+    """
+    C = L - L.mean(axis=1, keepdims=True)
+    var = C.var(axis=0)
+    zero = var <= zero_variance_cutoff(L)
+    if np.all(zero):
+        raise ValueError(
+            f"{name}: all {L.shape[0]} rows are the same composition (up to their totals): the log-ratios "
+            "do not vary, so no correlation between parts is defined."
+        )
+    if parts and np.any(zero):
+        labels = _labels(names, L.shape[1])
+        bad = [labels[j] for j in np.flatnonzero(zero)]
+        raise ValueError(
+            f"{name}: part(s) {bad} have zero clr variance (their log-ratio to the geometric mean of the "
+            "parts is constant), so their partial correlations are undefined. Drop them, or use "
+            "shrinkage='basis'."
+        )
+
+
+def _labels(names: Any, D: int) -> list[str]:
+    return [str(v) for v in names] if names is not None else [f"x{j}" for j in range(D)]
+
+
+def collinear_parts(gamma: np.ndarray) -> list[int]:
+    """Indices of the parts involved in the null space of a clr covariance beyond the ones vector."""
+    D = gamma.shape[0]
+    w, V = np.linalg.eigh(gamma + 1.0 / D)  # the ones direction gets eigenvalue 1
+    cutoff = D * np.finfo(float).eps * max(np.abs(w).max(), np.finfo(float).tiny) * 1e3
+    null = V[:, w <= cutoff]
+    if null.shape[1] == 0:
+        return []
+    load = np.sqrt((null**2).sum(axis=1))
+    return np.flatnonzero(load > 1e-6).tolist()
 
 
 def log_basis(X: np.ndarray) -> np.ndarray:
@@ -69,26 +140,22 @@ def _inv_spd(S: np.ndarray) -> np.ndarray | None:
     return inv
 
 
-def clr_precision(gamma: np.ndarray, full_rank: bool = True) -> np.ndarray:
-    """Moore–Penrose inverse of a clr covariance (null vector ``1``).
+def clr_precision(gamma: np.ndarray, full_rank: bool = True) -> tuple[np.ndarray, bool]:
+    """Moore–Penrose inverse of a clr covariance (null vector ``1``), and whether it was singular.
 
     For rank ``D - 1`` it uses the exact identity ``Γ⁺ = (Γ + 11ᵀ/D)⁻¹ - 11ᵀ/D`` with a Cholesky inverse,
-    which is several times faster than an SVD; otherwise (or if Cholesky fails) an eigen-decomposition.
+    which is several times faster than an SVD; otherwise (or if Cholesky fails) an eigen-decomposition. The
+    flag is True when ``full_rank`` was expected but the matrix is singular beyond the closure (proportional
+    or collinear parts); the caller warns, naming the parts (:func:`collinear_parts`).
     """
     D = gamma.shape[0]
     if full_rank:
         inv = _inv_spd(gamma + 1.0 / D)
         if inv is not None:
             P = inv - 1.0 / D
-            return (P + P.T) / 2
-        warnings.warn(
-            "The clr covariance is singular beyond the closure (proportional or collinear parts?); "
-            "using its Moore–Penrose inverse. Partial correlations of the affected parts are not "
-            "identified.",
-            UserWarning,
-            stacklevel=4,
-        )
-    return _pinv_sym(gamma)
+            return (P + P.T) / 2, False
+        return _pinv_sym(gamma), True
+    return _pinv_sym(gamma), False
 
 
 def precision_to_partial_correlation(P: np.ndarray) -> np.ndarray:
@@ -126,7 +193,25 @@ def partial_correlation_from_covariance(cov: Any) -> np.ndarray:
         raise ValueError(f"cov must be square; got shape {S.shape}.")
     if not np.allclose(S, S.T, rtol=1e-10, atol=1e-12 * max(np.abs(S).max(), 1e-300)):
         raise ValueError("cov must be symmetric.")
-    return precision_to_partial_correlation(_pinv_sym((S + S.T) / 2))
+    if not np.any(S):
+        raise ValueError("cov is zero: no partial correlation is defined.")
+    S = (S + S.T) / 2
+    scale = np.abs(S).max()
+    w = np.linalg.eigvalsh(S / scale)
+    if w[0] < -1e-10 * max(w[-1], 0.0) or w[-1] <= 0:
+        raise ValueError(
+            f"cov must be positive semi-definite; its smallest eigenvalue is {w[0] * scale:.3g} "
+            f"(largest {w[-1] * scale:.3g})."
+        )
+    P = _pinv_sym(S / scale)
+    d = np.diag(P)
+    bad = np.flatnonzero(d <= 1e-12 * d.max())
+    if bad.size:
+        raise ValueError(
+            f"cov: variable(s) {bad.tolist()} have zero variance (or lie in the null space of cov): "
+            "their partial correlations are undefined."
+        )
+    return precision_to_partial_correlation(P)
 
 
 def variation_matrix(X: Any) -> np.ndarray:
@@ -139,6 +224,10 @@ def variation_matrix(X: Any) -> np.ndarray:
     True
     """
     L = np.log(check_composition(X))
+    if L.shape[0] < 2:
+        raise ValueError(
+            f"X needs at least 2 samples for a variance; got n_samples = {L.shape[0]}."
+        )
     C = _centred(L)
     S = C.T @ C / (L.shape[0] - 1)
     d = np.diag(S)
@@ -175,7 +264,7 @@ def closure_null_partial_correlation(variances: Any) -> np.ndarray:
         )
     if not np.all(np.isfinite(s2)) or np.any(s2 <= 0):
         raise ValueError("variances must be finite and strictly positive.")
-    w = 1.0 / s2
+    w = s2.min() / s2  # the formula is scale-free: weights in (0, 1] cannot overflow
     W = w.sum()
     R = np.sqrt(np.outer(w, w) / np.outer(W - w, W - w))
     np.fill_diagonal(R, 1.0)
@@ -251,7 +340,7 @@ def shrunk_basis_covariance(
     Z = _centred(L)
     v = (Z * Z).sum(axis=0) / (n - 1)
     # rounding leaves ~1e-32 variance in a constant column: treat anything at that level as zero
-    if np.any(v <= (1e-12 * (1.0 + np.abs(L).max(axis=0))) ** 2):
+    if np.any(v <= zero_variance_cutoff(L)):
         raise ValueError("X has a part with zero log-variance; its correlations are undefined.")
     lam_v = _shrink_intensity_var(Z) if variance_shrinkage == "auto" else float(variance_shrinkage)
     sd = np.sqrt(v)
@@ -301,8 +390,16 @@ def cov_shrink(
     L = check_2d(X, "X", min_samples=3)
     lam = _check_lambda(shrinkage, "shrinkage")
     lam_v = _check_lambda(variance_shrinkage, "variance_shrinkage")
-    S, lam, lam_v, _ = shrunk_basis_covariance(L, lam, lam_v)
-    return S, lam, lam_v
+    spread = float(np.abs(_centred(L)).max())
+    if spread > 1e150 or 0 < spread < 1e-150:
+        raise ValueError(
+            f"X: values of magnitude {spread:.3g} around their column means: their covariance lies outside "
+            "the range of double precision; rescale X (e.g. divide by that magnitude)."
+        )
+    # an exact power-of-two rescaling: fourth moments (the intensities) cannot overflow, results unchanged
+    scale = 2.0 ** np.round(np.log2(spread)) if spread > 0 else 1.0
+    S, lam, lam_v, _ = shrunk_basis_covariance(L / scale, lam, lam_v)
+    return S * scale**2, lam, lam_v
 
 
 def fit_partial_correlation(
@@ -322,7 +419,7 @@ def fit_partial_correlation(
         rm = S.mean(axis=0)
         gamma = S - rm[:, None] - rm[None, :] + rm.mean()
         # λ > 0 makes the shrunk correlation positive definite, so Γ* has rank D - 1 exactly
-        P = clr_precision(gamma, full_rank=n >= D or lam > 0)
+        P, singular = clr_precision(gamma, full_rank=n >= D or lam > 0)
     return {
         "partial_corr": precision_to_partial_correlation(P),
         "precision": P,
@@ -330,12 +427,13 @@ def fit_partial_correlation(
         "null_basis_var": null_basis_variances(gamma),
         "shrinkage": float(lam),
         "variance_shrinkage": float(lam_v),
+        "singular": singular,
     }
 
 
 def partial_correlation_outputs(gamma: np.ndarray, n: int) -> dict[str, Any]:
     """The unshrunk pipeline from a clr covariance ``gamma`` estimated on ``n`` samples."""
-    P = clr_precision(gamma, full_rank=n >= gamma.shape[0])
+    P, singular = clr_precision(gamma, full_rank=n >= gamma.shape[0])
     return {
         "partial_corr": precision_to_partial_correlation(P),
         "precision": P,
@@ -343,6 +441,7 @@ def partial_correlation_outputs(gamma: np.ndarray, n: int) -> dict[str, Any]:
         "null_basis_var": null_basis_variances(gamma),
         "shrinkage": 0.0,
         "variance_shrinkage": 0.0,
+        "singular": singular,
     }
 
 

@@ -62,3 +62,24 @@ def clr_covariance(X: Any, zero_replacement: Any, ddof: int, min_parts: int = 3)
         )
     gamma = s.R.T @ s.R / (n - ddof)
     return (gamma + gamma.T) / 2, int(n), int(D), names
+
+
+def check_clr_covariance(gamma: np.ndarray, n: int, names: Any) -> None:
+    """The in-memory fit's zero-variance checks, on the reduced clr covariance.
+
+    A clr coordinate is at most ``2 · 745`` in magnitude (the log range of doubles), so rounding leaves at
+    most ``(1e-12 · 1491)²`` of variance in a part that does not vary; anything below is treated as zero.
+    """
+    d = np.diag(gamma)
+    zero = d <= (1e-12 * 1491.0) ** 2
+    if np.all(zero):
+        raise ValueError(
+            f"X: all {n} rows are the same composition (up to their totals): the log-ratios do not vary, "
+            "so no correlation between parts is defined."
+        )
+    if np.any(zero):
+        labels = [str(v) for v in names] if names is not None else [f"x{j}" for j in range(d.size)]
+        raise ValueError(
+            f"X: part(s) {[labels[j] for j in np.flatnonzero(zero)]} have zero clr variance (their log-ratio "
+            "to the geometric mean of the parts is constant), so their partial correlations are undefined."
+        )

@@ -20,10 +20,14 @@ from causalkit._base import (
     spawn_seeds,
 )
 from causalkit._base._dask import is_dask_collection
+from causalkit.exceptions import CollinearityWarning
 
 from ._core import (
     _check_lambda,
+    caller_stacklevel,
+    check_clr_variances,
     closure_null_partial_correlation,
+    collinear_parts,
     fit_partial_correlation,
     log_basis,
     partial_correlation_outputs,
@@ -68,7 +72,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
         Bootstrap replicates used by :meth:`conf_int`.
     n_permutations : int, default 200
         Permutations used by :meth:`permutation_test`.
-    random_state : None, int or RandomState, default None
+    random_state : None, int, RandomState or Generator, default None
         Seed for :meth:`conf_int` and :meth:`permutation_test`.
     n_jobs : int or None, default None
         Parallel jobs for the bootstrap and the permutations (joblib; a Dask backend works unchanged).
@@ -101,7 +105,10 @@ class CompositionalPartialCorrelation(BaseEstimator):
     Notes
     -----
     * With ``n_samples < n_parts`` and no shrinkage the clr covariance is rank-deficient beyond the closure; the
-      Moore–Penrose inverse is still used, with a ``UserWarning`` recommending ``shrinkage="basis"``.
+      Moore–Penrose inverse is still used, with a :class:`~causalkit.exceptions.CollinearityWarning`
+      recommending ``shrinkage="basis"``. Proportional (or log-collinear) parts give the same warning, naming
+      them; a part whose clr coordinate is constant, or data whose rows are all the same composition, raise a
+      ``ValueError``.
     * Partial correlations of a reclosed subcomposition differ from the corresponding block of the full
       matrix (they condition on fewer parts). This is the documented subcompositional incoherence of any
       partial correlation, not an error.
@@ -200,15 +207,17 @@ class CompositionalPartialCorrelation(BaseEstimator):
                 f"X needs at least 2 samples to estimate covariances; got n_samples = {n}."
             )
         ddof = self._check_ddof(n)
+        # closure matters only for the shrinkage (corpcor on log proportions); clr ignores row scaling
+        L = np.log(Xc) if lam is None else log_basis(Xc)
+        # shrinkage works on the log proportions, where a part with constant clr can still vary
+        check_clr_variances(L, names, name="X", parts=lam is None)
         if lam is None and n < D:
             warnings.warn(
                 f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
                 "closure and its Moore–Penrose inverse is unstable. Consider shrinkage='basis'.",
-                UserWarning,
-                stacklevel=2,
+                CollinearityWarning,
+                stacklevel=caller_stacklevel(),
             )
-        # closure matters only for the shrinkage (corpcor on log proportions); clr ignores row scaling
-        L = np.log(Xc) if lam is None else log_basis(Xc)
         out = fit_partial_correlation(L, lam, lam_v, ddof)
         self._L = L
         self._lam = (lam, lam_v, ddof)
@@ -227,18 +236,29 @@ class CompositionalPartialCorrelation(BaseEstimator):
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
             raise ValueError(f"ddof must be a non-negative integer; got {d!r}.")
         gamma, n, D, names = _dask.clr_covariance(X, self.zero_replacement, int(d))
+        _dask.check_clr_covariance(gamma, n, names)
         if n < D:
             warnings.warn(
                 f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
                 "closure and its Moore–Penrose inverse is unstable.",
-                UserWarning,
-                stacklevel=3,
+                CollinearityWarning,
+                stacklevel=caller_stacklevel(),
             )
         self._L = None  # the data stay on the cluster: no bootstrap / permutation replicates
         self._lam = (None, 0.0, int(d))
         return self._store(partial_correlation_outputs(gamma, n), D, names)
 
     def _store(self, out: dict, D: int, names: Any) -> CompositionalPartialCorrelation:
+        if out.get("singular"):
+            labels = [str(v) for v in names] if names is not None else [f"x{j}" for j in range(D)]
+            involved = [labels[j] for j in collinear_parts(out["covariance"])]
+            warnings.warn(
+                f"The clr covariance is singular beyond the closure: parts {involved} are proportional "
+                "or collinear in log-ratio space; using its Moore–Penrose inverse. Partial correlations "
+                "of these parts are not identified.",
+                CollinearityWarning,
+                stacklevel=caller_stacklevel(),
+            )
         self.n_features_in_ = D
         if names is not None:
             self.feature_names_in_ = names
@@ -346,7 +366,9 @@ class CompositionalPartialCorrelation(BaseEstimator):
             sd = C.std(axis=0)
             sd[sd == 0] = 1.0
             null_basis = C / sd * np.sqrt(self.null_basis_variances_)
-        seeds = spawn_seeds(check_random_state(random_state), int(B))
+        if not isinstance(random_state, np.random.Generator):
+            random_state = check_random_state(random_state)  # an int seeds a RandomState, as before
+        seeds = spawn_seeds(random_state, int(B))
 
         def one(seed: int) -> np.ndarray:
             rng = np.random.default_rng(seed)
@@ -489,6 +511,8 @@ class CompositionalPartialCorrelation(BaseEstimator):
             self.n_jobs if n_jobs is None else n_jobs,
         )
         draws = draws[np.all(np.isfinite(draws), axis=1)]
+        if draws.shape[0] < 2:
+            raise ValueError("fewer than 2 permutation replicates could be fitted; check the data.")
         rho = self._upper(self.partial_corr_)
         mean = draws.mean(axis=0)
         lo, hi = np.quantile(draws, [alpha / 2, 1 - alpha / 2], axis=0)

@@ -10,11 +10,12 @@ import numbers
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from causalkit._base import check_2d, check_finite, check_scalar_in_range
+from causalkit._base import check_2d, check_feature_names, check_finite, check_scalar_in_range
 
 __all__ = [
     "ALR",
@@ -68,6 +69,9 @@ def check_composition(
     array([[1., 2., 1.],
            [2., 2., 2.]])
     """
+    if isinstance(X, pd.DataFrame) and X.columns.duplicated().any():
+        dup = list(dict.fromkeys(X.columns[X.columns.duplicated()].tolist()))
+        raise ValueError(f"{name} has duplicate column names: {dup}; each part needs its own name.")
     if not hasattr(X, "columns") and X is not None and not sp.issparse(X):
         try:
             raw = np.asarray(X)
@@ -242,6 +246,18 @@ def ilr(X: Any, basis: str | np.ndarray = "helmert") -> np.ndarray:
     return C @ _check_ilr_basis(basis, C.shape[1])
 
 
+def _softmax_rows(C: np.ndarray) -> np.ndarray:
+    """Closed compositions ``exp(C) / sum(exp(C))`` per row, stable for any finite coordinates."""
+    if not np.all(np.isfinite(C)):
+        raise ValueError(
+            "X: the log-ratio coordinates are too large in magnitude to map back to compositions "
+            "(they overflow double precision)."
+        )
+    with np.errstate(over="ignore"):  # C - max may reach -inf: that part's proportion is 0
+        E = np.exp(C - C.max(axis=1, keepdims=True))
+    return E / E.sum(axis=1, keepdims=True)
+
+
 class _CompositionTransformer(TransformerMixin, BaseEstimator):
     """Shared ``fit``: validate, record ``n_features_in_`` and ``feature_names_in_``."""
 
@@ -268,6 +284,7 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
                 f"X has {D} features, but {type(self).__name__} is expecting {self.n_features_in_} "
                 "features as input."
             )
+        check_feature_names(self, X, argument="X")
         return check_composition(X, zero_replacement=self.zero_replacement)
 
     def _names_in(self) -> list[str]:
@@ -339,9 +356,11 @@ class CLR(OneToOneFeatureMixin, _CompositionTransformer):
 
     def inverse_transform(self, X: Any) -> np.ndarray:
         """Map clr coordinates back to closed compositions (rows summing to 1)."""
+        check_is_fitted(self, "n_features_in_")
         C = check_2d(X, "X")
-        E = np.exp(C - C.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        if C.shape[1] != self.n_features_in_:
+            raise ValueError(f"X must have {self.n_features_in_} columns; got {C.shape[1]}.")
+        return _softmax_rows(C)
 
 
 class ALR(_CompositionTransformer):
@@ -379,9 +398,7 @@ class ALR(_CompositionTransformer):
         A = check_2d(X, "X")
         if A.shape[1] != self.n_features_in_ - 1:
             raise ValueError(f"X must have {self.n_features_in_ - 1} columns; got {A.shape[1]}.")
-        L = np.insert(A, self.reference_, 0.0, axis=1)
-        E = np.exp(L - L.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        return _softmax_rows(np.insert(A, self.reference_, 0.0, axis=1))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``log(part/reference)``."""
@@ -429,9 +446,9 @@ class ILR(_CompositionTransformer):
         Z = check_2d(X, "X")
         if Z.shape[1] != self.basis_.shape[1]:
             raise ValueError(f"X must have {self.basis_.shape[1]} columns; got {Z.shape[1]}.")
-        C = Z @ self.basis_.T
-        E = np.exp(C - C.max(axis=1, keepdims=True))
-        return E / E.sum(axis=1, keepdims=True)
+        with np.errstate(over="ignore", invalid="ignore"):  # reported by _softmax_rows
+            C = Z @ self.basis_.T
+        return _softmax_rows(C)
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``ilr0 .. ilr{D-2}``."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -19,6 +21,7 @@ from . import _sdp
 __all__ = ["LipschitzEstimator", "LipschitzResult", "lipschitz_bound"]
 
 METHODS = ("neuron", "layer", "chordal", "split", "eclipse_fast", "naive")
+_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 # Fallback ladder, tightest first.
 _LADDER = ("neuron", "chordal", "split", "layer", "eclipse_fast", "naive")
 
@@ -71,6 +74,14 @@ class LipschitzResult:
     def ratio_to_naive(self) -> float:
         """``bound / naive_bound`` (≤ 1 up to rounding for certified SDP bounds)."""
         return self.bound / self.naive_bound if self.naive_bound > 0 else float("nan")
+
+
+def _warn(message: str, category: type[Warning] = SolverWarning) -> None:
+    """Warn at the first caller outside causalkit.solvers (the user's call, whichever entry point it used)."""
+    k, f = 1, sys._getframe(1)
+    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _PKG_DIR:
+        f, k = f.f_back, k + 1
+    warnings.warn(message, category, stacklevel=k + 1)
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -531,10 +542,8 @@ def lipschitz_bound(
     tried: list[str] = []
     for meth in ladder:
         if meth == "naive":
-            warnings.warn(
+            _warn(
                 f"lipschitz_bound: no certified bound from {tried}; returning the naive product of norms.",
-                RuntimeWarning,
-                stacklevel=2,
             )
             return LipschitzResult(
                 naive,
@@ -610,21 +619,17 @@ def lipschitz_bound(
             )
             if meth != method:
                 status = "fallback"
-                warnings.warn(
+                _warn(
                     f"lipschitz_bound: method {method!r} gave no certified bound ({tried}); the bound comes "
                     f"from {meth!r}.",
-                    RuntimeWarning,
-                    stacklevel=2,
                 )
             elif "optimal_inaccurate" in stats and any(
                 r is None or b > max(r, 0.0) * (1 + 1e-4) + 1e-12 for b, r in zip(bounds, raws)
             ):
                 # only when the inaccuracy cost tightness: the certified bound exceeds the solver's value
-                warnings.warn(
+                _warn(
                     "lipschitz_bound: the solver reported 'optimal_inaccurate'; the bound is still certified "
                     "from the multipliers but is looser than the solver's value.",
-                    RuntimeWarning,
-                    stacklevel=2,
                 )
             bound = float(max(bounds))
             meth_out, mults_out = meth, (mults if rows and len(rows) > 1 else mults[0])
@@ -632,11 +637,9 @@ def lipschitz_bound(
                 status = "fallback"
                 if all(worse):
                     meth_out, mults_out = "naive", None
-                warnings.warn(
+                _warn(
                     f"lipschitz_bound: the certified {meth!r} bound exceeded the naive product of norms "
                     f"(for {sum(worse)} of {len(worse)} output(s)); the naive bound is returned there.",
-                    SolverWarning,
-                    stacklevel=2,
                 )
             return LipschitzResult(
                 bound,

@@ -313,3 +313,31 @@ def test_auto_chain_runs_no_process_ending_solver_in_process():
     # an explicit SDPA still works (in its worker process) and gives the exact answer
     res = lipschitz_bound([np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])], solver="SDPA")
     assert res.solver == "SDPA" and res.certified and res.bound == pytest.approx(2.0, rel=1e-6)
+
+
+# ------------------------------------------------------------- named warnings at the user's line of code
+
+
+def test_fallback_warnings_are_solver_warnings_at_the_callers_line(monkeypatch):
+    import causalkit.solvers._lipschitz as lip
+    from causalkit.exceptions import CausalkitWarning, SolverWarning
+    from causalkit.solvers import LipschitzEstimator, _sdp
+
+    real = lip._run_method
+
+    def neuron_fails(method, *args, **kwargs):
+        if method in ("neuron", "chordal", "split"):
+            raise _sdp.SolverFailure("forced", "infeasible", "SCS")
+        return real(method, *args, **kwargs)
+
+    monkeypatch.setattr(lip, "_run_method", neuron_fails)
+    W = [np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])]
+    for call in (lambda: lipschitz_bound(W), lambda: LipschitzEstimator().fit(W).result_):
+        with pytest.warns(SolverWarning, match="the bound comes from 'layer'") as rec:
+            res = call()
+        assert res.method == "layer" and res.status == "fallback"
+        assert res.bound == pytest.approx(3.1945, abs=1e-4)
+        assert all(issubclass(w.category, CausalkitWarning) for w in rec)
+        assert {w.filename for w in rec} == {
+            __file__
+        }  # was causalkit/solvers/_lipschitz.py via fit

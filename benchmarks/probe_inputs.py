@@ -1291,7 +1291,7 @@ def catalogue() -> tuple[list[Target], list[tuple[int, Probe, Any]]]:
                 ]
             if kind in ("binary", "groups"):
                 cs = [c for c in cs if c not in ("x1e-300", "x1e8", "x1e-8", "duplicate-column")]
-            cs += KIND_EXTRA.get(kind, [])
+            cs = list(dict.fromkeys(cs + KIND_EXTRA.get(kind, [])))
             for c in cs:
                 probes.append((ti, Probe(t.family, t.name, slot, c), ("slot", slot, c)))
         if t.rows:
@@ -1323,6 +1323,7 @@ ALIASES = {
     "a": ["a_values", "coef", "a"],
     "variances": ["variances"],
     "cov": ["cov"],
+    "n_nodes": ["nodes"],
 }
 
 
@@ -1437,7 +1438,24 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--family", default=None)
     ap.add_argument("--limit", type=int, default=20, help="seconds per probe")
     ap.add_argument("--list", action="store_true", help="list the probes and exit")
+    ap.add_argument(
+        "--report",
+        nargs=2,
+        metavar=("BEFORE_JSON", "AFTER_JSON"),
+        help="write a markdown comparison of two --out files to --md and exit",
+    )
+    ap.add_argument("--labels", nargs=2, default=("before", "after"), help="names of the two runs")
+    ap.add_argument("--md", default="benchmarks/results/probe_inputs.md")
     args = ap.parse_args(argv)
+    if args.report:
+        runs = []
+        for path in args.report:
+            with open(path) as fh:
+                runs.append(json.load(fh))
+        with open(args.md, "w") as fh:
+            fh.write(report_md(runs, args.labels))
+        print(f"wrote {args.md}")
+        return 0
 
     import causalkit
 
@@ -1482,6 +1500,92 @@ def main(argv: list[str] | None = None) -> int:
                 indent=1,
             )
     return 0
+
+
+def _table(results: list[dict]) -> list[str]:
+    tot = Counter(r["outcome"] for r in results)
+    fam: dict[str, Counter] = defaultdict(Counter)
+    for r in results:
+        fam[r["family"]][r["outcome"]] += 1
+    lines = [
+        "| family | probes | " + " | ".join(CLASSES) + " |",
+        "| --- | ---: |" + " ---: |" * len(CLASSES),
+    ]
+    for f in [*FAMILIES, "all"]:
+        c = tot if f == "all" else fam.get(f, Counter())
+        lines.append(
+            f"| {f} | {sum(c.values())} | " + " | ".join(str(c.get(k, 0)) for k in CLASSES) + " |"
+        )
+    return lines
+
+
+def report_md(runs: list[dict], labels) -> str:
+    """Markdown with both runs' tables, the class definitions and the probes still not ok after."""
+    doc = (__doc__ or "").split("Probes run one at a time")[0].strip().splitlines()
+    out = [
+        "# Bad-input probe (issue #12 acceptance list)",
+        "",
+        "`benchmarks/probe_inputs.py`: every public estimator and function of `causalkit.debias`, `.iv`,",
+        "`.compositional`, `.deconfound`, `.rep4ex`, `.network`, `.solvers`, `.graphs` and `.datasets`, called with",
+        "a fixed catalogue of bad inputs (one corrupted argument per probe, or 1-3 rows of every row-aligned one,",
+        "or one bad hyperparameter). One worker process, 20 s per probe (`signal.alarm`), deterministic.",
+        "",
+        "## Outcome classes",
+        "",
+        "```text",
+        *(doc[doc.index("") + 1 :] if "" in doc else doc),
+        "```",
+        "",
+    ]
+    for run, label in zip(runs, labels):
+        res = run["results"]
+        c = Counter(r["outcome"] for r in res)
+        ok = sum(c[k] for k in OK_CLASSES)
+        out += [
+            f"## {label}",
+            "",
+            f"causalkit from `{run['causalkit']}`; {len(res)} probes in {run['elapsed_s']:.0f} s; "
+            f"{ok} of {len(res)} ok (ok-valid, named-warning or clear-error).",
+            "",
+            *_table(res),
+            "",
+        ]
+    before = {(r["target"], r["argument"], r["corruption"]): r for r in runs[0]["results"]}
+    after = runs[-1]["results"]
+    fixed = [
+        r
+        for r in after
+        if r["outcome"] in OK_CLASSES
+        and before.get((r["target"], r["argument"], r["corruption"]), {}).get("outcome")
+        not in OK_CLASSES
+    ]
+    broke = [
+        r
+        for r in after
+        if r["outcome"] not in OK_CLASSES
+        and before.get((r["target"], r["argument"], r["corruption"]), {}).get("outcome")
+        in OK_CLASSES
+    ]
+    out += [
+        f"## Change from {labels[0]} to {labels[-1]}",
+        "",
+        f"{len(fixed)} probes moved into an ok class, {len(broke)} moved out of one.",
+        "",
+    ]
+    if broke:
+        out += ["Moved out of an ok class:", ""]
+        out += [
+            f"- [{r['outcome']}] {r['target']} `{r['argument']}` {r['corruption']}: {r['detail']}"
+            for r in broke
+        ]
+        out.append("")
+    out += [f"## Not ok in {labels[-1]}", ""]
+    out += [
+        f"- [{r['outcome']}] {r['target']} `{r['argument']}` {r['corruption']}: {r['detail']}"
+        for r in after
+        if r["outcome"] not in OK_CLASSES
+    ]
+    return "\n".join(out) + "\n"
 
 
 def render(results: list[dict]) -> str:

@@ -7,8 +7,13 @@ Both return a :class:`sklearn.utils.Bunch` with the observed data (``X``, ``y``)
 
 from __future__ import annotations
 
+import numbers
+
 import numpy as np
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
+
+from .._base import check_scalar_in_range
+from ..iv._solver import local_random_state
 
 __all__ = ["make_ivl_paper_sem", "make_ivl_toy_sem", "null_space_basis"]
 
@@ -22,8 +27,14 @@ def null_space_basis(coef: np.ndarray) -> np.ndarray:
     >>> B.shape, float(abs(B @ [1.0, 0.0, 0.0]).max())
     ((2, 3), 0.0)
     """
-    coef = np.asarray(coef, dtype=float).reshape(-1, 1)
-    q, _ = np.linalg.qr(coef, mode="complete")
+    coef = np.asarray(coef, dtype=float)
+    if coef.ndim != 1 or coef.size == 0:
+        raise ValueError(f"coef must be a non-empty 1-d vector; got shape {coef.shape}.")
+    if not np.all(np.isfinite(coef)) or not np.any(coef != 0):
+        raise ValueError(
+            "coef must be finite and not all zero (the complement of 0 is the whole space)."
+        )
+    q, _ = np.linalg.qr(coef.reshape(-1, 1), mode="complete")
     B = q[:, 1:].T
     B[np.abs(B) < 1e-15] = 0.0
     return B
@@ -55,7 +66,9 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     >>> d.X.shape, d.G.shape, round(d.population_error(1.0), 3)
     ((1000, 5), (1000, 4), 0.5)
     """
-    rng = check_random_state(random_state)
+    n_samples = _check_count(n_samples, "n_samples", 1)
+    strength = check_scalar_in_range(strength, "strength", low=0.0)
+    rng = local_random_state(random_state)
     f = np.array([1.0, 2.0, -1.0, 0.5, 0.0])
     b = np.ones(5)
     C = rng.standard_normal((n_samples, 5))
@@ -69,6 +82,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     bp2 = float(np.sum(((np.eye(5) - Pf) @ b) ** 2))
 
     def population_error(alpha: float) -> float:
+        alpha = check_scalar_in_range(alpha, "alpha", low=0.0, allow_inf=True)
         amp = 1.0 if np.isinf(alpha) else 1.0 + 1.0 / alpha if alpha > 0 else np.inf
         return bf2 / 4.0 + bp2 / (2.0 + strength**2 * amp) ** 2
 
@@ -121,8 +135,14 @@ def make_ivl_paper_sem(
     >>> d.X_aug.shape, d.G.shape, d.ncer(d.coef)
     ((500, 4), (500, 3), 0.0)
     """
-    rng = check_random_state(random_state)
-    d = int(n_features)
+    n_samples = _check_count(n_samples, "n_samples", 1)
+    d = _check_count(
+        n_features, "n_features", 2
+    )  # one feature leaves no invariant direction to augment
+    confounding = check_scalar_in_range(confounding, "confounding")
+    strength = check_scalar_in_range(strength, "strength", low=0.0)
+    noise = check_scalar_in_range(noise, "noise", low=0.0)
+    rng = local_random_state(random_state)
     W = rng.standard_normal((d, d + 1))
     f = rng.standard_normal(d)
     C = rng.standard_normal((n_samples, d))
@@ -133,7 +153,20 @@ def make_ivl_paper_sem(
     X_aug = X + strength * G @ B
 
     def ncer(h) -> float:
-        err = float(np.sum((np.asarray(h, dtype=float) - f) ** 2))
+        h = np.asarray(h, dtype=float)
+        if h.shape != f.shape:
+            raise ValueError(
+                f"h must have shape {f.shape} like the causal coefficients; got {h.shape}."
+            )
+        err = float(np.sum((h - f) ** 2))
         return err / (err + float(f @ f))
 
     return Bunch(X=X, y=y, X_aug=X_aug, G=G, coef=f, directions=B, ncer=ncer)
+
+
+def _check_count(value, name: str, low: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
+    if value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}.")
+    return int(value)

@@ -14,16 +14,17 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import (
     Summary,
     check_2d,
-    check_random_state,
     check_scalar_in_range,
 )
 from ._estimators import (
     IVLRegression,
+    check_magnitude,
     check_n_features,
     check_predict_names,
     validate_X,
     validate_y,
 )
+from ._solver import local_random_state
 
 __all__ = ["DAIVLRegression", "NullSpaceTranslation"]
 
@@ -76,7 +77,7 @@ class NullSpaceTranslation:
             raise ValueError(
                 f"X must have shape (n, {B.shape[1]}) to match directions; got {X.shape}."
             )
-        rng = check_random_state(rng)
+        rng = local_random_state(rng)
         G = rng.standard_normal((X.shape[0], B.shape[0]))
         return X + strength * (G @ B), G
 
@@ -149,7 +150,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         n_aug = self.n_augmentations
         if isinstance(n_aug, bool) or not isinstance(n_aug, numbers.Integral) or n_aug < 1:
             raise ValueError(f"n_augmentations must be a positive integer; got {n_aug!r}.")
-        rng = check_random_state(self.random_state if rng is None else rng)
+        rng = local_random_state(self.random_state if rng is None else rng)
         X = check_2d(X, "X")
         GXs, Gs = [], []
         for _ in range(int(n_aug)):
@@ -184,6 +185,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
                 f"Inputs have mismatched lengths (X: {X.shape[0]}, y: {y.shape[0]}); they must describe the "
                 "same samples."
             )
+        check_magnitude(X=X, y=y)
         n = X.shape[0]
         if augmentations is None:
             GX, G, rows = self.augment(X)

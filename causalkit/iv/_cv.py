@@ -16,11 +16,10 @@ from .._base import (
     check_2d,
     check_consistent_length,
     check_feature_names,
-    check_random_state,
     make_splitter,
 )
 from . import _solver
-from ._estimators import IVLRegression, validate_X, validate_y
+from ._estimators import IVLRegression, check_magnitude, validate_X, validate_y
 
 __all__ = ["IVLRegressionCV", "binarize_instruments"]
 
@@ -36,6 +35,11 @@ def binarize_instruments(instruments: Any) -> np.ndarray:
     [-1.0, -1.0, 1.0, 1.0]
     """
     Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
+    const = np.flatnonzero(np.ptp(Z, axis=0) == 0)
+    if const.size:
+        raise ValueError(
+            f"instruments column {int(const[0])} is constant: it cannot be cut into two levels. Drop it."
+        )
     Zb = KBinsDiscretizer(n_bins=2, encode="ordinal", strategy="uniform").fit_transform(Z)
     return StandardScaler().fit_transform(Zb)
 
@@ -156,6 +160,7 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
         Xs = X if X_score is None else check_2d(X_score, "X_score")
         check_consistent_length(X=X, y=y, instruments=Z, X_score=Xs)
+        check_magnitude(X=X, y=y, instruments=Z, X_score=Xs)
         if Xs.shape[1] != X.shape[1]:
             raise ValueError(f"X_score must have {X.shape[1]} columns like X; got {Xs.shape[1]}.")
         if names is not None and isinstance(X_score, pd.DataFrame):
@@ -164,12 +169,17 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         # refuse constant/collinear regressors (named) before the search, as the final refit would
         _solver.check_design(_solver.decompose(X, y, Z, bool(self.fit_intercept)), names)
         alphas = np.logspace(-4, 0, 10) if self.alphas is None else self.alphas
-        alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+        try:
+            alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"alphas must be numbers >= 0 (np.inf allowed); got {self.alphas!r}."
+            ) from exc
         if alphas.ndim != 1 or alphas.size == 0:
             raise ValueError(f"alphas must be a non-empty 1-d sequence; got shape {alphas.shape}.")
         if not np.all(alphas >= 0) or np.any(np.isnan(alphas)):
             raise ValueError(f"alphas must be >= 0 (np.inf allowed); got {alphas.tolist()}.")
-        rng = check_random_state(self.random_state)
+        rng = _solver.local_random_state(self.random_state)
         cv = self.cv
         scoring = self.scoring
         if isinstance(cv, str) and cv == "level":
@@ -191,6 +201,12 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
                 )
             splits = list(splitter.split(X, y))
             scoring = "r2" if scoring is None else scoring
+        small = [len(test) for _, test in splits if len(test) < 2]
+        if small:
+            raise ValueError(
+                f"cv={cv!r} gives test folds with fewer than 2 samples (sizes {small}, n_samples = "
+                f"{X.shape[0]}); held-out scores are undefined. Use fewer folds or more samples."
+            )
         scorer = check_scoring(_Fixed(), scoring=scoring)
         scores = np.empty((len(splits), alphas.size))
         for s, (train, test) in enumerate(splits):

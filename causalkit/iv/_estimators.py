@@ -47,6 +47,7 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         if instruments is not None:
             Z = check_2d(instruments, "instruments", ensure_2d_from_1d=True)
         check_consistent_length(X=X, y=y, instruments=Z)
+        check_magnitude(X=X, y=y, instruments=Z)
         self._validate_options()
         return X, y, Z, names
 
@@ -85,6 +86,14 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             )
         if groups is not None:
             groups = check_groups(groups, n)
+            # integer codes: labels of any hashable type (mixed str/int too); missing labels are refused
+            codes = pd.factorize(pd.Series(groups, dtype=object), use_na_sentinel=True)[0]
+            if np.any(codes < 0):
+                raise ValueError(
+                    f"groups has {int(np.sum(codes < 0))} missing label(s) (None or NaN); every sample needs a "
+                    "cluster."
+                )
+            groups = codes
             check_n_clusters(groups, "groups", stacklevel=3 + depth)
         if on_dask:
             dec = _dask.decompose(X, y, Z, bool(self.fit_intercept))
@@ -124,8 +133,9 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             )
         elif self.cov_type is not None and Z is not None and kappa == 1.0 and not self.identified_:
             self._no_cov_reason = (
-                "standard errors are not available for the under-identified IV limit (alpha=0 with instruments "
-                "that do not identify every regressor direction); use alpha > 0."
+                "standard errors are not available for the under-identified IV limit (kappa = 1: alpha=0, or an "
+                "alpha so small that 1/(1+alpha) rounds to 1, with instruments that do not identify every "
+                "regressor direction); use a larger alpha."
             )
         elif self.cov_type is not None:
             cov_type = "cluster" if groups is not None else self.cov_type
@@ -417,16 +427,24 @@ class KClassRegression(_KClassBase):
             if key == "liml":
                 return _solver.liml_kappa(dec), np.nan
             m = re.fullmatch(r"fuller\(\s*([-+0-9.eE]+)\s*\)", key)
-            if m:
-                a = float(m.group(1))
+            try:
+                a = float(m.group(1)) if m else None
+            except ValueError:
+                a = None
+            if a is not None and np.isfinite(a):
                 k_tot = dec.k + int(dec.fit_intercept)
-                return _solver.liml_kappa(dec) - a / (dec.n - k_tot), np.nan
+                if dec.n <= k_tot:
+                    raise ValueError(
+                        f"kappa={kappa!r} needs more samples than instruments (with the constant): "
+                        f"n_samples = {dec.n}, {k_tot} instruments."
+                    )
+                return _check_kappa(_solver.liml_kappa(dec) - a / (dec.n - k_tot), kappa), np.nan
             raise ValueError(
                 f"kappa must be a number or one of 'ols', 'tsls', 'liml', 'fuller(a)'; got {kappa!r}."
             )
         if isinstance(kappa, bool) or not isinstance(kappa, numbers.Real):
             raise TypeError(f"kappa must be a real number or a string; got {type(kappa).__name__}.")
-        kappa = check_scalar_in_range(kappa, "kappa")
+        kappa = _check_kappa(check_scalar_in_range(kappa, "kappa"), kappa)
         alpha = np.inf if kappa == 0 else ((1 - kappa) / kappa if 0 < kappa <= 1 else np.nan)
         return kappa, alpha
 
@@ -526,6 +544,49 @@ def check_predict_names(estimator: Any, X: Any, *, stacklevel: int) -> None:
             _FeatureNamesWarning,
             stacklevel=stacklevel,
         )
+
+
+#: k-class estimators of interest have kappa in [0, 1] (LIML and Fuller slightly above 1); far outside, the
+#: weights of the two risks overflow the sandwich.
+_MAX_KAPPA = 1e6
+
+
+def _check_kappa(value: float, given: Any) -> float:
+    if not abs(value) <= _MAX_KAPPA:
+        raise ValueError(
+            f"kappa={given!r} gives kappa = {value:.6g}, outside [-{_MAX_KAPPA:.0e}, {_MAX_KAPPA:.0e}]; k-class "
+            "estimators use kappa in [0, 1] (LIML and Fuller slightly above 1)."
+        )
+    return value
+
+
+#: Values beyond this magnitude (or columns entirely below its inverse) overflow or underflow the squares
+#: and cross products that every fit needs.
+_MAX_MAGNITUDE = 1e100
+
+
+def check_magnitude(**arrays: np.ndarray | None) -> None:
+    """Refuse data whose squares overflow or underflow double precision, naming the argument and column."""
+    for name, arr in arrays.items():
+        if arr is None or arr.size == 0:
+            continue
+        a = np.abs(arr)
+        big = float(a.max())
+        if big > _MAX_MAGNITUDE:
+            raise ValueError(
+                f"{name} has values of magnitude up to {big:.3g}; squares and cross products overflow double "
+                f"precision beyond about {_MAX_MAGNITUDE:.0e}. Rescale {name} (divide it by a power of ten) "
+                "and rescale the coefficients back."
+            )
+        colmax = a.max(axis=0) if a.ndim == 2 else np.array([big])
+        tiny = np.flatnonzero((colmax > 0) & (colmax < 1 / _MAX_MAGNITUDE))
+        if tiny.size:
+            where = f" column {int(tiny[0])}" if a.ndim == 2 else ""
+            raise ValueError(
+                f"{name}{where} has values of magnitude at most {float(colmax[tiny[0]]):.3g}; their squares "
+                f"underflow double precision below about {1 / _MAX_MAGNITUDE:.0e}. Rescale {name} (multiply "
+                "it by a power of ten) and rescale the coefficients back."
+            )
 
 
 def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 from scipy import stats
+from sklearn.utils import check_random_state
 
 from ..exceptions import IllConditionedWarning, WeakInstrumentWarning
 
@@ -76,6 +77,17 @@ class _Decomposition:
     @property
     def Ty(self) -> np.ndarray:
         return self.R[:, -1]
+
+
+def local_random_state(seed: Any) -> np.random.RandomState:
+    """``check_random_state`` that never hands out numpy's global RandomState.
+
+    ``None`` gives a fresh RandomState seeded from OS entropy (``SeedSequence``), so drawing from it leaves
+    ``np.random``'s global state alone; ints and RandomState instances behave as in scikit-learn.
+    """
+    if seed is None or seed is np.random.mtrand._rand:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(4))
+    return check_random_state(seed)
 
 
 def decompose(

@@ -300,3 +300,102 @@ def test_library_warnings_are_named_and_point_at_the_caller():
     with pytest.warns(CausalkitWarning, match=r"column-vector y") as rec:
         IVLRegression().fit(d.X_aug, d.y[:, None], d.G)
     assert rec[0].filename == __file__
+
+
+# ------------------------------------------------------------------- probes of nearby input (item 12 "class")
+@pytest.mark.parametrize("scale", [1e300, 1e-300])
+@pytest.mark.parametrize("arg", ["X", "y", "instruments"])
+def test_extreme_magnitudes_are_refused_by_name(arg, scale):
+    X, y, Z = _iv_data(100)
+    data = {"X": X, "y": y, "instruments": Z}
+    data[arg] = data[arg] * scale
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow RuntimeWarning on the way
+        with pytest.raises(ValueError, match=rf"{arg}.*magnitude.*[Rr]escale"):
+            IVLRegression().fit(data["X"], data["y"], data["instruments"])
+
+
+def test_extreme_kappa_is_refused_by_name():
+    X, y, Z = _iv_data(100)
+    Zf = np.c_[Z, X[:, 1]]
+    for kappa in [1e300, -1e300, "fuller(1e300)"]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            with pytest.raises(ValueError, match=r"kappa"):
+                KClassRegression(kappa=kappa).fit(X, y, Zf)
+    with pytest.raises(ValueError, match=r"kappa must be a number or one of.*fuller\(1\.2\.3\)"):
+        KClassRegression(kappa="fuller(1.2.3)").fit(X, y, Zf)
+
+
+def test_groups_with_missing_or_mixed_labels():
+    X, y, Z = _iv_data(200)
+    mixed = np.array(["a", 1] * 100, dtype=object)
+    est = IVLRegression(cov_type="HC1").fit(X, y, Z, groups=np.r_[mixed[:100], np.arange(100)])
+    assert np.all(np.isfinite(est.stderr_))
+    with pytest.raises(ValueError, match=r"groups.*missing"):
+        IVLRegression().fit(X, y, Z, groups=np.array([None] * 100 + list(range(100)), dtype=object))
+
+
+def test_cv_folds_too_small_and_bad_alphas():
+    d = make_ivl_toy_sem(8, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"cv.*fewer than 2 samples"):
+            IVLRegressionCV(cv=5).fit(d.X_aug, d.y, d.G)
+    d = make_ivl_toy_sem(100, random_state=0)
+    with pytest.raises(ValueError, match=r"alphas must be numbers"):
+        IVLRegressionCV(alphas=["a"]).fit(d.X_aug, d.y, d.G)
+
+
+def test_binarize_constant_instrument_is_named():
+    from causalkit.iv import binarize_instruments
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=r"instruments column 1 is constant"):
+            binarize_instruments(np.c_[np.arange(10.0), np.ones(10)])
+
+
+def test_dataset_arguments_are_validated():
+    from causalkit.datasets import make_ivl_paper_sem
+    from causalkit.datasets._iv import null_space_basis
+
+    for bad in [0, -1, 1.5, "a"]:
+        with pytest.raises((ValueError, TypeError), match=r"n_samples"):
+            make_ivl_toy_sem(bad)
+    with pytest.raises(ValueError, match=r"strength"):
+        make_ivl_toy_sem(10, strength=np.nan)
+    with pytest.raises(ValueError, match=r"alpha"):
+        make_ivl_toy_sem(10).population_error(-1.0)
+    for bad in [1, 2.5]:
+        with pytest.raises((ValueError, TypeError), match=r"n_features"):
+            make_ivl_paper_sem(10, bad)
+    for kw in [{"noise": np.nan}, {"confounding": np.inf}, {"noise": -1.0}]:
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            make_ivl_paper_sem(10, 3, **kw)
+    with pytest.raises(ValueError, match=r"h must have shape \(3,\)"):
+        make_ivl_paper_sem(10, 3, random_state=0).ncer([1.0, 2.0])
+    with pytest.raises(ValueError, match=r"coef"):
+        null_space_basis(np.zeros(3))
+    with pytest.raises(ValueError, match=r"coef"):
+        null_space_basis(np.ones((2, 2)))
+
+
+def test_random_state_none_leaves_the_global_rng_alone():
+    from causalkit.datasets import make_ivl_paper_sem
+
+    d = make_ivl_toy_sem(60, random_state=0)
+    calls = [
+        lambda: make_ivl_toy_sem(30),
+        lambda: make_ivl_paper_sem(30, 3),
+        lambda: NullSpaceTranslation(d.directions)(d.X, None),
+        lambda: DAIVLRegression(NullSpaceTranslation(d.directions)).fit(d.X, d.y),
+        lambda: IVLRegressionCV(cv="holdout").fit(d.X_aug, d.y, d.G),
+        lambda: IVLRegressionCV(cv=3).fit(d.X_aug, d.y, d.G),
+        lambda: IVLRegressionCV(cv="level").fit(d.X_aug, d.y, d.G),
+    ]
+    for call in calls:
+        before = np.random.get_state()  # noqa: NPY002 - the global state is what is checked
+        call()
+        after = np.random.get_state()  # noqa: NPY002
+        assert np.array_equal(after[1], before[1]) and after[2] == before[2]

@@ -16,6 +16,7 @@ from causalkit.datasets import (
     make_orthogonal_maxmin_network,
     make_random_network,
 )
+from causalkit.exceptions import SolverWarning
 from causalkit.solvers import (
     Implicit,
     LipschitzEstimator,
@@ -313,7 +314,7 @@ def test_uncertified_falls_back(monkeypatch):
 
     monkeypatch.setattr(_sdp, "certify_rho", lambda lmi, y: None)
     weights, _ = make_diagonal_network()
-    with pytest.warns(RuntimeWarning, match="naive"):
+    with pytest.warns(SolverWarning, match="naive"):
         res = lipschitz_bound(weights)
     assert res.status == "fallback" and res.method == "naive" and res.bound == pytest.approx(6.0)
     raw = lipschitz_bound(weights, certify=False)

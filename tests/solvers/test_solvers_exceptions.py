@@ -7,6 +7,7 @@ import pytest
 
 pytest.importorskip("cvxpy")
 
+from causalkit.exceptions import SolverWarning
 from causalkit.solvers import LipschitzEstimator, _sdp, lipschitz_bound, sampled_lower_bound
 
 
@@ -96,7 +97,7 @@ def test_solver_failure_raises_with_status(monkeypatch):
     with pytest.raises(RuntimeError, match="infeasible_inaccurate"):
         lipschitz_bound([np.eye(2), np.eye(2)], solver="SCS")
     # with the automatic chain the failure is absorbed by the fallback ladder, with a warning
-    with pytest.warns(RuntimeWarning, match="no certified bound"):
+    with pytest.warns(SolverWarning, match="no certified bound"):
         res = lipschitz_bound([np.eye(2), np.eye(2)], solver="auto")
     assert res.status == "fallback" and res.method == "eclipse_fast" and res.certified
 

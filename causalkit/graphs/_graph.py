@@ -180,7 +180,25 @@ def neighbour_mean(X: Any, edge_index: Any) -> np.ndarray:
            [0.]])
     """
     X = np.asarray(X, dtype=float)
-    return mean_adjacency(edge_index, X.shape[0]) @ X
+    return _mean_operator(edge_index, X.shape[0])(X)
+
+
+def _mean_operator(edge_index: Any, n: int):
+    """``X -> S X`` computed as ``(A X) / deg``: summing before dividing keeps the mean of equal values exact.
+
+    ``S @ X`` with ``S = D^{-1} A`` sums ``k`` rounded copies of ``1/k``: the neighbour mean of a constant
+    column can come out as ``0.9999999999999999``, and that rounding noise is then fitted by least squares.
+    """
+    A = _adjacency(to_edge_index(edge_index, n), n)
+    deg = np.asarray(A.sum(axis=1)).ravel()
+
+    def apply(X: np.ndarray) -> np.ndarray:
+        total = np.asarray(A @ np.asarray(X, dtype=float))
+        d = deg[:, None] if total.ndim == 2 else deg
+        d = np.broadcast_to(d, total.shape)
+        return np.divide(total, d, out=np.zeros_like(total), where=d > 0)
+
+    return apply
 
 
 def propagate_features(X: Any, edge_index: Any, hops: int = 2) -> np.ndarray:
@@ -194,10 +212,10 @@ def propagate_features(X: Any, edge_index: Any, hops: int = 2) -> np.ndarray:
            [1., 0.]])
     """
     X = np.asarray(X, dtype=float)
-    S = mean_adjacency(edge_index, X.shape[0])
+    mean = _mean_operator(edge_index, X.shape[0])
     out = [X]
     for _ in range(int(hops)):
-        out.append(S @ out[-1])
+        out.append(mean(out[-1]))
     return np.hstack(out)
 
 

@@ -214,14 +214,53 @@ class Standardizer:
         return (X - self.mean) / self.scale
 
 
-def graph_features(X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
-    """``[X, S X, S^2 X]`` for sklearn models (``X`` alone without a graph); drop all-zero columns.
+#: A column is dropped when its part orthogonal to the kept ones is below this fraction of its norm.
+COLLINEAR_TOL = 1e-8
 
-    Returns the features and the boolean mask of kept columns (pass it back for new data).
+
+def independent_columns(M: np.ndarray, *, reference: np.ndarray | None = None) -> np.ndarray:
+    """Mask of a maximal set of linearly independent columns of ``M``, chosen greedily left to right.
+
+    A column is kept when its component orthogonal to the columns kept before it (and to ``reference``, e.g. an
+    intercept) exceeds ``COLLINEAR_TOL`` times its norm: all-zero, constant (with a ``reference`` of ones),
+    duplicate and rounding-level collinear columns are dropped.
+    """
+    n, p = M.shape
+    keep = np.zeros(p, dtype=bool)
+    basis = np.empty((n, 0))
+    if reference is not None:
+        ref = np.asarray(reference, dtype=float).reshape(n, -1)
+        basis, _ = np.linalg.qr(ref)
+    scale = np.max(np.abs(M), axis=0, initial=0.0)
+    for j in range(p):
+        if scale[j] == 0 or not np.isfinite(scale[j]):
+            continue
+        c = M[:, j] / scale[j]
+        norm = np.linalg.norm(c)
+        r = c - basis @ (basis.T @ c)
+        r = r - basis @ (basis.T @ r)  # re-orthogonalise (classical Gram-Schmidt twice)
+        nr = np.linalg.norm(r)
+        if nr > COLLINEAR_TOL * norm:
+            keep[j] = True
+            basis = np.column_stack([basis, r / nr])
+    return keep
+
+
+def graph_features(X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
+    """``[X, S X, S^2 X]`` for sklearn models (``X`` alone without a graph), without redundant columns.
+
+    At fit time (``keep`` None) all-zero, constant and (numerically) collinear columns are dropped: with an
+    intercept they carry no information, and left in they make least-squares nuisances return garbage (a
+    constant ``X`` gave ``m_hat`` up to 6e15). Returns the features and the boolean mask of kept columns (pass
+    it back for new data).
     """
     F = propagate_features(X, ei, 2) if ei is not None else X
     if keep is None:
-        keep = np.any(F != 0, axis=0)
+        keep = independent_columns(F, reference=np.ones(F.shape[0]))
+        if (
+            not keep.any()
+        ):  # nothing varies: keep one column so that models can still fit a constant
+            keep[0] = True
     return F[:, keep], keep
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -17,9 +18,9 @@ from .._base import (
     ols_inference,
     resolve_device,
     spawn_seeds,
-    warn_no_overlap,
 )
-from ..graphs._graph import connected_components, degree, mean_adjacency, to_edge_index
+from ..exceptions import CollinearityWarning, OverlapWarning
+from ..graphs._graph import connected_components, degree, neighbour_mean, to_edge_index
 from ._common import (
     Standardizer,
     bce_loss,
@@ -32,6 +33,7 @@ from ._common import (
     check_new_X,
     fit_gnn,
     graph_features,
+    independent_columns,
     mse_loss,
     r_loss,
     set_feature_names,
@@ -221,7 +223,14 @@ class _RLearnerBase(BaseEstimator):
                 self._spec("model_t"), F, d.T, folds, d.w, True
             )
         e = np.clip(e_raw, lo, hi)
-        self.n_clipped_ = warn_no_overlap(e, (lo, hi), name="estimated propensity")
+        self.n_clipped_ = n_clipped = int(np.sum((e <= lo) | (e >= hi)))
+        if n_clipped:  # as _base.warn_no_overlap, but pointing at the user's call to fit
+            warnings.warn(
+                f"{n_clipped} of {d.n} estimated propensity values are at the clipping bounds {(lo, hi)}: "
+                "overlap is weak and effect estimates there rest on extrapolation.",
+                OverlapWarning,
+                stacklevel=3,
+            )
         scores["model_y"] = {
             "mse": [float(np.mean((d.Y[te] - m[te]) ** 2)) for te in self.fold_indices_],
             "r2": [
@@ -261,7 +270,12 @@ class _RLearnerBase(BaseEstimator):
             tau = y_sd * predict_module(module, g)[:, 0]
             self.final_model_ = module.cpu()
         elif kind_f == "linear":
-            phi, self.linear_keep_ = self._linear_design(d.X, ei)
+            names = ["intercept", *d.names]
+            if ei is not None:
+                names += [f"mean_nbr({c})" for c in d.names]
+            phi_all, _ = self._linear_design(d.X, ei, np.ones(len(names), dtype=bool))
+            self.linear_keep_ = self._linear_keep(phi_all, ttil, d.w, names)
+            phi = phi_all[:, self.linear_keep_]
             self.final_model_ = None
             params, cov, _ = ols_inference(
                 phi * ttil[:, None],
@@ -272,9 +286,6 @@ class _RLearnerBase(BaseEstimator):
             )
             self.coef_ = params
             self.coef_stderr_ = np.sqrt(np.diag(cov))
-            names = ["intercept", *d.names]
-            if ei is not None:
-                names += [f"mean_nbr({c})" for c in d.names]
             self.coef_names_ = list(np.asarray(names)[self.linear_keep_])
             tau = phi @ params
         else:
@@ -341,11 +352,31 @@ class _RLearnerBase(BaseEstimator):
     def _linear_design(self, X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
         parts = [np.ones((X.shape[0], 1)), X]
         if ei is not None:
-            parts.append(mean_adjacency(ei, X.shape[0]) @ X)
+            parts.append(neighbour_mean(X, ei))
         phi = np.hstack(parts)
         if keep is None:
             keep = np.any(phi != 0, axis=0)
         return phi[:, keep], keep
+
+    def _linear_keep(self, phi: np.ndarray, ttil: np.ndarray, w: np.ndarray, names: list[str]):
+        """Terms of the linear effect model whose regressors ``phi_j * Ttilde`` are linearly independent.
+
+        All-zero terms (e.g. neighbour means on a graph without edges) are dropped silently, constant or
+        collinear ones with a :class:`~causalkit.exceptions.CollinearityWarning` naming them: left in, a
+        rank-deficient design gave coefficients of 1e15 and an ATE of 1.7e14.
+        """
+        design = phi * (ttil * np.sqrt(w))[:, None]
+        keep = independent_columns(design)
+        nonzero = np.any(phi != 0, axis=0)
+        dropped = [nm for nm, k, nz in zip(names, keep, nonzero) if nz and not k]
+        if dropped:
+            warnings.warn(
+                f"Linear final stage: term(s) {dropped} are constant or collinear with earlier terms of "
+                "[1, X, mean_nbr(X)] and were dropped; their effect is carried by the terms kept.",
+                CollinearityWarning,
+                stacklevel=4,
+            )
+        return keep
 
     # ---------------------------------------------------------------- outputs
     def _new_graph_inputs(self, X, edge_index):

@@ -14,6 +14,7 @@ pytest.importorskip("torch_geometric")
 from sklearn.linear_model import LinearRegression, LogisticRegression  # noqa: E402
 
 from causalkit.datasets import make_network_effect  # noqa: E402
+from causalkit.exceptions import CausalkitWarning  # noqa: E402
 from causalkit.network import (  # noqa: E402
     BlindRLearner,
     GraphRLearner,
@@ -198,3 +199,46 @@ def test_feature_names_are_checked_on_new_graphs(data, name):
     _fit(est, data)
     assert not hasattr(est, "feature_names_in_")
     est.effect(Xdf[cols[::-1]], **kw)  # no names to check against: used by position, like sklearn
+
+
+# ---------------------------------------------------------------------- collinear and constant features
+@pytest.mark.parametrize("name", sorted(ALL_ESTIMATORS))
+def test_constant_features_give_sane_effects(data, name):
+    """X of constant columns: the propagated features [X, SX, S^2X] are collinear up to rounding and
+    LinearRegression nuisances returned m_hat up to 6e15 (R-learner ATE 1.7e14, T-learner -5.7e13)."""
+    X = np.ones((N, 3))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        est = _fit(ALL_ESTIMATORS[name](), data, X=X)
+    eff = est.effect()
+    assert np.all(np.isfinite(eff))
+    # no covariate information: effects are bounded by the outcome's range
+    assert np.max(np.abs(eff)) < 2 * np.ptp(data.Y), np.max(np.abs(eff))
+    if hasattr(est, "m_hat_"):
+        assert np.max(np.abs(est.m_hat_)) < 2 * np.max(np.abs(data.Y))
+
+
+def test_linear_final_stage_drops_collinear_terms_with_a_named_warning(data):
+    from causalkit.exceptions import CollinearityWarning
+
+    X = np.column_stack([data.X, np.ones(N), 2.0 * data.X[:, 1]])
+    est = GraphRLearner(
+        model_y=LinearRegression(),
+        model_t=LogisticRegression(),
+        model_final="linear",
+        random_state=0,
+    )
+    with pytest.warns(CollinearityWarning, match=r"x5.*x6") as rec:
+        _fit(est, data, X=X)
+    assert all(r.filename == __file__ for r in rec if r.category is CollinearityWarning)
+    assert "x5" not in est.coef_names_ and "x6" not in est.coef_names_
+    assert np.all(np.isfinite(est.coef_stderr_)) and np.max(est.coef_stderr_) < 100
+    ref = GraphRLearner(
+        model_y=LinearRegression(),
+        model_t=LogisticRegression(),
+        model_final="linear",
+        random_state=0,
+    )
+    _fit(ref, data)
+    # the same span of features: the same effects up to the nuisances' penalty on the extra columns
+    assert abs(est.ate() - ref.ate()) < 0.2, (est.ate(), ref.ate())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -341,3 +343,55 @@ def test_fallback_warnings_are_solver_warnings_at_the_callers_line(monkeypatch):
         assert {w.filename for w in rec} == {
             __file__
         }  # was causalkit/solvers/_lipschitz.py via fit
+
+
+# ------------------------------------------------- soundness: certified bound >= independent lower bound
+
+_ACTS = [
+    "relu",
+    "tanh",
+    "sigmoid",
+    ("elu", 0.3),
+    ("elu", 2.5),
+    ("leaky_relu", 0.1),
+    ("softplus", 4.0),
+    "maxmin",
+    ("groupsort", 2),
+    "householder",
+]
+
+
+@pytest.mark.parametrize("act", _ACTS, ids=str)
+def test_certified_bound_is_never_below_a_sampled_lower_bound(act):
+    rng = np.random.default_rng(100 + _ACTS.index(act))
+    for trial, scale in enumerate((1e-3, 1.0, 30.0)):
+        dims = [int(rng.integers(2, 4)), 4, 4, int(rng.integers(1, 3))]
+        ws = [scale * rng.normal(size=(o, i)) for i, o in itertools.pairwise(dims)]
+        norm = "inf" if trial == 1 else 2
+        out = 0 if norm == "inf" else None
+        res = lipschitz_bound(ws, activation=act, norm=norm, output_index=out)
+        low = sampled_lower_bound(
+            ws,
+            activation=act,
+            norm=norm,
+            output_index=out,
+            n_samples=500,
+            scale=2.0,
+            random_state=0,
+        )
+        assert res.certified
+        assert low <= res.bound * (1 + 1e-7), (act, scale, norm, low, res.bound)
+        assert res.bound <= res.naive_bound * (1 + 1e-6)
+
+
+def test_certified_bound_is_never_below_the_lower_bound_of_torch_models():
+    torch = pytest.importorskip("torch")
+    gen = torch.Generator().manual_seed(0)
+    for act in (torch.nn.ELU(0.2), torch.nn.ELU(3.0), torch.nn.Softplus(beta=0.3), torch.nn.Tanh()):
+        net = torch.nn.Sequential(torch.nn.Linear(3, 5), act, torch.nn.Linear(5, 2))
+        with torch.no_grad():
+            for p in net.parameters():
+                p.copy_(torch.randn(p.shape, generator=gen) * 2.0)
+        res = lipschitz_bound(net)
+        low = sampled_lower_bound(net, n_samples=500, random_state=0)
+        assert res.certified and low <= res.bound * (1 + 1e-7), (act, low, res.bound)

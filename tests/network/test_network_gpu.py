@@ -47,3 +47,26 @@ def test_graph_rlearner_cuda_minibatch(num_layers):
         ).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
     mse = float(np.mean((est.effect() - d.tau) ** 2))
     assert mse < 0.5, mse
+
+
+@pytest.mark.gpu
+def test_cuda_fits_leave_global_rng_untouched():
+    """Seeding happens inside fork_rng on CPU and on the CUDA device used (#12 item 14)."""
+    from causalkit.datasets import make_rep4ex_1d
+    from causalkit.rep4ex import Rep4Ex
+
+    d = make_network_effect(200, "er", random_state=0)
+    r = make_rep4ex_1d(300, random_state=0)
+    cpu, cuda = torch.get_rng_state().clone(), torch.cuda.get_rng_state().clone()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = GraphRLearner(device="cuda", max_epochs=5, random_state=0).fit(
+            d.X, d.T, d.Y, edge_index=d.edge_index
+        )
+        b = GraphRLearner(device="cuda", max_epochs=5, random_state=0).fit(
+            d.X, d.T, d.Y, edge_index=d.edge_index
+        )
+        Rep4Ex(device="cuda", hidden=(8,), max_epochs=2, random_state=0).fit(r.X, r.A, r.Y)
+    assert torch.equal(torch.get_rng_state(), cpu)
+    assert torch.equal(torch.cuda.get_rng_state(), cuda)
+    np.testing.assert_allclose(a.effect(), b.effect(), rtol=1e-5, atol=1e-6)

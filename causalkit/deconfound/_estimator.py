@@ -8,12 +8,15 @@ rewards ``Y - h_hat(C)``, ready to be used as a fine-tuning / reward-model targe
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+import sklearn
+from scipy import linalg, stats
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -22,7 +25,9 @@ from causalkit._base import (
     check_1d,
     check_2d,
     check_consistent_length,
+    check_feature_names,
     check_groups,
+    check_n_clusters,
     check_random_state,
     check_scalar_in_range,
     crossfit_predict,
@@ -40,6 +45,59 @@ _COV_TYPES = ("nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster")
 #: smallest eigenvalue of the standardised partialled-out feature covariance below which we raise / warn
 _RANK_TOL = 1e-6
 _WEAK_OVERLAP = 1e-2
+#: relative residual norm (of a standardised feature on the others) below which features are collinear
+_COLLINEAR_TOL = 1e-7
+#: |rewards - median| beyond this (or, if not zero, below its inverse) puts squared residuals out of range
+_MAGNITUDE = 1e150
+
+# library frames a warning skips to reach the user's call: causalkit/ and scikit-learn/
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (os.path.dirname(__file__), sklearn.__file__)
+)
+
+
+def _caller_stacklevel() -> int:
+    """``stacklevel`` that makes a ``warnings.warn`` in the calling function point at the user's line."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
+
+
+def _power_of_two_scale(T: np.ndarray) -> np.ndarray:
+    """Per-column power-of-two scale bringing extreme-magnitude columns to unit spread (1 otherwise).
+
+    Power-of-two rescaling is exact in floating point; ordinary columns (spread within 2^±20) keep scale 1, so
+    their results are unchanged bit for bit.
+    """
+    top = np.abs(T).max(axis=0)
+    top = np.where(top > 0, top, 1.0)
+    sd = top * (T / top).std(axis=0)
+    scale = np.ones(T.shape[1])
+    extreme = (sd > 0) & ((sd < 2.0**-20) | (sd > 2.0**20))
+    scale[extreme] = 2.0 ** np.round(np.log2(sd[extreme]))
+    return scale
+
+
+def _collinear_columns(T: np.ndarray) -> list[int]:
+    """Indices of the columns taking part in an exact linear dependence among ``[1, T]`` (empty if none)."""
+    Z = T - T.mean(axis=0)
+    Z = Z / np.sqrt((Z**2).sum(axis=0))
+    _, R, piv = linalg.qr(Z, mode="economic", pivoting=True)
+    diag = np.abs(np.diag(R))
+    rank = int(np.sum(diag > _COLLINEAR_TOL))
+    if rank == T.shape[1]:
+        return []
+    involved = set()
+    R1 = R[:rank, :rank]
+    for k in range(rank, T.shape[1]):
+        coef = linalg.solve_triangular(R1, R[:rank, k]) if rank else np.zeros(0)
+        involved.add(int(piv[k]))
+        involved.update(int(piv[i]) for i in np.flatnonzero(np.abs(coef) > 1e-6))
+    return sorted(involved)
 
 
 def default_confounder_model():
@@ -236,6 +294,9 @@ class RewardDeconfounder(BaseEstimator):
         Share of each feature's variance left after partialling out the confounders (overlap diagnostic).
     condition_number_ : float
         Condition number of the standardised ``ΣT̃T̃ᵀ``.
+    feature_scale_ : ndarray of shape (n_features,)
+        Power-of-two scale the features were divided by internally (1 unless a feature varies on a scale
+        beyond 2^±20); every reported quantity is in the features' own units.
     nuisance_models_ : dict
         ``"rewards"``: per repetition, the fold models of ``E[Y|C]``; ``"features"``: per repetition, per
         feature, the fold models of ``E[T_j|C]`` ("dml").
@@ -305,6 +366,10 @@ class RewardDeconfounder(BaseEstimator):
         ):
             raise ValueError(f"n_rep must be a positive integer; got {self.n_rep!r}.")
         check_scalar_in_range(self.final_alpha, "final_alpha", low=0.0)
+        if isinstance(self.cv, str):
+            raise TypeError(
+                f"cv must be an integer >= 2 or a scikit-learn splitter; got the string {self.cv!r}."
+            )
         if not isinstance(self.keep_mean, (bool, np.bool_)):
             raise TypeError(f"keep_mean must be a bool; got {type(self.keep_mean).__name__}.")
         for name in ("model_confounders", "model_features"):
@@ -366,7 +431,16 @@ class RewardDeconfounder(BaseEstimator):
         features : array-like or DataFrame of shape (n, p), or list of n str
             Content features or embeddings, or texts (featurized by ``featurizer``).
         groups : array-like of shape (n,), optional
-            Cluster labels: cluster-robust standard errors and folds that never split a cluster.
+            Cluster labels: cluster-robust standard errors and folds that never split a cluster. Fewer than
+            2 clusters (or fewer than ``cv`` when cross-fitting) raise a ``ValueError``; fewer than 20 give a
+            :class:`~causalkit.exceptions.ClusterWarning`.
+
+        Raises
+        ------
+        ValueError
+            Also for constant or collinear features (the columns are named), a ``"joint"`` basis as wide as
+            the sample, and rewards or features whose magnitude puts the standard errors outside double
+            precision.
 
         Returns
         -------
@@ -388,20 +462,61 @@ class RewardDeconfounder(BaseEstimator):
         groups = check_groups(groups, n)
         if self.cov_type == "cluster" and groups is None:
             raise ValueError("cov_type='cluster' needs cluster labels: pass groups to fit.")
-        sd = T.std(axis=0)
-        if np.any(sd == 0):
+        n_clusters = check_n_clusters(groups, "groups", stacklevel=_caller_stacklevel() + 1)
+        cross_fitted = self.method in ("dml", "residualize_confounders")
+        if (
+            n_clusters
+            and cross_fitted
+            and isinstance(self.cv, numbers.Integral)
+            and n_clusters < self.cv
+        ):
             raise ValueError(
-                f"features: column(s) {np.flatnonzero(sd == 0).tolist()} are constant; "
+                f"groups has {n_clusters} clusters, fewer than cv={self.cv} folds: cross-fitting never "
+                "splits a cluster, so it needs at least as many clusters as folds. Lower cv."
+            )
+        constant = np.ptp(T, axis=0) == 0
+        if np.any(constant):
+            raise ValueError(
+                f"features: column(s) {np.flatnonzero(constant).tolist()} are constant; "
                 "a constant feature has no effect to estimate."
             )
         if n < p + 3:
             raise ValueError(f"features: need more samples than features; got n={n}, p={p}.")
+        spread = float(np.abs(Y - np.median(Y)).max())
+        if spread > _MAGNITUDE or 0 < spread < 1 / _MAGNITUDE:
+            raise ValueError(
+                f"rewards: values of magnitude {spread:.3g} around their median: squared residuals "
+                "overflow (or underflow) double precision, so standard errors cannot be computed; "
+                "rescale rewards."
+            )
         self.feature_names_in_ = np.asarray(
             t_names if t_names is not None else [f"x{j}" for j in range(p)], dtype=object
         )
         self.confounder_names_ = np.asarray(
             c_names if c_names is not None else [f"c{j}" for j in range(C.shape[1])], dtype=object
         )
+        # names are checked at predict/transform time only when fit saw them (scikit-learn semantics)
+        self._feature_names_given = t_names is not None and self.featurizer_ is None
+        self._confounder_names_given = c_names is not None
+        self.feature_scale_ = _power_of_two_scale(T)
+        out_of_range = np.flatnonzero(
+            (self.feature_scale_ > _MAGNITUDE) | (self.feature_scale_ < 1 / _MAGNITUDE)
+        )
+        if out_of_range.size:
+            raise ValueError(
+                f"features: column(s) {[str(self.feature_names_in_[j]) for j in out_of_range]} vary on a "
+                f"scale of about {self.feature_scale_[out_of_range[0]]:.3g}: the covariance of their effects "
+                "lies outside the range of double precision; rescale them."
+            )
+        Tw = T / self.feature_scale_  # exact: powers of two
+        ridge = self.method == "dml" and float(self.final_alpha) > 0
+        collinear = [] if ridge else _collinear_columns(Tw)
+        if collinear:
+            raise ValueError(
+                f"features: columns {[str(self.feature_names_in_[j]) for j in collinear]} are collinear "
+                "(one is a linear combination of the others and a constant), so their effects are not "
+                "identified. Drop one of them (or use method='dml' with final_alpha > 0)."
+            )
         self.n_features_in_ = p
         self.n_confounders_in_ = C.shape[1]
         cov_type = "cluster" if groups is not None else self.cov_type
@@ -416,20 +531,39 @@ class RewardDeconfounder(BaseEstimator):
                 make_folds(n, self.cv, groups=groups, random_state=s) for s in seeds[: self.n_rep]
             ]
         if method == "dml":
-            self._fit_dml(Y, C, T, cov_type)
+            self._fit_dml(Y, C, Tw, cov_type)
         elif method == "joint":
-            self._fit_joint(Y, C, T, cov_type)
+            self._fit_joint(Y, C, Tw, cov_type)
         else:
-            self._fit_baseline(Y, C, T, cov_type)
+            self._fit_baseline(Y, C, Tw, cov_type)
         del self._groups
+        # back to the units of the features (the fits above ran on Tw = T / scale)
+        s = self.feature_scale_
+        self.stderr_ = np.sqrt(np.clip(np.diag(self.cov_), 0.0, None)) / s
+        self.coef_ = self.coef_ / s
+        self.cov_ = self.cov_ / np.outer(s, s)
+        if hasattr(self, "coef_reps_"):
+            self.coef_reps_ = self.coef_reps_ / s
+        if hasattr(self, "features_residuals_"):
+            self.features_residuals_ = self.features_residuals_ * s
 
-        self.stderr_ = np.sqrt(np.clip(np.diag(self.cov_), 0.0, None))
         self.mean_confounder_effect_ = float(np.mean(self.confounder_effect_))
         shift = self.mean_confounder_effect_ if self.keep_mean else 0.0
         self.adjusted_rewards_ = Y - self.confounder_effect_ + shift
         self.intercept_ = float(np.mean(self.adjusted_rewards_ - T @ self.coef_))
-        design = np.column_stack([T, np.ones(n)])
-        self.naive_coef_ = np.linalg.lstsq(design, Y, rcond=None)[0][:p]
+        design = np.column_stack([Tw, np.ones(n)])
+        self.naive_coef_ = np.linalg.lstsq(design, Y, rcond=None)[0][:p] / s
+        for label, value in (
+            ("coef_", self.coef_),
+            ("stderr_", self.stderr_),
+            ("cov_", self.cov_),
+            ("adjusted_rewards_", self.adjusted_rewards_),
+        ):
+            if not np.all(np.isfinite(value)):
+                raise ValueError(
+                    f"rewards/features: the fitted {label} is not finite (the data overflow double "
+                    "precision in the fit); rescale rewards or features."
+                )
         self.n_samples_ = n
         self.reward_model_ = self._standalone_reward_model()
         return self
@@ -531,7 +665,7 @@ class RewardDeconfounder(BaseEstimator):
             warnings.warn(
                 f"weak overlap: {msg}. Effects rest on little variation.",
                 OverlapWarning,
-                stacklevel=4,
+                stacklevel=_caller_stacklevel(),
             )
 
     def _basis_matrix(self, C, *, fit: bool):
@@ -559,11 +693,23 @@ class RewardDeconfounder(BaseEstimator):
     def _fit_joint(self, Y, C, T, cov_type):
         n, p = T.shape
         B = self._basis_matrix(C, fit=True)
+        if n <= p + 1 + B.shape[1]:
+            raise ValueError(
+                f"method='joint': basis(confounders) has {B.shape[1]} columns; with {p} features and an "
+                f"intercept the joint regression needs n_samples > {p + 1 + B.shape[1]}, got {n}. Use a "
+                "smaller basis or method='dml'."
+            )
         Bc = np.column_stack([np.ones(n), B])
         resid_t = T - Bc @ np.linalg.lstsq(Bc, T, rcond=None)[0]
         self._check_overlap(resid_t, T)
         design = np.column_stack([T, Bc])
-        params, cov, df = ols_inference(design, Y, cov_type=cov_type, groups=self._groups)
+        from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+
+        with warnings.catch_warnings():
+            # a rank-deficient basis (e.g. duplicated confounders) leaves basis_coef_ non-unique; the
+            # feature effects are identified (checked above) and their covariance is unaffected
+            warnings.simplefilter("ignore", SingularMatrixWarning)
+            params, cov, df = ols_inference(design, Y, cov_type=cov_type, groups=self._groups)
         self.coef_ = params[:p]
         self.cov_ = cov[:p, :p]
         self.basis_coef_ = params[p + 1 :]
@@ -611,7 +757,8 @@ class RewardDeconfounder(BaseEstimator):
                 for j in range(self.n_features_in_)
             ]
         )
-        return m - e @ self.coef_
+        # the feature models were fitted on features / feature_scale_
+        return m - (e * getattr(self, "feature_scale_", 1.0)) @ self.coef_
 
     def _check_confounders(self, confounders):
         C = check_2d(confounders, "confounders", ensure_2d_from_1d=True)
@@ -619,6 +766,8 @@ class RewardDeconfounder(BaseEstimator):
             raise ValueError(
                 f"confounders has {C.shape[1]} column(s); the estimator was fitted with {self.n_confounders_in_}."
             )
+        if getattr(self, "_confounder_names_given", False):
+            check_feature_names(_Names(self.confounder_names_), confounders, argument="confounders")
         return C
 
     def _check_features(self, features):
@@ -627,6 +776,8 @@ class RewardDeconfounder(BaseEstimator):
             raise ValueError(
                 f"features has {T.shape[1]} column(s); the estimator was fitted with {self.n_features_in_}."
             )
+        if getattr(self, "_feature_names_given", False):
+            check_feature_names(self, features, argument="features")
         return T
 
     def transform(self, rewards: Any, confounders: Any, features: Any = None) -> np.ndarray:
@@ -669,6 +820,15 @@ class RewardDeconfounder(BaseEstimator):
         pred = self.predict(features)
         y = check_1d(y_randomized, "y_randomized")
         check_consistent_length(features=pred, y_randomized=y)
+        if y.shape[0] < 3:
+            raise ValueError(f"score needs at least 3 rows to rank; got {y.shape[0]}.")
+        if np.ptp(y) == 0:
+            raise ValueError("y_randomized is constant: its rank correlation is undefined.")
+        if np.ptp(pred) == 0:
+            raise ValueError(
+                "the predictions for these features are constant (coef_ is zero or the features do not "
+                "vary): their rank correlation is undefined."
+            )
         return float(stats.spearmanr(pred, y)[0])
 
     # -- inference ------------------------------------------------------------------------------------
@@ -722,6 +882,14 @@ class RewardDeconfounder(BaseEstimator):
             index=pd.Index([str(n) for n in self.feature_names_in_], name="term"),
             columns=["lower", "upper"],
         )
+
+
+class _Names:
+    """Stand-in carrying the fitted confounder names for :func:`check_feature_names`."""
+
+    def __init__(self, names: np.ndarray):
+        self.feature_names_in_ = names
+        self.n_features_in_ = len(names)
 
 
 def _default_text_featurizer(texts: list[str], seed: int | None):

@@ -1,10 +1,17 @@
 """Shared machinery: validation, cross-fitting, parallelism, inference/results objects, optional imports."""
 
-from ._bootstrap import bootstrap
+from ._bootstrap import (
+    BootstrapReplicates,
+    bootstrap,
+    bootstrap_replicates,
+    resample_indices,
+    warn_dropped_replicates,
+)
 from .crossfit import CrossFitResult, crossfit_predict, make_folds, make_splitter
-from .inference import EffectResult, Summary, ols_inference
+from .inference import EffectResult, Summary, delta_method, ols_inference, sandwich_cov
 from .optional import optional_import, resolve_device, seed_torch
 from .parallel import parallel_map, root_seed, spawn_seeds
+from .results import EffectMixin, InferenceMixin
 from .testing import check_sklearn_contract
 from .validation import (
     as_list_of_names,
@@ -25,11 +32,15 @@ from .validation import (
 )
 
 __all__ = [
+    "BootstrapReplicates",
     "CrossFitResult",
+    "EffectMixin",
     "EffectResult",
+    "InferenceMixin",
     "Summary",
     "as_list_of_names",
     "bootstrap",
+    "bootstrap_replicates",
     "check_1d",
     "check_2d",
     "check_binary_treatment",
@@ -44,15 +55,19 @@ __all__ = [
     "check_sklearn_contract",
     "check_weights",
     "crossfit_predict",
+    "delta_method",
     "feature_names_of",
     "make_folds",
     "make_splitter",
     "ols_inference",
     "optional_import",
     "parallel_map",
+    "resample_indices",
     "resolve_device",
     "root_seed",
+    "sandwich_cov",
     "seed_torch",
     "spawn_seeds",
+    "warn_dropped_replicates",
     "warn_no_overlap",
 ]

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-__all__ = ["EffectResult", "Summary", "ols_inference"]
+__all__ = ["EffectResult", "Summary", "delta_method", "ols_inference", "sandwich_cov"]
 
 
 class Summary:
@@ -200,6 +200,13 @@ class EffectResult:
             return float(lo[0]), float(hi[0])
         return np.column_stack([lo, hi])
 
+    def conf_int_frame(self, alpha: float = 0.05) -> pd.DataFrame:
+        """Two-sided ``1 - alpha`` intervals as a DataFrame ``[lower, upper]`` indexed by term."""
+        ci = np.atleast_2d(np.asarray(self.conf_int(alpha)))
+        return pd.DataFrame(
+            {"lower": ci[:, 0], "upper": ci[:, 1]}, index=pd.Index(self.names, name="term")
+        )
+
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per estimate: estimate, std_err, statistic, p_value, CI bounds and any extra columns."""
         ci = np.atleast_2d(np.asarray(self.conf_int(alpha)))
@@ -282,3 +289,103 @@ def ols_inference(
     else:
         res = model.fit(cov_type=cov_type)
     return np.asarray(res.params), np.asarray(res.cov_params()), float(res.df_resid)
+
+
+def sandwich_cov(
+    scores: np.ndarray,
+    bread: np.ndarray,
+    *,
+    groups: np.ndarray | None = None,
+    small_sample: bool = True,
+) -> np.ndarray:
+    r"""Sandwich (heteroskedasticity- or cluster-robust) covariance of an M-estimator.
+
+    For estimating equations :math:`\sum_i \psi_i(\hat\theta) = 0` with summed Jacobian :math:`J`, the
+    covariance is :math:`J^{-1} M J^{-\top}` with meat :math:`M = \sum_g u_g u_g^\top`, :math:`u_g` the sum of the
+    scores of cluster :math:`g` (each row its own cluster without ``groups``).
+
+    Parameters
+    ----------
+    scores : ndarray of shape (n, p)
+        Per-observation estimating-equation contributions :math:`\psi_i` at the estimate.
+    bread : ndarray of shape (p, p)
+        :math:`J^{-1}`, the inverse of the summed Jacobian (for OLS: :math:`(X^\top X)^{-1}`).
+    groups : array-like of shape (n,), optional
+        Cluster labels (at least two clusters).
+    small_sample : bool, default True
+        Multiply by :math:`n/(n-p)` (HC1) or, with clusters, :math:`G/(G-1)\,(n-1)/(n-p)` (Stata's CR1).
+
+    Returns
+    -------
+    ndarray of shape (p, p)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> X = np.column_stack([np.ones(50), rng.normal(size=50)])
+    >>> y = X @ [1.0, 2.0] + rng.normal(size=50)
+    >>> bread = np.linalg.inv(X.T @ X)
+    >>> beta = bread @ X.T @ y
+    >>> cov = sandwich_cov(X * (y - X @ beta)[:, None], bread)
+    >>> cov.shape
+    (2, 2)
+    """
+    scores = np.asarray(scores, dtype=float)
+    if scores.ndim == 1:
+        scores = scores[:, None]
+    bread = np.atleast_2d(np.asarray(bread, dtype=float))
+    n, p = scores.shape
+    if bread.shape != (p, p):
+        raise ValueError(f"bread has shape {bread.shape}; expected ({p}, {p}) to match scores.")
+    if groups is None:
+        meat = scores.T @ scores
+        factor = n / (n - p) if small_sample and n > p else 1.0
+    else:
+        codes, uniques = pd.factorize(np.asarray(groups))
+        if codes.shape[0] != n:
+            raise ValueError(f"groups has {codes.shape[0]} entries; expected {n}.")
+        if (codes < 0).any():
+            raise ValueError("groups contains missing labels.")
+        n_clusters = len(uniques)
+        if n_clusters < 2:
+            raise ValueError(
+                f"groups has {n_clusters} cluster; cluster-robust inference needs at least two."
+            )
+        sums = np.zeros((n_clusters, p))
+        np.add.at(sums, codes, scores)
+        meat = sums.T @ sums
+        factor = 1.0
+        if small_sample and n > p:
+            factor = n_clusters / (n_clusters - 1) * (n - 1) / (n - p)
+    return factor * bread @ meat @ bread.T
+
+
+def delta_method(gradient: np.ndarray, cov: np.ndarray) -> np.ndarray:
+    r"""Covariance of :math:`g(\hat\theta)` by the delta method: :math:`G \Sigma G^\top`.
+
+    Parameters
+    ----------
+    gradient : ndarray of shape (p,) or (k, p)
+        Jacobian of :math:`g` at the estimate (one row per function).
+    cov : ndarray of shape (p, p)
+        Covariance of :math:`\hat\theta`.
+
+    Returns
+    -------
+    float for a single function (its variance), else ndarray of shape (k, k).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> float(delta_method(np.array([1.0, -1.0]), np.diag([1.0, 4.0])))  # Var(a - b)
+    5.0
+    """
+    g = np.asarray(gradient, dtype=float)
+    cov = np.atleast_2d(np.asarray(cov, dtype=float))
+    single = g.ndim == 1
+    g = np.atleast_2d(g)
+    if g.shape[1] != cov.shape[0] or cov.shape[0] != cov.shape[1]:
+        raise ValueError(f"gradient {g.shape} and cov {cov.shape} do not conform.")
+    out = g @ cov @ g.T
+    return float(out[0, 0]) if single else out

@@ -317,7 +317,9 @@ def check_groups(groups: Any, n: int, name: str = "groups") -> np.ndarray | None
 FEW_CLUSTERS = 20
 
 
-def check_n_clusters(groups: np.ndarray | None, name: str = "groups", *, stacklevel: int = 3) -> int:
+def check_n_clusters(
+    groups: np.ndarray | None, name: str = "groups", *, stacklevel: int = 3
+) -> int:
     """Count the clusters in ``groups``; refuse fewer than two and warn below :data:`FEW_CLUSTERS`.
 
     Returns 0 when ``groups`` is None (no clustering).

@@ -9,7 +9,7 @@ from ._bootstrap import (
 )
 from .crossfit import CrossFitResult, crossfit_predict, make_folds, make_splitter
 from .inference import EffectResult, Summary, delta_method, ols_inference, sandwich_cov
-from .optional import optional_import, resolve_device, seed_torch
+from .optional import optional_import, resolve_device, seed_torch, torch_threads
 from .parallel import parallel_map, root_seed, spawn_seeds
 from .results import EffectMixin, InferenceMixin
 from .testing import check_sklearn_contract
@@ -23,6 +23,7 @@ from .validation import (
     check_finite,
     check_generator,
     check_groups,
+    check_int,
     check_n_clusters,
     check_random_state,
     check_scalar_in_range,
@@ -49,6 +50,7 @@ __all__ = [
     "check_finite",
     "check_generator",
     "check_groups",
+    "check_int",
     "check_n_clusters",
     "check_random_state",
     "check_scalar_in_range",
@@ -68,6 +70,7 @@ __all__ = [
     "sandwich_cov",
     "seed_torch",
     "spawn_seeds",
+    "torch_threads",
     "warn_dropped_replicates",
     "warn_no_overlap",
 ]

@@ -6,11 +6,12 @@ the core install alone.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["optional_import", "resolve_device", "seed_torch"]
+__all__ = ["optional_import", "resolve_device", "seed_torch", "torch_threads"]
 
 _EXTRA_OF = {
     "torch": "graph",
@@ -60,3 +61,21 @@ def seed_torch(seed: int) -> Any:
     gen = torch.Generator()
     gen.manual_seed(seed)
     return gen
+
+
+@contextlib.contextmanager
+def torch_threads(n_threads: int | None):
+    """Run the block with ``torch.set_num_threads(n_threads)`` and restore the caller's setting afterwards.
+
+    ``None`` leaves torch's thread count alone.
+    """
+    if n_threads is None:
+        yield
+        return
+    torch = optional_import("torch")
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(n_threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(previous)

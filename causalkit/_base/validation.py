@@ -399,6 +399,37 @@ def check_scalar_in_range(
     return value
 
 
+def check_int(
+    value: Any,
+    name: str,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+    allow_none: bool = False,
+) -> int | None:
+    """Validate an integer parameter (``bool`` is not an integer here) against ``[low, high]``; returns an int.
+
+    Examples
+    --------
+    >>> check_int(5, "n_boot", low=2)
+    5
+    >>> check_int(True, "n_boot")
+    Traceback (most recent call last):
+    ...
+    TypeError: n_boot must be an integer; got bool.
+    """
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__}.")
+    value = int(value)
+    if low is not None and value < low:
+        raise ValueError(f"{name} must be >= {low}; got {value}.")
+    if high is not None and value > high:
+        raise ValueError(f"{name} must be <= {high}; got {value}.")
+    return value
+
+
 def warn_no_overlap(
     propensity: np.ndarray, clip: tuple[float, float], name: str = "propensity"
 ) -> int:

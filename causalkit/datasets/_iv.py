@@ -27,7 +27,10 @@ def null_space_basis(coef: np.ndarray) -> np.ndarray:
     >>> B.shape, float(abs(B @ [1.0, 0.0, 0.0]).max())
     ((2, 3), 0.0)
     """
-    coef = np.asarray(coef, dtype=float)
+    coef = np.asarray(coef)
+    if coef.dtype.kind not in "biuf":
+        raise TypeError(f"coef must be a real numeric vector; got dtype {coef.dtype}.")
+    coef = coef.astype(float)
     if coef.ndim != 1 or coef.size == 0:
         raise ValueError(f"coef must be a non-empty 1-d vector; got shape {coef.shape}.")
     if not np.all(np.isfinite(coef)) or not np.any(coef != 0):

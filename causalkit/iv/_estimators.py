@@ -117,14 +117,12 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         self.n_instruments_ = 0 if Z is None else Z.shape[1]
         self.identified_ = bool(Z is not None and _solver.iv_rank(dec) == p)
         self.nobs_ = n
-        self.first_stage_ = None
+        # stored as arrays (safe persistence with skops stores no DataFrame); first_stage_ builds the frame
+        self._first_stage = None
         self.cov_ = None
         if Z is not None:
             fs = _solver.first_stage(dec)
-            self.first_stage_ = pd.DataFrame(
-                {"partial_r2": fs["partial_r2"], "F": fs["F"], "F_pvalue": fs["pvalue"]},
-                index=pd.Index(as_list_of_names(names, p), name="regressor"),
-            )
+            self._first_stage = np.column_stack([fs["partial_r2"], fs["F"], fs["pvalue"]])
         self._no_cov_reason = None
         if self.cov_type is not None and n == p1:
             self._no_cov_reason = (
@@ -177,6 +175,18 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         check_predict_names(self, X, stacklevel=stacklevel)
         return Xa @ self.coef_ + self.intercept_
 
+    @property
+    def first_stage_(self):
+        """Per regressor: first-stage partial R^2, F statistic and its p-value (None without instruments)."""
+        check_is_fitted(self, "coef_")
+        table = getattr(self, "_first_stage", None)
+        if table is None:
+            return None
+        names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
+        return pd.DataFrame(
+            table, columns=["partial_r2", "F", "F_pvalue"], index=pd.Index(names, name="regressor")
+        )
+
     def _param_names(self) -> list[str]:
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         return (["intercept"] if self.fit_intercept else []) + names
@@ -222,11 +232,12 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         if alpha is not None:
             info["alpha (IVL)"] = f"{alpha:.6g}"
         notes = []
-        if self.first_stage_ is not None:
+        first_stage = self.first_stage_
+        if first_stage is not None:
             pad = [np.nan] if self.fit_intercept else []
-            extra["first_stage_partial_r2"] = np.concatenate([pad, self.first_stage_["partial_r2"]])
-            extra["first_stage_F"] = np.concatenate([pad, self.first_stage_["F"]])
-            info["Min first-stage F"] = f"{np.nanmin(self.first_stage_['F']):.4g}"
+            extra["first_stage_partial_r2"] = np.concatenate([pad, first_stage["partial_r2"]])
+            extra["first_stage_F"] = np.concatenate([pad, first_stage["F"]])
+            info["Min first-stage F"] = f"{np.nanmin(first_stage['F']):.4g}"
             if not self.identified_:
                 notes.append(
                     "The instruments do not identify every regressor direction (under-identified IV "

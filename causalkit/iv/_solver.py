@@ -13,6 +13,7 @@ number of ``kappa`` values is solved from the same factorisation.
 
 from __future__ import annotations
 
+import numbers
 import warnings
 from dataclasses import dataclass
 from typing import Any
@@ -87,6 +88,12 @@ def local_random_state(seed: Any) -> np.random.RandomState:
     """
     if seed is None or seed is np.random.mtrand._rand:
         return np.random.RandomState(np.random.SeedSequence().generate_state(4))
+    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.RandomState)):
+        raise TypeError(
+            f"random_state must be None, an int or a numpy RandomState; got {type(seed).__name__}."
+        )
+    if isinstance(seed, numbers.Integral) and not 0 <= seed < 2**32:
+        raise ValueError(f"random_state must be an int in [0, 2**32 - 1]; got {seed}.")
     return check_random_state(seed)
 
 

@@ -379,6 +379,14 @@ def test_dataset_arguments_are_validated():
         null_space_basis(np.zeros(3))
     with pytest.raises(ValueError, match=r"coef"):
         null_space_basis(np.ones((2, 2)))
+    with pytest.raises(TypeError, match=r"coef must be a real"):
+        null_space_basis(np.array([1.0 + 1j, 0.0]))
+    X, y, Z = _iv_data(50)
+    for seed, exc in [("seed", TypeError), (1.5, TypeError), (-1, ValueError), (2**32, ValueError)]:
+        with pytest.raises(exc, match=r"random_state"):
+            make_ivl_toy_sem(10, random_state=seed)
+        with pytest.raises(exc, match=r"random_state"):
+            IVLRegressionCV(cv="holdout", random_state=seed).fit(X, y, Z)
 
 
 def test_random_state_none_leaves_the_global_rng_alone():
@@ -399,3 +407,15 @@ def test_random_state_none_leaves_the_global_rng_alone():
         call()
         after = np.random.get_state()  # noqa: NPY002
         assert np.array_equal(after[1], before[1]) and after[2] == before[2]
+
+
+def test_first_stage_is_stored_as_arrays_for_safe_persistence():
+    """skops (no code execution on load) cannot store DataFrames: the table is rebuilt on access."""
+    d = make_ivl_toy_sem(200, random_state=0)
+    est = IVLRegression(alpha=0.5).fit(_frame(d.X_aug, list("abcde")), d.y, d.G)
+    assert not any(isinstance(v, pd.DataFrame) for v in vars(est).values())
+    fs = est.first_stage_
+    assert list(fs.index) == list("abcde") and list(fs.columns) == ["partial_r2", "F", "F_pvalue"]
+    assert np.all((fs["partial_r2"] > 0) & (fs["partial_r2"] < 1))
+    with pytest.warns(WeakInstrumentWarning, match="No instruments"):
+        assert IVLRegression().fit(d.X, d.y).first_stage_ is None

@@ -28,7 +28,7 @@ try:  # property-based suite (tests/test_properties.py): HYPOTHESIS_PROFILE=thor
     # default: deterministic and fast (no shrinking; rerun with thorough for a minimal example)
     _hyp_settings.register_profile(
         "default",
-        max_examples=40,
+        max_examples=30,
         deadline=None,
         derandomize=True,
         database=None,

@@ -23,6 +23,13 @@ _MAX_TENSOR_DIM = 3
 def _check_actions(A: Any, name: str = "A") -> np.ndarray:
     """Validate the actions: 2-D (a 1-D vector is one action), finite, non-constant, full column rank."""
     A = check_2d(A, name, ensure_2d_from_1d=True, min_samples=2)
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = np.std(2.0 * A, axis=0)  # pairwise squared distances must stay finite
+    if not np.all(np.isfinite(spread)):
+        raise ValueError(
+            f"{name} has values of magnitude up to {float(np.max(np.abs(A))):.3g}, too large for double "
+            f"precision (squared distances overflow); rescale {name} (e.g. change its units)."
+        )
     sd = A.std(axis=0)
     const = np.flatnonzero(sd <= 1e-12 * np.maximum(1.0, np.abs(A).max(axis=0)))
     if const.size:
@@ -179,6 +186,15 @@ class ControlFunctionExtrapolator(BaseEstimator):
         """
         self._validate_params()
         Z = check_2d(Z, "Z", ensure_2d_from_1d=True, min_samples=2)
+        scale = np.max(np.abs(Z), axis=0, initial=0.0)
+        const = np.flatnonzero(
+            np.std(Z / np.where(scale > 0, scale, 1.0), axis=0) <= 1e-12
+        )  # relative spread: Z * 1e-300 still varies
+        if const.size:
+            raise ValueError(
+                f"Z must vary: column(s) {const.tolist()} are constant, so Z = M A + V cannot depend on A "
+                "(M is not invertible and nothing can be extrapolated)."
+            )
         A = _check_actions(A, "A")
         Y = check_1d(Y, "Y")
         n = check_consistent_length(Z=Z, A=A, Y=Y)

@@ -28,6 +28,8 @@ from ._control import ControlFunctionExtrapolator, _check_actions
 __all__ = ["Rep4Ex"]
 
 _MAX_VAL_MMR = 1024
+# below this mean off-diagonal kernel value the MMR penalty is numerically zero (bandwidth far too small)
+_MIN_KERNEL_MASS = 1e-12
 # batch_size="auto": smallest batch (>= 256) whose U-statistic has about this many kernel-weighted pairs,
 # b (b - 1) * kernel_mass >= _EFF_PAIRS (256 rows with a 1-D uniform action; ~430 with a 2-D one)
 _EFF_PAIRS = 15_000
@@ -72,7 +74,20 @@ def _local_random_state(random_state: Any) -> np.random.RandomState:
     """
     if random_state is None:
         return np.random.RandomState(int(np.random.SeedSequence().generate_state(1)[0]))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(0, 2**32)))
     return check_random_state(random_state)
+
+
+def _robust_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and standard deviations computed on ``X / max|X|``: no overflow or underflow for any
+    finite magnitude (``X * 1e200`` overflowed ``X.std``, ``X * 1e-300`` underflowed it to 0)."""
+    m = np.max(np.abs(X), axis=0, initial=0.0)
+    if np.all((m == 0) | ((m >= 1e-100) & (m <= 1e100))):  # ordinary magnitudes: the plain moments
+        return X.mean(axis=0), X.std(axis=0)
+    m = np.where(m > 0, m, 1.0)
+    Xn = X / m
+    return Xn.mean(axis=0) * m, Xn.std(axis=0) * m
 
 
 def _check_int(value: Any, name: str, low: int) -> int:
@@ -251,7 +266,7 @@ class Rep4Ex(BaseEstimator):
                 f"latent_dim={d} exceeds the dimension of A ({k}): the representation is identified only "
                 "when there are at least as many actions as latent dimensions (M of full row rank)."
             )
-        if X.std(axis=0).max() <= 0:
+        if _robust_moments(X)[1].max() <= 0:
             raise ValueError("X must vary: every column is constant.")
         check_scalar_in_range(self.mmr_weight, "mmr_weight", low=0.0)
         check_scalar_in_range(self.bandwidth_scale, "bandwidth_scale", low=0.0, low_inclusive=False)
@@ -317,13 +332,16 @@ class Rep4Ex(BaseEstimator):
         torch = optional_import("torch")
         from . import _torch as T
 
-        device = resolve_device(self.device)
+        try:
+            device = resolve_device(self.device)
+        except RuntimeError as exc:  # torch's message for an unknown device string
+            raise ValueError(f"device={self.device!r} is not a valid torch device: {exc}") from None
         rng = _local_random_state(self.random_state)
         seed = root_seed(rng)
         n, m = X.shape
 
-        self.x_mean_ = X.mean(axis=0)
-        scale = X.std(axis=0)
+        # moments of X / max|X| rescaled: exact for any finite magnitude (X * 1e200 overflowed X.std)
+        self.x_mean_, scale = _robust_moments(X)
         self.x_scale_ = np.where(scale > 0, scale, 1.0)
         Xs = (X - self.x_mean_) / self.x_scale_
         k = A.shape[1]
@@ -332,9 +350,21 @@ class Rep4Ex(BaseEstimator):
             self.bandwidth_ = float(self.bandwidth_scale) * T.median_bandwidth(A, rng) / np.sqrt(k)
         else:
             self.bandwidth_ = float(self.bandwidth)
+        with np.errstate(over="ignore", under="ignore"):
+            two_s2 = 2.0 * np.float64(self.bandwidth_) ** 2
+        if not np.isfinite(two_s2):
+            raise ValueError(
+                f"bandwidth={self.bandwidth_:.3g} is too large: its square overflows double precision."
+            )
         # average off-diagonal kernel value: the raw U-statistic scales with it (it falls fast with k and
         # with smaller bandwidths), so the training penalty is divided by it
         self.kernel_mass_ = T.kernel_mass(A, self.bandwidth_, rng)
+        if not self.kernel_mass_ > _MIN_KERNEL_MASS:
+            raise ValueError(
+                f"bandwidth={self.bandwidth_:.3g} is too small for the spread of A: the kernel between distinct "
+                f"actions is numerically zero (mean off-diagonal value {self.kernel_mass_:.3g}), so the MMR "
+                "penalty has nothing to enforce; use a larger bandwidth (or bandwidth='median')."
+            )
 
         if self.early_stopping:
             perm = rng.permutation(n)
@@ -373,6 +403,11 @@ class Rep4Ex(BaseEstimator):
             del self.feature_names_in_
         self.n_latent_ = d
         code = self._encode(Xs)
+        if not np.all(np.isfinite(code)):
+            raise ValueError(
+                f"Rep4Ex training diverged: the learned code is not finite (lr={self.lr}, "
+                f"mmr_weight={self.mmr_weight}); lower lr or mmr_weight."
+            )
         self.control_function_ = self._second_stage().fit(code, A, Y)
         self.coef_A_ = self.control_function_.coef_A_
         self.intercept_A_ = self.control_function_.intercept_A_
@@ -489,6 +524,11 @@ class Rep4Ex(BaseEstimator):
                 opt.step()
                 sums += [loss.item(), rec.item(), mmr.item()]
             sums /= len(batches)
+            if not np.all(np.isfinite(sums)):
+                raise ValueError(
+                    f"Rep4Ex training diverged: non-finite loss in epoch {epochs + 1} (lr={self.lr}, "
+                    f"mmr_weight={self.mmr_weight}); lower lr or mmr_weight."
+                )
             history["loss"].append(float(sums[0]))
             history["reconstruction"].append(float(sums[1]))
             history["mmr"].append(float(sums[2]))

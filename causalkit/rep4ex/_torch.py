@@ -68,7 +68,10 @@ def median_bandwidth(A: np.ndarray, rng: np.random.RandomState, max_points: int 
         A = A[rng.choice(A.shape[0], max_points, replace=False)]
     diff = A[:, None, :] - A[None, :, :]
     sq = np.sum(diff**2, axis=-1)[np.triu_indices(A.shape[0], k=1)]
-    return float(np.sqrt(0.5 * np.median(sq)))
+    med = np.median(sq)
+    if med == 0 and np.any(sq > 0):  # most actions tied: the median over distinct pairs
+        med = np.median(sq[sq > 0])
+    return float(np.sqrt(0.5 * med))
 
 
 def kernel_mass(
@@ -79,5 +82,8 @@ def kernel_mass(
         A = A[rng.choice(A.shape[0], max_points, replace=False)]
     b = A.shape[0]
     sq = np.sum((A[:, None, :] - A[None, :, :]) ** 2, axis=-1)
-    K = np.exp(-sq / (2.0 * sigma**2))
-    return float(max((K.sum() - np.trace(K)) / (b * (b - 1)), 1e-12))
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        two_s2 = 2.0 * np.float64(sigma) ** 2
+        K = np.exp(-sq / two_s2) if two_s2 > 0 else (sq == 0).astype(float)
+    mass = (K.sum() - np.trace(K)) / (b * (b - 1))
+    return float(mass) if np.isfinite(mass) else 0.0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from typing import ClassVar
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from causalkit.datasets import make_rep4ex_1d  # noqa: E402
+from causalkit.exceptions import CausalkitWarning  # noqa: E402
 from causalkit.rep4ex import Rep4Ex  # noqa: E402
 
 TINY = dict(hidden=(4,), max_epochs=1, random_state=0)
@@ -155,3 +157,77 @@ def test_extrapolation_warning_is_named_and_points_at_the_caller():
     with pytest.warns(ExtrapolationWarning) as rec:
         est.predict_intervention([6.0])
     assert [r.filename for r in rec] == [__file__]
+
+
+# ---------------------------------------------------------------------- degenerate and extreme inputs (item 12 class)
+@pytest.mark.parametrize("factor", [1e200, 1e-300])
+def test_extreme_magnitudes_of_X_are_standardised_exactly(factor):
+    """X * 1e200: std overflowed, the code was constant (prediction -0.16 vs 0.12, a RuntimeWarning);
+    X * 1e-300: 'X must vary: every column is constant'."""
+    d = make_rep4ex_1d(300, random_state=0)
+    ref = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = Rep4Ex(**TINY).fit(d.X * factor, d.A, d.Y)
+        np.testing.assert_allclose(
+            est.predict_intervention([0.5]), ref.predict_intervention([0.5]), rtol=1e-4, atol=1e-5
+        )
+        np.testing.assert_allclose(est.transform(d.X * factor), ref.transform(d.X), atol=1e-5)
+
+
+def test_actions_too_large_or_too_flat_are_refused_clearly():
+    d = make_rep4ex_1d(300, random_state=0)
+    with pytest.raises(ValueError, match=r"A has values of magnitude up to .*rescale"):
+        Rep4Ex(**TINY).fit(d.X, d.A * 1e200, d.Y)  # was 'got rank 0 for 1 columns' + RuntimeWarning
+
+
+@pytest.mark.parametrize("bandwidth", [1e-300, 1e300])
+def test_degenerate_bandwidth_is_refused(bandwidth):
+    """1e-300: 'cannot convert float NaN to integer'; 1e300: OverflowError."""
+    d = make_rep4ex_1d(300, random_state=0)
+    with pytest.raises(ValueError, match=r"bandwidth=.* too (small|large)"):
+        Rep4Ex(**{**TINY, "bandwidth": bandwidth}).fit(d.X, d.A, d.Y)
+
+
+def test_median_heuristic_with_mostly_tied_actions():
+    """73% of the actions equal: the median distance is 0 and the kernel was NaN ('cannot convert float NaN')."""
+    d = make_rep4ex_1d(300, random_state=0)
+    A = d.A.copy()
+    A[:220] = 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        est = Rep4Ex(**TINY).fit(d.X, A, d.Y)
+        assert np.all(np.isfinite(est.predict_intervention([0.5])))
+    assert np.isfinite(est.bandwidth_) and est.bandwidth_ > 0
+    assert 0 < est.kernel_mass_ <= 1
+
+
+@pytest.mark.parametrize("params", [dict(lr=1e10), dict(mmr_weight=1e300)])
+def test_diverged_training_is_reported(params):
+    """Was 'Z must be finite; found 300 NaN' from the second stage."""
+    d = make_rep4ex_1d(300, random_state=0)
+    with pytest.raises(ValueError, match=r"training diverged.*(lr|mmr_weight)"):
+        Rep4Ex(**{**TINY, "max_epochs": 3, **params}).fit(d.X, d.A, d.Y)
+
+
+def test_bad_device_and_generator_seed():
+    d = make_rep4ex_1d(300, random_state=0)
+    with pytest.raises(ValueError, match="device='foo'"):  # was a RuntimeError from torch
+        Rep4Ex(**{**TINY, "device": "foo"}).fit(d.X, d.A, d.Y)
+    # a numpy Generator seeds reproducibly (was a ValueError from RandomState)
+    a = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.X, d.A, d.Y)
+    b = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.X, d.A, d.Y)
+    np.testing.assert_array_equal(a.transform(d.X), b.transform(d.X))
+
+
+def test_control_function_refuses_a_representation_that_ignores_A():
+    """Constant Z: M_hat ~ 1e-17 was inverted and a prediction returned (with only a support warning)."""
+    from causalkit.rep4ex import ControlFunctionExtrapolator
+
+    d = make_rep4ex_1d(300, random_state=0)
+    with pytest.raises(ValueError, match="Z must vary"):
+        ControlFunctionExtrapolator().fit(np.ones((300, 1)), d.A, d.Y)
+    Z = np.column_stack([d.Z[:, 0], np.ones(300)])
+    A2 = np.column_stack([d.A, np.random.default_rng(0).uniform(size=300)])
+    with pytest.raises(ValueError, match="Z must vary"):
+        ControlFunctionExtrapolator().fit(Z, A2, d.Y)

@@ -135,6 +135,12 @@ class _KClassBase(RegressorMixin, BaseEstimator):
                 "alpha so small that 1/(1+alpha) rounds to 1, with instruments that do not identify every "
                 "regressor direction); use a larger alpha."
             )
+        elif self.cov_type is not None and not _solver.bread_is_positive(dec, kappa):
+            self._no_cov_reason = (
+                f"standard errors are not available at kappa={kappa:.6g}: the k-class bread "
+                "X'(I - kappa M_Z)X is not positive definite (kappa is above the largest value the "
+                "instruments support; LIML's kappa is the usual upper end)."
+            )
         elif self.cov_type is not None:
             cov_type = "cluster" if groups is not None else self.cov_type
             if on_dask:

@@ -468,6 +468,14 @@ def bread_factor(dec: _Decomposition, kappa: float) -> tuple[np.ndarray, np.ndar
     return L, np.eye(p) - kappa * (Qb.T @ Qb)
 
 
+def bread_is_positive(dec: _Decomposition, kappa: float) -> bool:
+    """Whether the k-class bread X1'(I - kappa M_Z1)X1 is positive definite (always for kappa <= 1)."""
+    if kappa <= 1:
+        return True
+    C = bread_factor(dec, kappa)[1]
+    return bool(np.linalg.eigvalsh(C).min() > 10 * dec.p * _EPS)
+
+
 def bread_middle(dec: _Decomposition, C: np.ndarray | None) -> np.ndarray:
     """``diag(1/n, C^{-1})``: the inverse bread in the coordinates ``[1, (X - mean) L^{-1}]``."""
     p, off = dec.p, int(dec.fit_intercept)

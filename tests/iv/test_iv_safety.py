@@ -419,3 +419,17 @@ def test_first_stage_is_stored_as_arrays_for_safe_persistence():
     assert np.all((fs["partial_r2"] > 0) & (fs["partial_r2"] < 1))
     with pytest.warns(WeakInstrumentWarning, match="No instruments"):
         assert IVLRegression().fit(d.X, d.y).first_stage_ is None
+
+
+def test_kappa_beyond_a_positive_bread_has_no_nan_standard_errors():
+    """kappa = 3 here makes X'(I - kappa M_Z)X indefinite: linearmodels reports NaN SEs; we report none."""
+    X, y, Z = _iv_data(400, seed=5)
+    Zf = np.c_[Z, X[:, 1]]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        est = KClassRegression(kappa=3.0, cov_type="nonrobust").fit(X, y, Zf)
+        assert np.all(np.isfinite(est.coef_))
+        with pytest.raises(AttributeError, match=r"not positive definite"):
+            _ = est.stderr_
+        ok = KClassRegression(kappa=1.05, cov_type="nonrobust").fit(X, y, Zf)
+        assert np.all(np.isfinite(ok.stderr_)) and np.all(ok.stderr_ > 0)

@@ -329,6 +329,24 @@ class IVLRegression(_KClassBase):
     ``fit(X, y)`` without instruments treats every regressor as exogenous and returns OLS (with a warning); it
     exists so that the estimator works in scikit-learn tools that call ``fit(X, y)``.
 
+    Numerical safeguards (shared by every estimator of :mod:`causalkit.iv`):
+
+    - Coefficients and standard errors come from one triangular factor of the centred data (no X'X is formed or
+      inverted), so they do not change when a regressor is shifted (timestamps) or rescaled.
+    - A constant regressor (with ``fit_intercept=True``), an all-zero one, or one that is a linear combination
+      of earlier columns (condition number of the centred, unit-norm design beyond 1e12) raises a ValueError
+      naming the columns (by feature name for DataFrames); nothing is dropped silently. Between 1e10 and 1e12
+      the fit goes on with an :class:`~causalkit.exceptions.IllConditionedWarning` (about
+      ``16 - log10(condition number)`` correct digits remain).
+    - At least ``n_features + 1`` samples are needed (``n_features`` without intercept); with exactly that many
+      the fit interpolates and no standard errors are reported (``stderr_``/``summary`` say why). The same holds
+      for the under-identified IV limit and for ``kappa > 1`` beyond a positive definite bread.
+    - ``groups`` with fewer than two clusters raise a ValueError; fewer than 20 give a
+      :class:`~causalkit.exceptions.ClusterWarning`.
+    - ``predict`` checks DataFrame column names and order against ``feature_names_in_`` as scikit-learn does
+      (ValueError when they differ; a warning when names are present on one side only).
+    - Values beyond 1e100 in magnitude (or columns entirely below 1e-100) are refused: rescale them.
+
     Examples
     --------
     >>> import numpy as np

@@ -1,76 +1,53 @@
-"""Shared machinery: validation, cross-fitting, parallelism, inference/results objects, optional imports."""
+"""Shared machinery: validation, cross-fitting, parallelism, inference/results objects, optional imports.
 
-from ._bootstrap import (
-    BootstrapReplicates,
-    bootstrap,
-    bootstrap_replicates,
-    resample_indices,
-    warn_dropped_replicates,
-)
-from .crossfit import CrossFitResult, crossfit_predict, make_folds, make_splitter
-from .inference import EffectResult, Summary, delta_method, ols_inference, sandwich_cov
-from .optional import optional_import, resolve_device, seed_torch, torch_threads
-from .parallel import parallel_map, root_seed, spawn_seeds
-from .results import EffectMixin, InferenceMixin
-from .testing import check_sklearn_contract
-from .validation import (
-    as_list_of_names,
-    check_1d,
-    check_2d,
-    check_binary_treatment,
-    check_consistent_length,
-    check_feature_names,
-    check_finite,
-    check_generator,
-    check_groups,
-    check_int,
-    check_n_clusters,
-    check_random_state,
-    check_scalar_in_range,
-    check_weights,
-    feature_names_of,
-    warn_no_overlap,
-)
+Names are imported from their submodule on first use (:func:`~causalkit._base.lazy.lazy_exports`), so importing
+this package, a family package or the CLI stays fast.
+"""
 
-__all__ = [
-    "BootstrapReplicates",
-    "CrossFitResult",
-    "EffectMixin",
-    "EffectResult",
-    "InferenceMixin",
-    "Summary",
-    "as_list_of_names",
-    "bootstrap",
-    "bootstrap_replicates",
-    "check_1d",
-    "check_2d",
-    "check_binary_treatment",
-    "check_consistent_length",
-    "check_feature_names",
-    "check_finite",
-    "check_generator",
-    "check_groups",
-    "check_int",
-    "check_n_clusters",
-    "check_random_state",
-    "check_scalar_in_range",
-    "check_sklearn_contract",
-    "check_weights",
-    "crossfit_predict",
-    "delta_method",
-    "feature_names_of",
-    "make_folds",
-    "make_splitter",
-    "ols_inference",
-    "optional_import",
-    "parallel_map",
-    "resample_indices",
-    "resolve_device",
-    "root_seed",
-    "sandwich_cov",
-    "seed_torch",
-    "spawn_seeds",
-    "torch_threads",
-    "warn_dropped_replicates",
-    "warn_no_overlap",
-]
+from .lazy import lazy_exports
+
+_EXPORTS = {
+    "BootstrapReplicates": "._bootstrap",
+    "CrossFitResult": ".crossfit",
+    "EffectMixin": ".results",
+    "EffectResult": ".inference",
+    "InferenceMixin": ".results",
+    "Summary": ".inference",
+    "as_list_of_names": ".validation",
+    "bootstrap": "._bootstrap",
+    "bootstrap_replicates": "._bootstrap",
+    "check_1d": ".validation",
+    "check_2d": ".validation",
+    "check_binary_treatment": ".validation",
+    "check_consistent_length": ".validation",
+    "check_feature_names": ".validation",
+    "check_finite": ".validation",
+    "check_generator": ".validation",
+    "check_groups": ".validation",
+    "check_int": ".validation",
+    "check_n_clusters": ".validation",
+    "check_random_state": ".validation",
+    "check_scalar_in_range": ".validation",
+    "check_sklearn_contract": ".testing",
+    "check_weights": ".validation",
+    "crossfit_predict": ".crossfit",
+    "delta_method": ".inference",
+    "feature_names_of": ".validation",
+    "make_folds": ".crossfit",
+    "make_splitter": ".crossfit",
+    "ols_inference": ".inference",
+    "optional_import": ".optional",
+    "parallel_map": ".parallel",
+    "resample_indices": "._bootstrap",
+    "resolve_device": ".optional",
+    "root_seed": ".parallel",
+    "sandwich_cov": ".inference",
+    "seed_torch": ".optional",
+    "spawn_seeds": ".parallel",
+    "torch_threads": ".optional",
+    "warn_dropped_replicates": "._bootstrap",
+    "warn_no_overlap": ".validation",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

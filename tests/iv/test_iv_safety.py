@@ -433,3 +433,19 @@ def test_kappa_beyond_a_positive_bread_has_no_nan_standard_errors():
             _ = est.stderr_
         ok = KClassRegression(kappa=1.05, cov_type="nonrobust").fit(X, y, Zf)
         assert np.all(np.isfinite(ok.stderr_)) and np.all(ok.stderr_ > 0)
+
+
+def test_dask_inputs_get_the_same_checks():
+    dd = pytest.importorskip("dask.dataframe")
+    X, y, Z = _iv_data(400)
+    X = _frame(np.c_[X, np.random.default_rng(0).normal(size=400)], ["a", "b", "c"])
+    ddf = dd.from_pandas(X, npartitions=4)
+    est = IVLRegression(alpha=0.5).fit(ddf, y, Z)
+    with pytest.raises(ValueError, match=r"same names in another order"):
+        est.predict(ddf[["c", "b", "a"]])
+    with pytest.raises(ValueError, match=r"X column 'c' is constant"):
+        IVLRegression().fit(dd.from_pandas(X.assign(c=1.0), npartitions=4), y, Z)
+    ref = IVLRegression(alpha=0.5).fit(X, y, Z)
+    shifted = dd.from_pandas(X.assign(b=X["b"] + 2.0**33), npartitions=4)
+    est = IVLRegression(alpha=0.5).fit(shifted, y, Z)
+    np.testing.assert_allclose(est.stderr_[1:], ref.stderr_[1:], rtol=1e-6)

@@ -174,6 +174,12 @@ def check_gnn_params(est: BaseEstimator) -> None:
     if est.batch_size is not None:
         check_int(est.batch_size, "batch_size", 1)
     check_int(est.num_neighbors, "num_neighbors", 1)
+    from .._base import resolve_device
+
+    try:
+        resolve_device(est.device)
+    except RuntimeError as exc:  # torch's message for an unknown device string
+        raise ValueError(f"device={est.device!r} is not a valid torch device: {exc}") from None
 
 
 def is_gnn_spec(spec: Any) -> bool:

@@ -52,6 +52,8 @@ _IID_WARNING = (
 def _rscore(yt: np.ndarray, tt: np.ndarray, tau: np.ndarray, w: np.ndarray) -> float:
     const = np.sum(w * tt * yt) / np.sum(w * tt**2)
     base = np.sum(w * (yt - tt * const) ** 2)
+    if not base > 0:  # a constant effect fits exactly (e.g. constant Y): the score is undefined
+        return float("nan")
     return float(1.0 - np.sum(w * (yt - tt * tau) ** 2) / base)
 
 
@@ -233,8 +235,10 @@ class _RLearnerBase(BaseEstimator):
             )
         scores["model_y"] = {
             "mse": [float(np.mean((d.Y[te] - m[te]) ** 2)) for te in self.fold_indices_],
-            "r2": [
-                float(1 - np.mean((d.Y[te] - m[te]) ** 2) / np.var(d.Y[te]))
+            "r2": [  # NaN for a fold whose outcome is constant
+                float(1 - np.mean((d.Y[te] - m[te]) ** 2) / v)
+                if (v := np.var(d.Y[te])) > 0
+                else np.nan
                 for te in self.fold_indices_
             ],
         }

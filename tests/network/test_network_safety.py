@@ -242,3 +242,18 @@ def test_linear_final_stage_drops_collinear_terms_with_a_named_warning(data):
     _fit(ref, data)
     # the same span of features: the same effects up to the nuisances' penalty on the extra columns
     assert abs(est.ate() - ref.ate()) < 0.2, (est.ate(), ref.ate())
+
+
+def test_bad_device_and_constant_outcome(data):
+    with pytest.raises(ValueError, match="device='foo'"):  # was a RuntimeError from torch
+        _fit(GraphRLearner(**FAST, device="foo"), data)
+    with pytest.raises(ValueError, match="device='foo'"):
+        _fit(GraphTLearner(**FAST, device="foo"), data)
+    # a constant outcome: no RuntimeWarning (the fold R^2 was 0/0), effects zero for linear models
+    est = ALL_ESTIMATORS["rlearner_linear"]()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        warnings.filterwarnings("ignore", category=CausalkitWarning)
+        _fit(est, data, Y=np.full(N, 3.0))
+    assert np.all(np.isnan(est.nuisance_scores_["model_y"]["r2"]))
+    np.testing.assert_allclose(est.effect(), 0.0, atol=1e-8)

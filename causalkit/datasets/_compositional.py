@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 from sklearn.utils import Bunch, check_random_state
 
+from causalkit._base import check_scalar_in_range
+
 __all__ = ["load_roman_cups", "make_closure_null", "make_logratio_network"]
 
 
@@ -41,12 +43,39 @@ def load_roman_cups() -> pd.DataFrame:
     return frame
 
 
+#: largest basis log-variance accepted: beyond it exp() of the draws overflows
+_MAX_LOG_VARIANCE = 1000.0
+
+
+def _check_n(n: Any, name: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"{name} must be a positive integer; got {n!r}.")
+    return int(n)
+
+
+def _rng(random_state: Any) -> np.random.RandomState:
+    """A RandomState from None, an int, a RandomState or a Generator (which contributes one seed draw)."""
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(0, 2**32 - 1)))
+    return check_random_state(random_state)
+
+
 def _pcor_from_clr_cov(gamma: np.ndarray) -> np.ndarray:
-    P = np.linalg.pinv(gamma, hermitian=True)
+    # exact Moore–Penrose inverse of a rank D-1 clr covariance: (Γ + 11ᵀ/D)⁻¹ - 11ᵀ/D (an SVD pinv can
+    # misjudge the rank for large D and give negative diagonal entries)
+    D = gamma.shape[0]
+    P = np.linalg.inv(gamma + 1.0 / D) - 1.0 / D
+    P = (P + P.T) / 2
     d = np.sqrt(np.diag(P))
     R = -P / np.outer(d, d)
     np.fill_diagonal(R, 1.0)
     return R
+
+
+def _check_parts(n_parts: Any) -> int:
+    if isinstance(n_parts, bool) or not isinstance(n_parts, (int, np.integer)) or n_parts < 3:
+        raise ValueError(f"n_parts must be an integer >= 3; got {n_parts!r}.")
+    return int(n_parts)
 
 
 def _part_names(D: int) -> list[str]:
@@ -68,7 +97,7 @@ def make_closure_null(
         Basis log-variances ``s_k²`` (default: all 1, ``D = n_parts``).
     n_parts : int
         Used when ``variances`` is not given.
-    random_state : None, int or RandomState
+    random_state : None, int, RandomState or Generator
 
     Returns
     -------
@@ -82,15 +111,27 @@ def make_closure_null(
     >>> float(data.partial_corr[0, 1])
     0.25
     """
-    rng = check_random_state(random_state)
-    s2 = np.ones(int(n_parts)) if variances is None else np.asarray(variances, dtype=float)
+    n = _check_n(n_samples, "n_samples")
+    rng = _rng(random_state)
+    if variances is None:
+        s2 = np.ones(_check_parts(n_parts))
+    else:
+        try:
+            s2 = np.asarray(variances, dtype=float)
+        except (TypeError, ValueError):
+            raise TypeError(f"variances must be numeric; got {variances!r}.") from None
     if s2.ndim != 1 or s2.shape[0] < 3 or np.any(s2 <= 0) or not np.all(np.isfinite(s2)):
         raise ValueError("variances must be a 1-D array of at least 3 positive finite values.")
+    if np.any(s2 > _MAX_LOG_VARIANCE):
+        raise ValueError(
+            f"variances must be at most {_MAX_LOG_VARIANCE:g} (basis log-variances; larger ones overflow "
+            f"exp()); got max {s2.max():.3g}."
+        )
     D = s2.shape[0]
-    L = rng.normal(size=(int(n_samples), D)) * np.sqrt(s2)
+    L = rng.normal(size=(n, D)) * np.sqrt(s2)
     E = np.exp(L - L.max(axis=1, keepdims=True))
     X = E / E.sum(axis=1, keepdims=True)
-    w = 1.0 / s2
+    w = s2.min() / s2  # scale-free closed form: weights in (0, 1] cannot overflow
     W = w.sum()
     truth = np.sqrt(np.outer(w, w) / np.outer(W - w, W - w))
     np.fill_diagonal(truth, 1.0)
@@ -120,7 +161,7 @@ def make_logratio_network(
     n_samples, n_parts : int
     edge_strength : float in [0, 0.5)
         Off-diagonal of the basis precision (keeps it positive definite).
-    random_state : None, int or RandomState
+    random_state : None, int, RandomState or Generator
 
     Returns
     -------
@@ -133,18 +174,18 @@ def make_logratio_network(
     >>> data.X.shape, data.partial_corr.shape
     ((100, 5), (5, 5))
     """
-    rng = check_random_state(random_state)
-    D = int(n_parts)
-    if D < 3:
-        raise ValueError(f"n_parts must be >= 3; got {n_parts}.")
-    if not 0 <= edge_strength < 0.5:
+    n = _check_n(n_samples, "n_samples")
+    rng = _rng(random_state)
+    D = _check_parts(n_parts)
+    edge_strength = check_scalar_in_range(edge_strength, "edge_strength", low=0.0)
+    if not edge_strength < 0.5:
         raise ValueError(f"edge_strength must be in [0, 0.5); got {edge_strength}.")
     K = np.eye(D)
     idx = np.arange(D - 1)
     K[idx, idx + 1] = K[idx + 1, idx] = -edge_strength
     sigma = np.linalg.inv(K)
     mu = rng.normal(scale=1.0, size=D)
-    L = rng.multivariate_normal(mu, sigma, size=int(n_samples))
+    L = rng.multivariate_normal(mu, sigma, size=n)
     E = np.exp(L - L.max(axis=1, keepdims=True))
     X = E / E.sum(axis=1, keepdims=True)
     G = np.eye(D) - 1.0 / D

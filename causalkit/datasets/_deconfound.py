@@ -25,6 +25,17 @@ def _check_n(n, name: str) -> int:
     return int(n)
 
 
+def _rng(random_state) -> np.random.RandomState:
+    """A RandomState from None, an int, a RandomState or a Generator (which contributes one seed draw)."""
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(0, 2**32 - 1)))
+    return check_random_state(random_state)
+
+
+#: largest confounding strength / noise scale accepted (larger ones overflow the simulated rewards)
+_MAX_SCALE = 1e100
+
+
 def _confounder_effect(season: np.ndarray, platform: np.ndarray) -> np.ndarray:
     return 2.0 * np.sin(season) + 1.5 * platform
 
@@ -56,7 +67,7 @@ def make_confounded_content(
         of the confounders (a no-confounding control; ``h(C)`` still moves the rewards).
     noise : float, default 1.0
         Standard deviation of the reward noise.
-    random_state : int, RandomState or None
+    random_state : int, RandomState, Generator or None
 
     Returns
     -------
@@ -72,9 +83,9 @@ def make_confounded_content(
     ((500, 3), [0.0, 1.0, 0.5])
     """
     n = _check_n(n, "n")
-    s = check_scalar_in_range(confounding, "confounding", low=0.0)
-    sd = check_scalar_in_range(noise, "noise", low=0.0)
-    rng = check_random_state(random_state)
+    s = check_scalar_in_range(confounding, "confounding", low=0.0, high=_MAX_SCALE)
+    sd = check_scalar_in_range(noise, "noise", low=0.0, high=_MAX_SCALE)
+    rng = _rng(random_state)
     season = rng.uniform(0.0, 2.0 * np.pi, n)
     platform = (rng.uniform(size=n) < 0.4).astype(float)
     t_spur = s * (np.sin(season) + 0.8 * platform) + rng.normal(0.0, 0.5, n)
@@ -110,7 +121,7 @@ def make_content_candidates(
         Number of prompts (groups of candidates).
     n_candidates : int, default 8
         Candidates per prompt (K).
-    random_state : int, RandomState or None
+    random_state : int, RandomState, Generator or None
 
     Returns
     -------
@@ -127,7 +138,7 @@ def make_content_candidates(
     """
     n_prompts = _check_n(n_prompts, "n_prompts")
     k = _check_n(n_candidates, "n_candidates")
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     m = n_prompts * k
     # each feature from its own marginal: fresh, independent confounder draws per feature
     season_a, season_b = rng.uniform(0.0, 2.0 * np.pi, (2, m))
@@ -167,7 +178,7 @@ def make_confounded_texts(n: int = 2000, *, random_state=None) -> Bunch:
     Parameters
     ----------
     n : int, default 2000
-    random_state : int, RandomState or None
+    random_state : int, RandomState, Generator or None
 
     Returns
     -------
@@ -181,7 +192,7 @@ def make_confounded_texts(n: int = 2000, *, random_state=None) -> Bunch:
     (100, ['snow', 'deal', 'video'])
     """
     n = _check_n(n, "n")
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     season = rng.uniform(0.0, 2.0 * np.pi, n)
     platform = (rng.uniform(size=n) < 0.4).astype(float)
     winter = np.cos(season)

@@ -213,3 +213,57 @@ def test_dask_input_gets_the_same_checks_and_named_warning(frame):
     np.testing.assert_allclose(
         est.partial_corr_, CompositionalPartialCorrelation().fit(A[:4]).partial_corr_, atol=1e-10
     )
+
+
+# ------------------------------------------------------------------- simulators
+@pytest.mark.parametrize("n", [0, -1, 2.5, True, "10"])
+def test_simulators_validate_n_samples(n):
+    from causalkit.datasets import make_closure_null
+
+    for make in (make_closure_null, make_logratio_network):
+        with pytest.raises((ValueError, TypeError), match=r"n_samples must be a positive integer"):
+            make(n)
+
+
+def test_simulators_validate_parameters():
+    from causalkit.datasets import make_closure_null
+
+    with pytest.raises(ValueError, match=r"n_parts must be an integer >= 3"):
+        make_logratio_network(50, n_parts=3.5)
+    with pytest.raises(TypeError, match=r"edge_strength must be a real number"):
+        make_logratio_network(50, edge_strength="a")
+    with pytest.raises(ValueError, match=r"variances must be at most 1000"):
+        make_closure_null(50, variances=[1e300, 1.0, 1.0])
+
+
+def test_closure_null_simulator_at_tiny_variances():
+    from causalkit.datasets import make_closure_null
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = make_closure_null(50, variances=[1e-300, 1e-300, 1.0], random_state=0)
+    assert np.all(np.isfinite(data.partial_corr))
+    np.testing.assert_allclose(
+        data.partial_corr, closure_null_partial_correlation([1e-300, 1e-300, 1.0]), rtol=1e-12
+    )
+
+
+def test_logratio_network_truth_for_many_parts():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        data = make_logratio_network(20, n_parts=600, random_state=0)
+    R = data.partial_corr
+    assert np.all(np.isfinite(R)) and np.allclose(np.diag(R), 1.0)
+    # the exact pinv identity agrees with an SVD pinv where the latter is accurate
+    ref = make_logratio_network(20, n_parts=30, random_state=0)
+    P = np.linalg.pinv(ref.clr_cov, hermitian=True)
+    d = np.sqrt(np.diag(P))
+    np.testing.assert_allclose(
+        ref.partial_corr, np.where(np.eye(30) == 1, 1.0, -P / np.outer(d, d)), atol=1e-10
+    )
+
+
+def test_simulators_accept_a_generator():
+    a = make_logratio_network(30, 4, random_state=np.random.default_rng(1)).X
+    b = make_logratio_network(30, 4, random_state=np.random.default_rng(1)).X
+    pd.testing.assert_frame_equal(a, b)

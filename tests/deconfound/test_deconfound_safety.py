@@ -190,3 +190,20 @@ def test_fit_on_arrays_accepts_any_frame_later(d):
     )
     renamed = d.features.set_axis(["a", "b", "c"], axis=1)
     np.testing.assert_array_equal(est.predict(renamed), est.predict(d.features.to_numpy()))
+
+
+# ------------------------------------------------------------------- simulators
+def test_simulator_refuses_overflowing_scales():
+    for arg in ("confounding", "noise"):
+        with pytest.raises(ValueError, match=rf"{arg} must be <= "):
+            make_confounded_content(50, **{arg: 1e308})
+
+
+def test_simulators_accept_a_generator():
+    from causalkit.datasets import make_confounded_texts, make_content_candidates
+
+    for make in (make_confounded_content, make_confounded_texts, make_content_candidates):
+        a = make(20, random_state=np.random.default_rng(3))
+        b = make(20, random_state=np.random.default_rng(3))
+        first = next(iter(a.values()))
+        np.testing.assert_array_equal(np.asarray(first), np.asarray(next(iter(b.values()))))

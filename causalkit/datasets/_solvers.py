@@ -62,13 +62,22 @@ def make_random_network(
     >>> [w.shape for w in make_random_network([4, 8, 2], random_state=0)]
     [(8, 4), (2, 8)]
     """
+    if isinstance(dims, (str, bytes)) or not isinstance(dims, Sequence):
+        raise TypeError(f"dims must be a sequence of positive integer widths; got {dims!r}.")
+    if len(dims) < 2 or not all(
+        isinstance(d, (int, np.integer)) and not isinstance(d, bool) and d >= 1 for d in dims
+    ):
+        raise ValueError(f"dims must list at least two positive integer widths; got {list(dims)}.")
     dims = [int(d) for d in dims]
-    if len(dims) < 2 or min(dims) < 1:
-        raise ValueError(f"dims must list at least two positive widths; got {dims}.")
+    if not (isinstance(scale, str) and scale == "fan_in"):
+        if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
+            raise ValueError(f"scale must be 'fan_in' or a positive number; got {scale!r}.")
+        if not (np.isfinite(scale) and scale > 0):
+            raise ValueError(f"scale must be 'fan_in' or a positive finite number; got {scale!r}.")
     rng = _rng(random_state)
     out = []
     for n_in, n_out in itertools.pairwise(dims):
-        s = 1.0 / np.sqrt(n_in) if scale == "fan_in" else float(scale)
+        s = 1.0 / np.sqrt(n_in) if isinstance(scale, str) else float(scale)
         out.append(rng.normal(size=(n_out, n_in)) * s)
     return out
 
@@ -103,8 +112,15 @@ def make_orthogonal_maxmin_network(
     >>> len(weights), truth
     (3, 1.0)
     """
-    if width < 2 or width % 2:
-        raise ValueError(f"width must be an even integer >= 2; got {width}.")
+    if (
+        isinstance(width, bool)
+        or not isinstance(width, (int, np.integer))
+        or width < 2
+        or width % 2
+    ):
+        raise ValueError(f"width must be an even integer >= 2; got {width!r}.")
+    if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
+        raise ValueError(f"depth must be a non-negative integer; got {depth!r}.")
     rng = _rng(random_state)
     ws = []
     for _ in range(depth + 1):

@@ -125,6 +125,25 @@ def _parse_model(model_or_weights: Any, activation: Any):
     return "ops", nw.ops_from_weights(model_or_weights, activation)
 
 
+def _check_representable(ops: list, norm: Any, rows: Any, naive_rows: list[float]) -> None:
+    """ValueError when the naive bound over- or underflows double precision (a bound of 0.0 or inf would be
+    reported for a network whose constant is neither)."""
+    for r, nb in zip(rows or [None], naive_rows):
+        if not np.isfinite(nb):
+            raise ValueError(
+                "model_or_weights: the product of the layer norms overflows double precision; rescale the "
+                "weights (the bound is homogeneous: L(c W) = c L(W) per layer)."
+            )
+        if nb == 0.0:
+            factors = [nw.naive_bound([op], norm) for op in ops[:-1]]
+            factors.append(nw.naive_bound(ops[-1:], norm, r))
+            if all(f > 0 for f in factors):
+                raise ValueError(
+                    "model_or_weights: the product of the layer norms underflows double precision (no layer "
+                    "is zero, but their product is below 1e-308); rescale the weights."
+                )
+
+
 def _check_norm(norm: Any) -> Any:
     if isinstance(norm, str) and norm.lower() in ("inf", "linf", "l_inf"):
         return "inf"
@@ -478,6 +497,9 @@ def lipschitz_bound(
         or split_size < 1
     ):
         raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
+    for flag, val in (("certify", certify), ("reduce", reduce), ("verbose", verbose)):
+        if not isinstance(val, (bool, np.bool_)):
+            raise TypeError(f"{flag} must be True or False; got {val!r}.")
     kind, model = _parse_model(model_or_weights, activation)
     if kind == "ops":
         model = nw.simplify(model)
@@ -514,7 +536,14 @@ def lipschitz_bound(
                 float(opn(Cm) * lip * opn(imp.U) / (1 - gain)) if gain < 1 else float("inf")
             )
         naive = max(naive_rows)
-    if method == "naive":
+    if kind == "ops":
+        _check_representable(model, norm, rows, naive_rows)
+    if method == "naive" or naive == 0.0:  # naive 0: a zero layer, the network is constant (exact)
+        if not np.isfinite(naive):
+            raise ValueError(
+                "lipschitz_bound: the naive bound is infinite (an implicit layer with gain >= 1); use "
+                "method='neuron' or 'layer'."
+            )
         return LipschitzResult(
             naive,
             "naive",
@@ -525,7 +554,7 @@ def lipschitz_bound(
             naive,
             time.perf_counter() - t0,
             None,
-            "naive",
+            method,
         )
     chain = _sdp.solver_chain(solver)
     is_auto = solver is None or (isinstance(solver, str) and solver.lower() == "auto")
@@ -542,6 +571,11 @@ def lipschitz_bound(
     tried: list[str] = []
     for meth in ladder:
         if meth == "naive":
+            if not np.isfinite(naive):
+                raise ValueError(
+                    f"lipschitz_bound: no finite certified bound ({tried}); for an implicit layer this means "
+                    "the LMI could not certify that the equilibrium is well posed."
+                )
             _warn(
                 f"lipschitz_bound: no certified bound from {tried}; returning the naive product of norms.",
             )
@@ -583,7 +617,7 @@ def lipschitz_bound(
             if strict:
                 raise RuntimeError(
                     f"lipschitz_bound: SDP solver {exc.solver} failed (status: {exc.status}) for method "
-                    f"{meth!r}. Try solver='auto' for a fallback chain."
+                    f"{meth!r}: {exc}. Try solver='auto' for a fallback chain."
                 ) from exc
             tried.append(f"{meth} (solver failure: {exc.status})")
             continue

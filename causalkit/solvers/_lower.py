@@ -214,10 +214,28 @@ def pattern_bound(
     >>> round(pattern_bound([np.diag([3.0, 1.0, 0.5]), np.diag([0.2, 2.0, 1.0])]), 4)
     2.0
     """
-    from ._lipschitz import _check_norm, _output_rows
+    from ._lipschitz import _check_norm, _output_rows, _parse_model
 
     norm = _check_norm(norm)
-    ops = nw.ops_from_weights(list(weights), "relu")
+    if (
+        isinstance(max_neurons, bool)
+        or not isinstance(max_neurons, (int, np.integer))
+        or max_neurons < 0
+    ):
+        raise ValueError(f"max_neurons must be a non-negative integer; got {max_neurons!r}.")
+    kind, ops = _parse_model(weights, "relu")
+    ops = nw.simplify(ops) if kind == "ops" else []
+    if ops and isinstance(ops[-1], nw._Act):  # ends in an activation: identity read-out
+        ops = [*ops, nw._Linear(np.eye(ops[-2].W.shape[0]))]
+    relu = nw._Slope(0.0, 1.0, "relu")
+    if not ops or not all(
+        isinstance(op, nw._Linear) if i % 2 == 0 else (isinstance(op, nw._Act) and op.act == relu)
+        for i, op in enumerate(ops)
+    ):
+        raise ValueError(
+            "pattern_bound needs a feed-forward ReLU network (weight matrices with ReLU between them, or an "
+            "nn.Sequential of Linear and ReLU layers); residual blocks and other activations are not supported."
+        )
     Ws = [op.W for op in ops if isinstance(op, nw._Linear)]
     widths = [W.shape[0] for W in Ws[:-1]]
     N = sum(widths)

@@ -182,17 +182,17 @@ def parse_activation(spec: Any, name: str = "activation") -> Any:
     if isinstance(spec, tuple) and len(spec) >= 1 and isinstance(spec[0], str):
         key = spec[0].lower()
         if key == "slope" and len(spec) == 3:
-            a, b = _real(spec[1], f"{name} alpha"), _real(spec[2], f"{name} beta")
+            a, b = _slope_value(spec[1], f"{name} alpha"), _slope_value(spec[2], f"{name} beta")
             if a > b:
                 raise ValueError(
                     f"{name}: slope bounds need alpha <= beta; got alpha={a} > beta={b}."
                 )
             return None if a == b == 1.0 else _Slope(a, b, "slope")
         if key in ("leaky_relu", "leakyrelu") and len(spec) == 2:
-            a = _real(spec[1], f"{name} negative slope")
+            a = _slope_value(spec[1], f"{name} negative slope")
             return _Slope(min(a, 1.0), max(a, 1.0), "leaky_relu")
         if key == "elu" and len(spec) == 2:
-            return elu_slope(_real(spec[1], f"{name} ELU alpha"))
+            return elu_slope(_slope_value(spec[1], f"{name} ELU alpha"))
         if key == "softplus" and len(spec) == 2:
             b = _real(spec[1], f"{name} Softplus beta")
             if b <= 0:
@@ -212,6 +212,20 @@ def parse_activation(spec: Any, name: str = "activation") -> Any:
 def elu_slope(alpha: float) -> _Slope:
     """ELU(alpha): slope alpha·e^v on v < 0 and 1 on v > 0, so slopes lie in [min(0, alpha), max(1, alpha)]."""
     return _Slope(min(0.0, alpha), max(1.0, alpha), "elu", alpha)
+
+
+_MAX_SLOPE = 1e100
+
+
+def _slope_value(x: Any, name: str) -> float:
+    """A finite slope bound of moderate size (the QC multiplies slopes; beyond 1e100 they overflow)."""
+    val = _real(x, name)
+    if abs(val) > _MAX_SLOPE:
+        raise ValueError(
+            f"{name}: slope bounds beyond {_MAX_SLOPE:g} in magnitude are not supported; got {val:g} (scale "
+            "the next layer's weights instead)."
+        )
+    return val
 
 
 def _real(x: Any, name: str) -> float:
@@ -249,11 +263,18 @@ def make_group(kind: str, g: int, v: np.ndarray | None = None) -> _Group:
 
 def _weight(W: Any, name: str) -> np.ndarray:
     if hasattr(W, "detach"):  # a torch tensor
+        if getattr(W, "is_complex", lambda: False)():
+            raise TypeError(f"{name} must be real; got a complex tensor.")
         W = W.detach().cpu().double().numpy()
     try:
-        arr = np.asarray(W, dtype=float)
+        arr = np.asarray(W)
+        complex_ = np.iscomplexobj(arr)
+        if not complex_:
+            arr = np.asarray(arr, dtype=float)
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be a numeric matrix; got {type(W).__name__}.") from None
+    if complex_:
+        raise TypeError(f"{name} must be real; got complex entries.")
     if arr.ndim == 1:
         arr = arr[None, :]
     if arr.ndim != 2 or arr.size == 0:
@@ -486,6 +507,7 @@ def ops_from_torch(model: Any) -> list:
         seqs = [c for c in kids if isinstance(c, tnn.Sequential)]
         if len(kids) == 1 and len(seqs) == 1:
             seq = seqs[0]
+            _check_same_forward(model, seq)
         elif isinstance(seq, (tnn.Linear, cnn.ResidualBlock)):
             seq = tnn.Sequential(seq)
         else:
@@ -511,7 +533,13 @@ def ops_from_torch(model: Any) -> list:
                     raise ValueError(
                         "model_or_weights: put the model in eval() mode (BatchNorm1d)."
                     )
-                scale = 1.0 / np.sqrt(layer.running_var.detach().cpu().double().numpy() + layer.eps)
+                var = layer.running_var.detach().cpu().double().numpy() + layer.eps
+                if not np.all(np.isfinite(var)) or np.any(var <= 0):
+                    raise ValueError(
+                        "model_or_weights: BatchNorm1d has a running variance + eps that is not positive "
+                        "(an infinite scale); set eps > 0."
+                    )
+                scale = 1.0 / np.sqrt(var)
                 if layer.affine:
                     scale = scale * layer.weight.detach().cpu().double().numpy()
                 ops.append(_Linear(np.diag(scale)))
@@ -529,18 +557,51 @@ def ops_from_torch(model: Any) -> list:
     return ops
 
 
+def _check_same_forward(model: Any, seq: Any) -> None:
+    """The bound is computed for ``seq``: refuse a wrapper whose own forward computes something else."""
+    import copy
+
+    import torch
+
+    lin = next((m for m in seq.modules() if isinstance(m, torch.nn.Linear)), None)
+    if lin is None:
+        return  # reported later ("no Linear layer")
+    p = lin.weight
+    gen = torch.Generator().manual_seed(
+        0
+    )  # a local generator: torch's global RNG state is untouched
+    x = torch.randn(16, lin.in_features, generator=gen, dtype=torch.float64)
+    try:
+        wrapper = copy.deepcopy(model).to(torch.float64).eval()
+        inner = copy.deepcopy(seq).to(torch.float64).eval()
+        with torch.no_grad():
+            a, b = wrapper(x.to(p.device)), inner(x.to(p.device))
+        same = a.shape == b.shape and bool(torch.allclose(a, b, rtol=1e-6, atol=1e-9))
+    except Exception as exc:  # the wrapper's forward does not take the Sequential's input
+        raise ValueError(
+            f"model_or_weights: cannot check that {type(model).__name__}.forward computes its nn.Sequential "
+            f"({type(exc).__name__}: {exc}); pass the nn.Sequential itself."
+        ) from None
+    if not same:
+        raise ValueError(
+            f"model_or_weights: {type(model).__name__}.forward does not compute its nn.Sequential (outputs "
+            "differ), so a bound of the Sequential would not bound the model; pass the nn.Sequential itself "
+            "(and account for the extra operations)."
+        )
+
+
 def _torch_act(layer: Any, tnn: Any, cnn: Any) -> Any:
     if isinstance(layer, tnn.ReLU):
         return _Slope(0.0, 1.0, "relu")
     if isinstance(layer, tnn.LeakyReLU):
-        a = float(layer.negative_slope)
+        a = _slope_value(layer.negative_slope, "LeakyReLU.negative_slope")
         return _Slope(min(a, 1.0), max(a, 1.0), "leaky_relu")
     if isinstance(layer, tnn.Tanh):
         return _Slope(0.0, 1.0, "tanh")
     if isinstance(layer, tnn.Sigmoid):
         return _Slope(0.0, 0.25, "sigmoid")
     if isinstance(layer, tnn.ELU):
-        return elu_slope(float(layer.alpha))
+        return elu_slope(_slope_value(layer.alpha, "ELU.alpha"))
     if isinstance(layer, tnn.Softplus):
         return _Slope(0.0, 1.0, "softplus", float(layer.beta))
     if isinstance(layer, cnn.MaxMin):

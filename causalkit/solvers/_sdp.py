@@ -514,6 +514,10 @@ def solver_chain(solver: Any) -> list[str]:
             )
         return chain
     if isinstance(solver, (list, tuple)):
+        if not solver:
+            raise ValueError(
+                "solver: got an empty list; pass 'auto', a solver name or a non-empty list."
+            )
         return [c for s in solver for c in solver_chain(s)]
     if not isinstance(solver, str):
         raise TypeError(f"solver must be 'auto', a solver name or a list of names; got {solver!r}.")

@@ -5,6 +5,7 @@ Put them in an ``nn.Sequential`` and pass it to :func:`causalkit.solvers.lipschi
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 from causalkit._base import optional_import
@@ -13,6 +14,11 @@ torch = optional_import("torch", "graph")
 nn = torch.nn
 
 __all__ = ["GroupSort", "Householder", "MaxMin", "ResidualBlock"]
+
+
+def _check_int(value: Any, name: str, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
 
 
 class GroupSort(nn.Module):
@@ -80,9 +86,15 @@ class Householder(nn.Module):
     def __init__(self, group_size: int = 2, v: Any = None):
         super().__init__()
         if v is None:
+            _check_int(group_size, "group_size", 2)
             v = torch.zeros(group_size, dtype=torch.float32)
             v[0], v[1] = 1.0, -1.0
-        v = torch.as_tensor(v, dtype=torch.float32).flatten()
+        try:
+            v = torch.as_tensor(v, dtype=torch.float32).flatten()
+        except (TypeError, ValueError, RuntimeError):
+            raise TypeError(f"v must be a real vector; got {type(v).__name__}.") from None
+        if v.numel() < 2 or not bool(torch.isfinite(v).all()) or float(v.norm()) == 0.0:
+            raise ValueError("v must be a finite, non-zero vector of size >= 2 (the group size).")
         self.v = nn.Parameter(v / v.norm())
 
     def forward(self, x: Any) -> Any:
@@ -113,6 +125,8 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, dim: int, hidden: int, activation: Any = None):
         super().__init__()
+        _check_int(dim, "dim", 1)
+        _check_int(hidden, "hidden", 1)
         self.inner = nn.Linear(dim, hidden)
         self.outer = nn.Linear(hidden, dim)
         self.activation = activation if activation is not None else nn.ReLU()

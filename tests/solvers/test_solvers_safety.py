@@ -395,3 +395,126 @@ def test_certified_bound_is_never_below_the_lower_bound_of_torch_models():
         res = lipschitz_bound(net)
         low = sampled_lower_bound(net, n_samples=500, random_state=0)
         assert res.certified and low <= res.bound * (1 + 1e-7), (act, low, res.bound)
+
+
+# ------------------------------------------------- the rest of the class: probes of nearby inputs (item 12)
+
+
+def test_complex_weights_are_refused():
+    # the imaginary part used to be dropped silently: bound 0.0 for 1j * I
+    with pytest.raises(TypeError, match=r"weights\[0\].*complex"):
+        lipschitz_bound([1j * np.eye(2)])
+
+
+@pytest.mark.parametrize("method", ["neuron", "naive"])
+def test_bounds_that_under_or_overflow_double_precision_are_refused(method):
+    # true constant 1e-600: it was reported as a certified 0.0
+    with pytest.raises(ValueError, match="double precision"):
+        lipschitz_bound([1e-300 * np.eye(2), 1e-300 * np.eye(2)], method=method)
+    with pytest.raises(ValueError, match="double precision"):
+        lipschitz_bound([1e200 * np.eye(2)] * 2, method=method)
+    # an exactly zero layer is a genuine zero
+    assert lipschitz_bound([np.zeros((2, 2)), np.eye(2)], method=method).bound == 0.0
+
+
+def test_extreme_slope_bounds_are_refused():
+    with pytest.raises(ValueError, match="slope"):
+        lipschitz_bound(
+            [np.eye(2), np.eye(2)], activation=("slope", 0.0, 1e300)
+        )  # was OverflowError
+
+
+def test_empty_solver_list_is_refused():
+    with pytest.raises(ValueError, match="solver"):
+        lipschitz_bound([np.eye(2), np.eye(2)], solver=[])  # was AssertionError
+
+
+def test_no_finite_bound_raises_instead_of_reporting_inf():
+    from causalkit.solvers import Implicit
+
+    # z = relu(2 z + x) has no equilibrium for x > 0: no finite certified bound exists (was bound=inf)
+    with pytest.raises(ValueError, match="finite"):
+        lipschitz_bound(Implicit(2 * np.eye(2), np.eye(2), np.eye(2)))
+
+
+def test_flags_must_be_booleans():
+    for kw in ({"certify": "no"}, {"reduce": "no"}, {"verbose": 1.5}):
+        with pytest.raises(TypeError, match=next(iter(kw))):
+            lipschitz_bound([np.eye(2), np.eye(2)], **kw)
+
+
+def test_torch_wrapper_whose_forward_is_not_its_sequential_is_refused():
+    torch = pytest.importorskip("torch")
+
+    class Scaled(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(
+                torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)
+            )
+
+        def forward(self, x):
+            return 100.0 * self.net(x)
+
+    class Plain(Scaled):
+        def forward(self, x):
+            return self.net(x)
+
+    torch.manual_seed(0)
+    scaled, plain = Scaled(), Plain()
+    state = torch.get_rng_state()
+    # the bound was the inner Sequential's (0.18) for a function 100x steeper (sampled 20.2)
+    with pytest.raises(ValueError, match="forward"):
+        lipschitz_bound(scaled)
+    res = lipschitz_bound(plain)
+    assert res.certified and torch.equal(state, torch.get_rng_state())
+
+
+def test_batchnorm_with_zero_variance_is_refused():
+    torch = pytest.importorskip("torch")
+    bn = torch.nn.BatchNorm1d(3, eps=0.0)
+    net = torch.nn.Sequential(
+        torch.nn.Linear(2, 3), bn, torch.nn.ReLU(), torch.nn.Linear(3, 1)
+    ).eval()
+    with torch.no_grad():
+        bn.running_var.zero_()
+    with pytest.raises(ValueError, match="BatchNorm1d"):
+        lipschitz_bound(net)
+
+
+def test_pattern_bound_inputs():
+    from causalkit.solvers import pattern_bound
+
+    W = np.array([[1.0, -2.0], [0.5, 1.0]])
+    # a 2-D array is one matrix (it was split into rows: "do not chain")
+    assert pattern_bound(W) == pytest.approx(np.linalg.norm(W, 2), rel=1e-12)
+    # residual blocks used to be skipped: 1.0 for a net whose constant is 2
+    with pytest.raises(ValueError, match="feed-forward"):
+        pattern_bound([np.eye(2), Residual(np.eye(2), np.eye(2)), np.eye(2)])
+    with pytest.raises(ValueError, match="max_neurons"):
+        pattern_bound([np.eye(2), np.eye(2)], max_neurons="16")
+
+
+def test_torch_activation_modules_validate_their_arguments():
+    pytest.importorskip("torch")
+    from causalkit.solvers.nn import Householder, ResidualBlock
+
+    with pytest.raises(ValueError, match="group_size"):
+        Householder(1)  # was IndexError
+    with pytest.raises(ValueError, match="v"):
+        Householder(2, v=[0.0, 0.0])  # was a NaN parameter
+    with pytest.raises(ValueError, match="dim"):
+        ResidualBlock(0, 3)
+
+
+def test_network_simulators_validate_their_arguments():
+    from causalkit.datasets import make_orthogonal_maxmin_network, make_random_network
+
+    with pytest.raises(ValueError, match="scale"):
+        make_random_network([3, 2], scale=np.nan)  # was NaN weights
+    with pytest.raises(ValueError, match="dims"):
+        make_random_network([3.5, 2])  # was silently truncated to 3
+    with pytest.raises(ValueError, match="depth"):
+        make_orthogonal_maxmin_network(4, -1)  # was an empty list of weights
+    with pytest.raises(ValueError, match="width"):
+        make_orthogonal_maxmin_network(4.0)

@@ -159,12 +159,25 @@ def check_instrument_rank(dec: _Decomposition) -> None:
         # the rounding of its mean is zero after centring
         tol = max(n, k) * _EPS * 10 * col_norm
         dead = _constant_columns(col_norm, dec.z_mean, n) if fit_intercept else col_norm == 0
-        rank = int(np.sum((d > tol) & ~dead))
+        good = (d > tol) & ~dead
+        rank = int(np.sum(good))
         if rank < k or n - int(fit_intercept) < k:
+            which = ""
+            if np.any(dead):
+                which += f" columns {np.flatnonzero(dead).tolist()} are constant" + (
+                    " (collinear with the intercept)" if fit_intercept else ""
+                )
+            dep = np.flatnonzero(~good & ~dead)
+            if dep.size:
+                which += (";" if which else "") + (
+                    f" columns {dep.tolist()} are linear combinations of earlier columns"
+                )
+            if not which:
+                which = f" more instruments than samples{' minus one' if fit_intercept else ''}"
             raise ValueError(
                 f"instruments are rank-deficient (rank {rank} of {k} columns"
-                f"{' after centring' if fit_intercept else ''}, n={n}); drop collinear or constant "
-                "instrument columns."
+                f"{' after centring' if fit_intercept else ''}, n={n}):{which}; drop collinear or "
+                "constant instrument columns."
             )
 
 

@@ -449,3 +449,15 @@ def test_dask_inputs_get_the_same_checks():
     shifted = dd.from_pandas(X.assign(b=X["b"] + 2.0**33), npartitions=4)
     est = IVLRegression(alpha=0.5).fit(shifted, y, Z)
     np.testing.assert_allclose(est.stderr_[1:], ref.stderr_[1:], rtol=1e-6)
+
+
+def test_rank_deficient_instruments_are_named():
+    X, y, Z = _iv_data(100)
+    with pytest.raises(
+        ValueError, match=r"columns \[1\] are constant \(collinear with the intercept\)"
+    ):
+        IVLRegression().fit(X, y, np.c_[Z[:, 0], np.ones(100), Z[:, 1]])
+    with pytest.raises(
+        ValueError, match=r"columns \[2\] are linear combinations of earlier columns"
+    ):
+        IVLRegression().fit(X, y, np.c_[Z[:, :2], Z[:, 0] - 3 * Z[:, 1]])

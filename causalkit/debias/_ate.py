@@ -65,6 +65,14 @@ def _contrast_weights(
     return w
 
 
+def _outcome_scale(*columns: np.ndarray) -> float:
+    """Largest magnitude of the outcome columns (1.0 when zero): contrasts and SEs are computed on outcomes
+    divided by it and scaled back, exact for these linear estimators and safe from overflow (1e300) and
+    underflow (1e-300) of squares."""
+    c = max(float(np.max(np.abs(col))) for col in columns)
+    return c if c > 0 else 1.0
+
+
 def _contrast(Y: np.ndarray, a: np.ndarray, w: np.ndarray, X: np.ndarray | None) -> np.ndarray:
     """Coefficient on ``a`` of the WLS of each column of ``Y`` on [1, a, X] with weights ``w``."""
     if X is None:
@@ -112,7 +120,9 @@ def _regression_covariates(
     )
     pos = w > 0
     sw = np.sqrt(w)
-    Xc = X - np.average(X, axis=0, weights=w)
+    cmax = np.max(np.abs(X), axis=0)
+    Xs = X / np.where(cmax > 0, cmax, 1.0)  # unit-scale columns: no overflow/underflow of squares
+    Xc = Xs - np.average(Xs, axis=0, weights=w)
     q0 = (sw / np.linalg.norm(sw))[:, None]
     Q = q0
     kept, dropped = [], []
@@ -356,10 +366,16 @@ class DebiasedATE(BaseEstimator):
         w = check_weights(weights, n, "weights")
         w = np.ones(n) if w is None else w
         for arm, label in ((1, "treated"), (0, "control")):
-            if not np.any(w[a == arm] > 0):
+            n_pos = int(np.sum(w[a == arm] > 0))
+            if n_pos == 0:
                 raise ValueError(
                     f"weights are zero for every {label} unit: that arm has no weight, so the effect is "
                     "not defined."
+                )
+            if n_pos < 2:
+                raise ValueError(
+                    f"treatment has {n_pos} {label} unit with positive weight; a standard error needs at "
+                    "least 2 units with positive weight in each arm."
                 )
         g = check_groups(groups, n)
         check_n_clusters(g, "groups", stacklevel=user_stacklevel() + 1)
@@ -394,13 +410,21 @@ class DebiasedATE(BaseEstimator):
             Xreg = _regression_covariates(a, X, w, x_names, user_stacklevel() + 1)
         ww = _contrast_weights(a, w, self.method, e_hat)
         corrected = np.asarray(debiaser.transform(pred), dtype=float).ravel()
-        outcomes = np.column_stack([corrected, pred])
-        est, naive = _contrast(outcomes, a, ww, Xreg)
+        if not np.all(np.isfinite(corrected)):
+            raise ValueError(
+                f"the debiaser's corrected predictions are not finite for "
+                f"{int(np.sum(~np.isfinite(corrected)))} trial unit(s) (overflow at these magnitudes?)."
+            )
+        scale = _outcome_scale(corrected, pred)
+        outcomes = np.column_stack([corrected, pred]) / scale
+        est, naive = _contrast(outcomes, a, ww, Xreg) * scale
         self.bootstrap_effects_ = None
         self.bootstrap_dropped_ = None
         extra_info = {}
         if self.inference == "analytic":
-            stderr, naive_se = self._analytic(debiaser, pred, corrected, a, ww, Xreg, g, naive)
+            stderr, naive_se = self._analytic(
+                debiaser, pred, outcomes, a, ww, Xreg, g, naive / scale, scale
+            )
             result_kw = {"stderr": stderr, "ci_method": "normal"}
             ci_label = "delta method (calibration uncertainty included)"
         else:
@@ -510,6 +534,17 @@ class DebiasedATE(BaseEstimator):
         self, debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw, extra_info=None
     ):
         n_cal = None if cal_p is None else int(cal_p.shape[0])
+        se_given = result_kw.get("stderr", 0.0)
+        if not (
+            np.isfinite(est)
+            and np.isfinite(naive)
+            and np.isfinite(naive_se)
+            and np.isfinite(se_given)
+        ):
+            raise ValueError(
+                f"the effect estimate or its standard error is not finite (effect {est}, naive {naive}); "
+                "the inputs' magnitudes overflow double precision: rescale the predictions."
+            )
         self.result_ = EffectResult(
             float(est),
             names=["ATE"],
@@ -536,25 +571,30 @@ class DebiasedATE(BaseEstimator):
         self.attenuation_ = float(naive / est) if est != 0 else float("nan")
 
     # -- inference ----------------------------------------------------------------------------------------
-    def _analytic(self, debiaser, pred, corrected, a, ww, Xreg, g, naive):
+    def _analytic(self, debiaser, pred, outcomes, a, ww, Xreg, g, naive, scale):
+        """Delta-method SEs, computed on the outcomes divided by ``scale`` (``naive`` too) and scaled back."""
+        corrected, pred_s = outcomes[:, 0], outcomes[:, 1]
         design = np.column_stack([np.ones_like(a), a] + ([] if Xreg is None else [Xreg]))
 
         def coef_var(y):
             _, cov, _ = ols_inference(design, y, weights=ww, cov_type="HC1", groups=g)
             return float(cov[1, 1])
 
-        var_naive = coef_var(pred)
+        var_naive = coef_var(pred_s)
         if isinstance(debiaser, LinearCalibrationDebiaser):
+            # Var(naive)/k^2 + naive^2 Var(k)/k^4, as a hypotenuse (no overflow of k^4)
             k = debiaser.slope_
-            var = var_naive / k**2 + naive**2 * debiaser.slope_stderr_**2 / k**4
+            se = float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k)
+            var = se**2
         elif isinstance(debiaser, TweedieDebiaser):
             var = coef_var(corrected)
             if debiaser.noise_scale is None:
-                r = debiaser.calibration_targets_ - debiaser.calibration_predictions_
+                # in units of scale: sigma^2 / scale^2 and scale * score
+                r = (debiaser.calibration_targets_ - debiaser.calibration_predictions_) / scale
                 m = r.shape[0]
                 var_s2 = float(np.var((r - r.mean()) ** 2)) / m
                 score_contrast = float(
-                    _contrast(debiaser.score_function(pred)[:, None], a, ww, Xreg)[0]
+                    _contrast((debiaser.score_function(pred) * scale)[:, None], a, ww, Xreg)[0]
                 )
                 var += score_contrast**2 * var_s2
         else:
@@ -562,7 +602,7 @@ class DebiasedATE(BaseEstimator):
                 "inference='analytic' supports LinearCalibrationDebiaser and TweedieDebiaser; use "
                 f"inference='bootstrap' for {type(debiaser).__name__}."
             )
-        return float(np.sqrt(var)), float(np.sqrt(var_naive))
+        return float(np.sqrt(var)) * scale, float(np.sqrt(var_naive)) * scale
 
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
         B = self.n_bootstrap
@@ -604,8 +644,11 @@ class DebiasedATE(BaseEstimator):
                 if method == "regression" and not _treatment_identified(ab, Xb, wb):
                     return failed, _COLLINEAR, ()
                 corr = np.asarray(deb.transform(pb), dtype=float).ravel()
-                out = _contrast(
-                    np.column_stack([corr, pb]), ab, wb, Xb if method == "regression" else None
+                if not np.all(np.isfinite(corr)):
+                    return failed, _NOT_FINITE, ()
+                sb = _outcome_scale(corr, pb)
+                out = sb * _contrast(
+                    np.column_stack([corr, pb]) / sb, ab, wb, Xb if method == "regression" else None
                 )
             notes = tuple(
                 (r.category, str(r.message)) for r in caught if _reported_in_bootstrap(r.category)

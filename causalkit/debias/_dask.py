@@ -158,7 +158,7 @@ def analytic_ate(
     var_naive = float(var[1])
     if is_lcc:
         k = debiaser.slope_
-        v = var_naive / k**2 + naive**2 * debiaser.slope_stderr_**2 / k**4
+        v = float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k) ** 2
     else:
         v = float(var[0])
         if with_score:

@@ -79,8 +79,18 @@ def _support_warning(pred: np.ndarray, support: tuple[float, float], what: str) 
     return n_out
 
 
+def _max_abs(*arrays: np.ndarray) -> float:
+    """Largest magnitude (1.0 when zero), to compute moments on unit-scale data: no overflow of squares at
+    1e300, no underflow at 1e-300."""
+    c = max(float(np.max(np.abs(x))) for x in arrays)
+    return c if c > 0 else 1.0
+
+
 def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict:
     w = np.ones_like(pred) if w is None else w
+    support = (float(pred.min()), float(pred.max()))
+    c = _max_abs(pred, y)  # slopes and correlations are scale-free; the residual SD is scaled back
+    pred, y = pred / c, y / c
     mp, my = np.average(pred, weights=w), np.average(y, weights=w)
     vp = np.average((pred - mp) ** 2, weights=w)
     vy = np.average((y - my) ** 2, weights=w)
@@ -92,14 +102,13 @@ def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = 
     het = np.corrcoef(r2, pred)[0, 1] if np.ptp(r2) > 0 else 0.0
     return {
         "n_calibration": int(pred.shape[0]),
-        "support": (float(pred.min()), float(pred.max())),
+        "support": support,
         "lcc_slope": float(cov / vy),
         "calibration_slope": float(cov / vp),
         "residual_prediction_corr": float(rc),
         "heteroskedasticity_corr": float(het),
-        "residual_std": float(
-            np.sqrt(np.average((resid - np.average(resid, weights=w)) ** 2, weights=w))
-        ),
+        "residual_std": c
+        * float(np.sqrt(np.average((resid - np.average(resid, weights=w)) ** 2, weights=w))),
     }
 
 
@@ -165,20 +174,32 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         _set_feature_names(self, predictions)
         w = check_weights(sample_weight, pred.shape[0])
         ww = np.ones_like(pred) if w is None else w
-        my = np.average(y, weights=ww)
-        mp = np.average(pred, weights=ww)
-        sxx = np.sum(ww * (y - my) ** 2)
-        slope = float(np.sum(ww * (y - my) * (pred - mp)) / sxx)
+        # moments of unit-scale copies (cy, cp: largest magnitudes), scaled back: exact and overflow-free
+        cy, cp = _max_abs(y), _max_abs(pred)
+        ys, ps = y / cy, pred / cp
+        my = np.average(ys, weights=ww)
+        mp = np.average(ps, weights=ww)
+        sxx = np.sum(ww * (ys - my) ** 2)
+        slope_s = float(np.sum(ww * (ys - my) * (ps - mp)) / sxx)
+        with np.errstate(over="ignore"):
+            slope = slope_s * (cp / cy)
+        if not np.isfinite(slope):
+            raise ValueError(
+                "the calibration slope overflows double precision: predictions and targets differ in scale "
+                f"by a factor of about {cp / cy:.3g}; rescale one of them."
+            )
         if not slope > _MIN_SLOPE:
             raise ValueError(
                 f"the calibration slope of predictions on targets is {slope:.4g} <= {_MIN_SLOPE}: the "
                 "predictions do not increase with the truth, so the linear calibration cannot be inverted."
             )
-        intercept = float(mp - slope * my)
-        resid = pred - intercept - slope * y
+        intercept = float(mp - slope_s * my) * cp
+        resid_s = ps - (mp - slope_s * my) - slope_s * ys
         self.slope_ = slope
         self.intercept_ = intercept
-        self.slope_stderr_ = float(np.sqrt(np.sum(ww**2 * (y - my) ** 2 * resid**2)) / sxx)
+        self.slope_stderr_ = (
+            float(np.sqrt(np.sum(ww**2 * (ys - my) ** 2 * resid_s**2)) / sxx) * cp / cy
+        )
         diag = _common_diagnostics(pred, y, w)
         self.residual_std_ = diag["residual_std"]
         self.n_calibration_ = int(pred.shape[0])
@@ -366,27 +387,39 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         unl = None
         if unlabeled_predictions is not None:
             unl = _as_vector(unlabeled_predictions, "unlabeled_predictions")
-        resid = y - pred
         if self.noise_scale is None:
-            noise_var = float(np.var(resid))
+            c = _max_abs(
+                pred, y
+            )  # the SD of unit-scale residuals, scaled back (1e300 / 1e-300 safe)
+            noise_std = c * float(np.std(y / c - pred / c))
         else:
-            noise_var = float(self.noise_scale) ** 2
+            noise_std = float(self.noise_scale)
+        noise_var = (
+            noise_std * noise_std
+        )  # a float product: inf on overflow (checked), 0 on underflow
+        if not np.isfinite(noise_var):
+            raise ValueError(
+                f"the residual variance overflows double precision (residual SD {noise_std:.3g}); rescale "
+                "the predictions and targets."
+            )
         dens_data = pred if unl is None else np.concatenate([pred, unl])
         self.noise_var_ = noise_var
-        self.noise_std_ = float(np.sqrt(noise_var))
+        self.noise_std_ = noise_std
         self.bandwidth_ = None
         self.density_ = None
-        sd = float(np.std(dens_data))
+        cd = _max_abs(dens_data)
+        sd = cd * float(np.std(dens_data / cd))
         if self.density == "kde":
             self.bandwidth_ = bandwidth_rule(dens_data, self.bandwidth) * float(
                 self.bandwidth_adjust
             )
         elif self.density == "gaussian":
             self.gaussian_mean_ = float(np.mean(dens_data))
-            self.gaussian_var_ = float(np.var(dens_data))
+            self.gaussian_std_ = sd
+            self.gaussian_var_ = sd * sd
         else:
             self.density_ = clone(self.density).fit(dens_data[:, None])
-            self.fd_step_ = max(1e-3 * sd, 1e-8)
+            self.fd_step_ = 1e-3 * sd  # relative step: the same accuracy at any scale
         self.density_data_ = dens_data
         self.n_calibration_ = int(pred.shape[0])
         diag = _common_diagnostics(pred, y)
@@ -424,7 +457,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         if self.density == "kde":
             return kde_score(z, self.density_data_, self.bandwidth_, method=self.score_method)
         if self.density == "gaussian":
-            return -(z - self.gaussian_mean_) / self.gaussian_var_
+            return -((z - self.gaussian_mean_) / self.gaussian_std_) / self.gaussian_std_
         d = self.fd_step_
         up = self.density_.score_samples((z + d)[:, None])
         down = self.density_.score_samples((z - d)[:, None])
@@ -449,9 +482,11 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
-        if self.noise_var_ == 0:
+        if self.noise_std_ == 0:
             return _shape_like(pred.copy(), predictions)
-        return _shape_like(pred - self.noise_var_ * self.score_function(pred), predictions)
+        # sigma * (sigma * score): representable wherever the correction is (sigma^2 may underflow)
+        shift = self.noise_std_ * (self.noise_std_ * self.score_function(pred))
+        return _shape_like(pred - shift, predictions)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -23,6 +23,7 @@ import numpy as np
 import sklearn
 from scipy.signal import fftconvolve
 
+from .._base import check_1d
 from ..exceptions import SolverWarning
 
 __all__ = ["bandwidth_rule", "kde_score"]
@@ -80,8 +81,11 @@ def bandwidth_rule(data: np.ndarray, rule: str | float = "scott") -> float:
     """
     if not isinstance(rule, str):
         return float(rule)
+    data = check_1d(data, "data", min_samples=2)
     m = data.shape[0]
-    sd = float(np.std(data, ddof=1))
+    # the SD computed on data scaled to unit maximum: no overflow (1e300) or underflow (1e-300) of squares
+    c = float(np.max(np.abs(data)))
+    sd = c * float(np.std(data / c, ddof=1)) if c > 0 else 0.0
     if rule == "scott":
         return sd * m ** (-0.2)
     if rule == "silverman":
@@ -90,16 +94,23 @@ def bandwidth_rule(data: np.ndarray, rule: str | float = "scott") -> float:
 
 
 def _exact_score(points: np.ndarray, data: np.ndarray, h: float) -> np.ndarray:
-    """Exact KDE score by a stable kernel sum, in blocks (O(n m) time, bounded memory)."""
+    """Exact KDE score by a stable kernel sum, in blocks (O(n m) time, bounded memory).
+
+    The log kernels relative to the nearest data point, ``-(u^2 - u_min^2) / 2`` with ``u = (x - z) / h``, are
+    formed as ``-(|u| - u_min)(|u| + u_min) / 2``: no overflow of ``u^2`` for points far (1e300 bandwidths)
+    from the data (a product that overflows is a weight of exactly 0), so the score stays finite wherever it
+    is representable.
+    """
     out = np.empty(points.shape[0])
     step = max(1, _CHUNK // max(1, data.shape[0]))
-    for start in range(0, points.shape[0], step):
-        z = points[start : start + step, None]
-        diff = data[None, :] - z  # x - z
-        logk = -0.5 * (diff / h) ** 2
-        logk -= logk.max(axis=1, keepdims=True)
-        k = np.exp(logk)
-        out[start : start + step] = (k * diff).sum(axis=1) / k.sum(axis=1) / h**2
+    with np.errstate(over="ignore"):
+        for start in range(0, points.shape[0], step):
+            z = points[start : start + step, None]
+            u = (data[None, :] - z) / h  # (x - z) / h
+            au = np.abs(u)
+            amin = au.min(axis=1, keepdims=True)
+            k = np.exp(-0.5 * (au - amin) * (au + amin))
+            out[start : start + step] = (k * u).sum(axis=1) / k.sum(axis=1) / h
     return out
 
 
@@ -107,7 +118,8 @@ def _binned_grid(data: np.ndarray, h: float):
     lo = float(data.min()) - _TRUNCATE * h
     hi = float(data.max()) + _TRUNCATE * h
     delta = h / _POINTS_PER_BANDWIDTH
-    size = int(np.ceil((hi - lo) / delta)) + 1
+    span = (hi - lo) / delta
+    size = int(np.ceil(span)) + 1 if span < _MAX_GRID else _MAX_GRID + 1
     if size > _MAX_GRID:
         size = _MAX_GRID
         delta = (hi - lo) / (size - 1)
@@ -125,7 +137,8 @@ def _binned_grid(data: np.ndarray, h: float):
     counts += np.bincount(j + 1, weights=frac, minlength=size)
     half = int(np.ceil(_TRUNCATE * h / delta))
     u = np.arange(-half, half + 1) * delta / h
-    k0 = np.exp(-0.5 * u**2)
+    with np.errstate(over="ignore"):  # a capped, coarse grid: far kernel weights are exactly 0
+        k0 = np.exp(-0.5 * u**2)
     k1 = -u / h * k0  # d/dz exp(-(z - x)^2 / 2h^2) with u = (z - x)/h
     dens = fftconvolve(counts, k0, mode="same")
     deriv = fftconvolve(counts, k1, mode="same")
@@ -168,20 +181,41 @@ def kde_score(
     >>> bool(np.allclose(fast, kde_score(z, x, method="exact"), atol=1e-4))
     True
     """
-    points = np.asarray(points, dtype=float).ravel()
-    data = np.asarray(data, dtype=float).ravel()
+    points = check_1d(points, "points")
+    data = check_1d(data, "data", min_samples=2)
     h = bandwidth_rule(data, bandwidth)
     if not np.isfinite(h) or h <= 0:
         raise ValueError(f"bandwidth must be positive and finite; got {h}.")
-    if method == "exact":
-        return _exact_score(points, data, h)
-    if method != "binned":
+    if method not in ("binned", "exact"):
         raise ValueError(f"method must be 'binned' or 'exact'; got {method!r}.")
-    grid, dens, deriv = _binned_grid(data, h)
-    reliable = dens > _RELIABLE * dens.max()
-    grid_score = np.where(reliable, deriv / np.where(reliable, dens, 1.0), np.nan)
-    out = np.interp(points, grid, grid_score, left=np.nan, right=np.nan)
-    bad = ~np.isfinite(out)
-    if bad.any():
-        out[bad] = _exact_score(points[bad], data, h)
+    # Work in bandwidth units around the median: the grid, the FFT and the kernel sums then see O(1) numbers
+    # whatever the magnitude of the data (1e300 or 1e-300 would overflow or go subnormal in the FFT).
+    centre = float(np.median(data))
+    with np.errstate(over="ignore"):
+        points = (points - centre) / h
+        data = (data - centre) / h
+    scale, h = h, 1.0
+    if not np.all(np.isfinite(data)):
+        raise ValueError(
+            f"data spans more bandwidths than double precision can hold (bandwidth {scale:.4g}); rescale "
+            "the data or use a larger bandwidth."
+        )
+    if method == "exact":
+        out = _exact_score(points, data, h)
+    else:
+        grid, dens, deriv = _binned_grid(data, h)
+        reliable = dens > _RELIABLE * dens.max()
+        grid_score = np.where(reliable, deriv / np.where(reliable, dens, 1.0), np.nan)
+        out = np.interp(points, grid, grid_score, left=np.nan, right=np.nan)
+        bad = ~np.isfinite(out)
+        if bad.any():
+            out[bad] = _exact_score(points[bad], data, h)
+    with np.errstate(over="ignore"):
+        out = out / scale
+    if not np.all(np.isfinite(out)):
+        n_bad = int(np.sum(~np.isfinite(out)))
+        raise ValueError(
+            f"the KDE score overflows at {n_bad} of {points.shape[0]} points (they lie too many bandwidths "
+            f"from the data, bandwidth {scale:.4g}); rescale the data or use a larger bandwidth."
+        )
     return out

@@ -84,13 +84,13 @@ def test_two_arm_pure_clusters_count_and_warn_dropped_replicates(data):
 
 
 def test_dropped_replicates_without_clusters_warn(data):
-    """One treated unit: a resample lacks it with probability (1 - 1/n)^n ~ 0.37."""
+    """Two treated units: a resample lacks both with probability (1 - 2/n)^n ~ 0.135."""
     a = np.zeros(600)
-    a[0] = 1
+    a[:2] = 1
     est = DebiasedATE(LinearCalibrationDebiaser(), n_bootstrap=100, random_state=0)
     with pytest.warns(OverlapWarning, match=r"\d+ of 100 bootstrap replicates .*lost an arm"):
         _quiet_fit(est, data.predictions, a, calibration=_cal(data))
-    assert 20 < est.bootstrap_dropped_ < 55
+    assert 4 < est.bootstrap_dropped_ < 30
 
 
 # -- item 11: collinear and constant covariates in method="regression" -------------------------------
@@ -152,7 +152,7 @@ def test_bootstrap_replicates_with_a_collinear_design_are_dropped(data):
 def test_extreme_covariate_magnitudes_do_not_change_the_effect(data):
     x = np.random.default_rng(0).normal(size=600)
     ref = _regression(data, x[:, None])
-    for shift, scale in [(1e10, 1.0), (0.0, 1e12), (0.0, 1e-12)]:
+    for shift, scale in [(1e10, 1.0), (0.0, 1e12), (0.0, 1e-12), (0.0, 1e300), (0.0, 1e-300)]:
         est = _regression(data, (shift + scale * x)[:, None])
         assert est.effect_ == pytest.approx(ref.effect_, rel=1e-8)
         assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-6)
@@ -329,3 +329,117 @@ def test_dask_analytic_ate_warns_about_extrapolation(data):
     ref = DebiasedATE(lcc, inference="analytic")
     _quiet_fit(ref, far, data.treatment)
     assert est.effect_ == pytest.approx(ref.effect_, rel=1e-12)
+
+
+# -- probes: tiny arms and extreme magnitudes ------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("p", "a", "kw"),
+    [
+        ([0.1, 0.5], [0, 1], {"inference": "analytic"}),  # SE was NaN
+        ([0.1, 0.5], [0, 1], {"inference": "analytic", "method": "ipw"}),  # SE was inf
+        ([0.1, 0.5], [0, 1], {"inference": "bootstrap"}),  # SE from one unit per arm
+        ([0.1, 0.5, 0.3], [0, 1, 1], {"inference": "analytic"}),  # control variance missing
+        ([0.0, 0.1], [0, 1], {"inference": "analytic", "groups": [0, 1]}),  # was ZeroDivisionError
+    ],
+)
+def test_an_arm_with_one_unit_is_refused(data, p, a, kw):
+    kw = dict(kw)
+    extra = {k: kw.pop(k) for k in ("groups",) if k in kw}
+    if kw.get("method") == "ipw":
+        extra["propensity"] = np.full(len(p), 0.5)
+    est = DebiasedATE(LinearCalibrationDebiaser(), n_bootstrap=20, random_state=0, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusterWarning)
+        with pytest.raises(ValueError, match="at least 2 units with positive weight in each arm"):
+            _quiet_fit(est, p, a, calibration=_cal(data), **extra)
+
+
+@pytest.mark.parametrize("scale", [1e300, 1e-300, 1e150])
+@pytest.mark.parametrize("method", ["difference", "regression", "ipw"])
+def test_ate_is_equivariant_at_extreme_magnitudes(data, scale, method):
+    """Predictions and calibration in units 1e300 / 1e-300: the LCC effect and its SE scale exactly.
+    Was: stderr_ inf with overflow warnings, OverflowError, or a NaN slope."""
+    rng = np.random.default_rng(0)
+    kw = {
+        "covariates": rng.normal(size=(600, 2)),
+        "propensity": np.full(600, 0.5),
+    }
+    kw = {
+        "regression": {"covariates": kw["covariates"]},
+        "ipw": {"propensity": kw["propensity"]},
+    }.get(method, {})
+    p, y = _cal(data)
+
+    def fit(s):
+        est = DebiasedATE(LinearCalibrationDebiaser(), method=method, inference="analytic")
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            return _quiet_fit(
+                est, data.predictions * s, data.treatment, calibration=(p * s, y * s), **kw
+            )
+
+    ref, big = fit(1.0), fit(scale)
+    assert big.effect_ == pytest.approx(ref.effect_ * scale, rel=1e-9)
+    assert big.stderr_ == pytest.approx(ref.stderr_ * scale, rel=1e-9)
+    assert big.naive_effect_ == pytest.approx(ref.naive_effect_ * scale, rel=1e-9)
+    assert big.debiaser_.slope_ == pytest.approx(ref.debiaser_.slope_, rel=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-300, 1e100, 1e-150])
+def test_tweedie_is_equivariant_at_extreme_magnitudes(data, scale):
+    p, y = _cal(data)
+    ref = TweedieDebiaser().fit(p, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        big = TweedieDebiaser().fit(p * scale, y * scale)
+        z = np.linspace(-1, 3, 7)
+        np.testing.assert_allclose(big.transform(z * scale), ref.transform(z) * scale, rtol=1e-7)
+    assert big.noise_std_ == pytest.approx(ref.noise_std_ * scale, rel=1e-10)
+    assert big.bandwidth_ == pytest.approx(ref.bandwidth_ * scale, rel=1e-10)
+
+
+def test_overflowing_magnitudes_are_a_value_error_not_inf(data):
+    p, y = _cal(data)
+    with pytest.raises(ValueError, match="overflow"):
+        TweedieDebiaser().fit(p * 1e300, y * 1e300)
+
+
+def test_kde_score_validates_its_inputs():
+    from causalkit.debias import bandwidth_rule, kde_score
+
+    x = np.random.default_rng(0).normal(size=200)
+    with pytest.raises(ValueError, match="points must be finite"):
+        kde_score([0.0, np.inf], x)  # was a NaN score
+    with pytest.raises(ValueError, match="data needs at least 2 sample"):
+        kde_score([0.0], [])  # was ZeroDivisionError
+    with pytest.raises(ValueError, match="data needs at least 2 sample"):
+        bandwidth_rule(np.array([]))
+    with pytest.raises(ValueError, match="points must be 1-dimensional"):
+        kde_score(np.zeros((3, 2)), x)  # was silently raveled
+    # scale equivariance: score(c z; c x, c h) = score(z; x, h) / c, far beyond the grid's range too
+    z = np.linspace(-3, 3, 7)
+    for c in (1e300, 1e-300):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", RuntimeWarning)
+            got = kde_score(z * c, x * c, 0.3 * c)
+        np.testing.assert_allclose(got * c, kde_score(z, x, 0.3), rtol=1e-9)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        far = kde_score([0.0], x * 1e300, 0.5)  # was NaN
+    assert np.isfinite(far).all()
+
+
+def test_tiny_calibration_bootstrap_counts_failed_refits(data):
+    """Three labelled pairs: many resampled calibration sets are constant or have slope <= 0, so the refit
+    fails. Was: the first such replicate's ValueError ended the fit with a message about the resample."""
+    cal = (np.array([0.0, 0.5, 1.0]), np.array([0.0, 1.0, 2.0]))
+    est = DebiasedATE(LinearCalibrationDebiaser(), n_bootstrap=50, random_state=0)
+    with pytest.warns(
+        CalibrationWarning,
+        match=r"\d+ of 50 bootstrap replicates were dropped because "
+        r"refitting the debiaser on the resampled calibration set failed",
+    ):
+        _quiet_fit(est, data.predictions, data.treatment, calibration=cal)
+    # a resample of 3 pairs is constant (3 of 27 draws) or has two distinct points with a positive slope
+    assert 0 < est.bootstrap_dropped_ < 20
+    assert np.isfinite(est.stderr_) and est.stderr_ > 0

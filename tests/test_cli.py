@@ -3,6 +3,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import causalkit
 from causalkit import cli
 
@@ -38,3 +40,131 @@ def test_import_is_light():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout
     assert out.split() == ["False", "False"]
+
+
+# ---- #12 item 15: `causalkit demo` on a core-only install skips what it cannot run, and says why
+
+_BLOCK_EXTRAS = """
+import sys
+
+BLOCK = {"torch", "torch_geometric", "cvxpy", "dask", "distributed"}
+
+
+class _Blocker:  # as if the optional extras were not installed
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in BLOCK:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
+
+
+sys.meta_path.insert(0, _Blocker())
+from causalkit import cli
+
+sys.exit(cli.main(sys.argv[1:]))
+"""
+
+
+def _core_only(*args):
+    return subprocess.run(
+        [sys.executable, "-c", _BLOCK_EXTRAS, *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_demo_on_core_install_skips_with_one_line_each():
+    proc = _core_only("demo", "lipsdp", "rep4ex", "graph-rlearner", "ivl-dask", "compositional")
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, proc.stderr
+    assert "CompositionalPartialCorrelation" in proc.stdout  # the demo that can run, runs
+    lines = proc.stderr.strip().splitlines()
+    skipped = {line.split()[3].rstrip(":"): line for line in lines if "skipped" in line}
+    assert set(skipped) == {"lipsdp", "rep4ex", "graph-rlearner", "ivl-dask"}, proc.stderr
+    assert "cvxpy" in skipped["lipsdp"] and "torch" in skipped["rep4ex"]
+    assert "torch" in skipped["graph-rlearner"] and "dask" in skipped["ivl-dask"]
+    assert all('pip install "causalkit[' in line for line in skipped.values())
+
+
+def test_demo_only_unavailable_methods_exits_2():
+    proc = _core_only("demo", "rep4ex")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "rep4ex" in proc.stderr
+
+
+def test_demo_skip_in_process(monkeypatch, capsys):
+    """A demo whose optional dependency is missing is skipped; the others' rows are printed."""
+    from causalkit._base import optional_import
+
+    class Works:
+        DEMO_NAME = "works"
+
+        @staticmethod
+        def run_demo(random_state=0):
+            return {"estimate": 1.0, "truth": 1.0, "naive": 0.0}
+
+    class NeedsExtra:
+        DEMO_NAME = "needs-extra"
+
+        @staticmethod
+        def run_demo(random_state=0):
+            optional_import("causalkit_no_such_module_xyz")
+
+    class Buggy:
+        DEMO_NAME = "buggy"
+
+        @staticmethod
+        def run_demo(random_state=0):
+            from causalkit import no_such_name  # noqa: F401  (a bug, not a missing extra)
+
+    modules = {"a": NeedsExtra, "b": Works}
+    monkeypatch.setattr(cli, "_load_family_modules", lambda *a, **k: modules)
+    assert cli.main(["demo"]) == 0
+    out, err = capsys.readouterr()
+    assert "works" in out and "1.0000" in out
+    assert err.strip().splitlines() == [
+        "causalkit demo: skipped needs-extra: causalkit_no_such_module_xyz is required for this "
+        'feature but is not installed. Install it with: pip install "causalkit[all]"'
+    ]
+    modules["c"] = Buggy  # a genuine bug still shows its traceback
+    with pytest.raises(ImportError):
+        cli.main(["demo"])
+
+
+def test_missing_extra_in_a_subcommand_is_one_line(monkeypatch, tmp_path, capsys):
+    import numpy as np
+
+    np.savez(tmp_path / "w.npz", W1=np.eye(2))
+
+    def no_cvxpy(*args, **kwargs):
+        from causalkit._base import optional_import
+
+        optional_import("causalkit_no_such_module_xyz", "sdp")
+
+    monkeypatch.setattr("causalkit.solvers._lipschitz.lipschitz_bound", no_cvxpy)
+    assert cli.main(["lipschitz", str(tmp_path / "w.npz")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing optional dependency" in err[0] and "[sdp]" in err[0]
+
+
+def test_warnings_reach_the_user_once_as_one_line(monkeypatch, capsys):
+    """Named causalkit warnings are shown (not silenced), once each, as one line on stderr."""
+    import warnings
+
+    from causalkit.exceptions import ExtrapolationWarning
+
+    class Warns:
+        DEMO_NAME = "warns"
+
+        @staticmethod
+        def run_demo(random_state=0):
+            for _ in range(3):
+                warnings.warn(
+                    "outside the support\nsecond line", ExtrapolationWarning, stacklevel=2
+                )
+            return {"estimate": 1.0, "truth": 1.0, "naive": 0.0}
+
+    monkeypatch.setattr(cli, "_load_family_modules", lambda *a, **k: {"w": Warns})
+    with warnings.catch_warnings():
+        warnings.simplefilter(
+            "ignore"
+        )  # a caller's blanket filter does not hide them from a CLI user
+        assert cli.main(["demo"]) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["causalkit demo: warning: ExtrapolationWarning: outside the support second line"]

@@ -39,19 +39,16 @@ def run_demo(random_state: int = 0) -> dict[str, Any]:
 _AUTO_INDEX_NAMES = {"", "rownames", "id", "sample", "sample_id", "index"}
 
 
-def _read_table(path: str, index_col: str):
+def _looks_like_ids(frame) -> bool:
+    """Whether the first column looks like sample ids (only used for a hint; nothing is dropped by guess)."""
     import pandas as pd
 
-    frame = pd.read_csv(path)
-    if frame.shape[1] == 0:
-        raise SystemExit(f"causalkit pcor: {path} has no columns")
     first = str(frame.columns[0])
     col = frame.iloc[:, 0]
-    looks_like_ids = (
+    return (
         first.strip().lower() in _AUTO_INDEX_NAMES
         or first.startswith("Unnamed:")
-        or not pd.api.types.is_numeric_dtype(col)
-        # a strictly increasing run of integers (1, 2, 3, ...) is a sample number, not a part
+        # a strictly increasing run of integers (1, 2, 3, ...) is likely a sample number
         or (
             pd.api.types.is_integer_dtype(col)
             and col.is_monotonic_increasing
@@ -59,10 +56,36 @@ def _read_table(path: str, index_col: str):
             and len(col) > 2
         )
     )
-    if index_col == "first" or (index_col == "auto" and looks_like_ids):
-        frame = frame.set_index(frame.columns[0])
-        print(f"using column {first!r} as sample ids (override with --index-col)", file=sys.stderr)
-    return frame
+
+
+def _read_table(path: str, index_col: str | None):
+    """Samples x parts, and whether (without ``index_col``) the first column looks like sample ids.
+
+    ``index_col`` (a column name or a 0-based position) holds the sample ids; by default there is none.
+    """
+    from causalkit.cli import CLIUsageError, numeric_columns, read_csv
+
+    frame = read_csv(path)
+    if index_col is not None:
+        if index_col in frame.columns:
+            name = index_col
+        else:
+            try:
+                pos = int(index_col)
+            except ValueError:
+                pos = -1
+            if not 0 <= pos < frame.shape[1]:
+                raise CLIUsageError(
+                    "--index-col",
+                    f"{index_col!r} is neither a column of {path} nor a position 0..{frame.shape[1] - 1}",
+                )
+            name = frame.columns[pos]
+        frame = frame.set_index(name)
+        if frame.shape[1] == 0:
+            raise CLIUsageError(path, f"no part columns besides the index column {name!r}")
+    hint = "; if a column holds sample ids, name it with --index-col" if index_col is None else ""
+    ids = index_col is None and _looks_like_ids(frame)
+    return numeric_columns(frame, list(frame.columns), path, hint=hint), ids
 
 
 def _parse_shrinkage(value: str | None):
@@ -71,11 +94,14 @@ def _parse_shrinkage(value: str | None):
     if value == "basis":
         return "basis"
     try:
-        return float(value)
+        lam = float(value)
     except ValueError:
+        lam = float("nan")
+    if not 0.0 <= lam <= 1.0:  # also rejects NaN
         raise argparse.ArgumentTypeError(
-            f"--shrinkage must be 'basis', 'none' or a number in [0, 1]; got {value!r}"
+            f"expected 'basis', 'none' or a number in [0, 1]; got {value!r}"
         ) from None
+    return lam
 
 
 def _parse_zero(value: str | None):
@@ -84,24 +110,27 @@ def _parse_zero(value: str | None):
     if value == "min":
         return "min"
     try:
-        return float(value)
+        delta = float(value)
     except ValueError:
+        delta = float("nan")
+    if not 0.0 < delta < 1.0:  # also rejects NaN
         raise argparse.ArgumentTypeError(
-            f"--zero-replacement must be 'min', 'none' or a number in (0, 1); got {value!r}"
+            f"expected 'min', 'none' or a number in (0, 1); got {value!r}"
         ) from None
+    return delta
 
 
 def _cmd_pcor(args) -> int:
     import numpy as np
     import pandas as pd
 
+    from causalkit.cli import CLIUsageError, user_errors, write_csv
+
     from ._estimator import CompositionalPartialCorrelation
 
-    try:
-        frame = _read_table(args.data, args.index_col)
-    except (OSError, ValueError) as exc:  # missing file, unreadable or empty CSV
-        print(f"causalkit pcor: cannot read {args.data}: {exc}", file=sys.stderr)
-        return 2
+    frame, ids = _read_table(args.data, args.index_col)
+    first = str(frame.columns[0])
+    id_hint = f"; column {first!r} looks like sample ids: if it is, pass --index-col {first}"
     est = CompositionalPartialCorrelation(
         shrinkage=args.shrinkage,
         zero_replacement=args.zero_replacement,
@@ -111,15 +140,22 @@ def _cmd_pcor(args) -> int:
     try:
         est.fit(frame)
     except (ValueError, TypeError) as exc:
-        print(f"causalkit pcor: {exc}", file=sys.stderr)
-        return 2
+        raise CLIUsageError(args.data, " ".join(f"{exc}{id_hint if ids else ''}".split())) from exc
+    if ids:
+        print(
+            f"causalkit pcor: note: column {first!r} looks like sample ids but is used as a part; "
+            f"pass --index-col {first} if it holds ids",
+            file=sys.stderr,
+        )
     if args.matrix:
         names = est._names()
         result = pd.DataFrame(np.asarray(est.partial_corr_), index=names, columns=names)
     else:
         result = est.summary_frame()
         if args.bootstrap:
-            ci = est.conf_int(alpha=args.alpha).set_index(["part_i", "part_j"])
+            with user_errors(args.data):
+                ci = est.conf_int(alpha=args.alpha)
+            ci = ci.set_index(["part_i", "part_j"])
             keys = list(zip(result["part_i"], result["part_j"]))
             result["lower"] = ci.loc[keys, "lower"].to_numpy()
             result["upper"] = ci.loc[keys, "upper"].to_numpy()
@@ -128,7 +164,7 @@ def _cmd_pcor(args) -> int:
         file=sys.stderr,
     )
     if args.out:
-        result.to_csv(args.out, index=args.matrix)
+        write_csv(result, args.out, index=args.matrix)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with pd.option_context("display.width", 200, "display.max_rows", 60):
@@ -147,7 +183,16 @@ def register(subparsers) -> None:
             "one column per part (positive values; any row totals)."
         ),
     )
-    p.add_argument("data", help="CSV file, samples x parts")
+    from causalkit.cli import (
+        add_output_argument,
+        input_file,
+        nonnegative_int,
+        positive_int,
+        probability,
+        seed,
+    )
+
+    p.add_argument("data", type=input_file, help="CSV file, samples x parts")
     p.add_argument(
         "--shrinkage",
         type=_parse_shrinkage,
@@ -162,19 +207,28 @@ def register(subparsers) -> None:
     )
     p.add_argument(
         "--index-col",
-        choices=["auto", "first", "none"],
-        default="auto",
-        help="use the first column as sample ids: 'auto' (default) when it is non-numeric, unnamed, "
-        "named rownames/id/sample/index, or a strictly increasing run of integers",
+        metavar="NAME_OR_POSITION",
+        default=None,
+        help="the column of sample ids (a name, or a 0-based position: 0 is the first column); "
+        "default: none, every column is a part (a first column is no longer guessed to be ids)",
     )
-    p.add_argument("--out", help="write the result as CSV here instead of printing it")
+    add_output_argument(
+        p, "--out", help="write the result as CSV here instead of printing it (see --force)"
+    )
     p.add_argument(
         "--matrix", action="store_true", help="output the D x D matrix, not the pair list"
     )
     p.add_argument(
-        "--bootstrap", type=int, default=0, help="add percentile bootstrap CIs (replicates)"
+        "--bootstrap",
+        type=nonnegative_int,
+        default=0,
+        help="add percentile bootstrap CIs (replicates)",
     )
-    p.add_argument("--alpha", type=float, default=0.05, help="CI level 1 - alpha (default 0.05)")
-    p.add_argument("--seed", type=int, default=0, help="random seed for the bootstrap")
-    p.add_argument("--top", type=int, default=20, help="pairs printed to the terminal (default 20)")
+    p.add_argument(
+        "--alpha", type=probability, default=0.05, help="CI level 1 - alpha (default 0.05)"
+    )
+    p.add_argument("--seed", type=seed, default=0, help="random seed for the bootstrap")
+    p.add_argument(
+        "--top", type=positive_int, default=20, help="pairs printed to the terminal (default 20)"
+    )
     p.set_defaults(func=_cmd_pcor)

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 DEMO_NAME = "debias"
 
 
 def run_demo(random_state: int = 0) -> dict:
     """Tweedie-corrected ATE on predictions with nonlinear (tail) shrinkage; the true ATE is 2."""
-    import warnings
-
     from causalkit.datasets import make_nonlinear_shrinkage
 
     from ._ate import DebiasedATE
@@ -20,14 +17,13 @@ def run_demo(random_state: int = 0) -> dict:
     d = make_nonlinear_shrinkage(
         n_trial=10000, n_calibration=2000, n_unlabeled=20000, random_state=random_state
     )
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        est = DebiasedATE(TweedieDebiaser(), inference="analytic").fit(
-            d.predictions,
-            d.treatment,
-            calibration=(d.calibration_predictions, d.calibration_targets),
-            unlabeled_predictions=d.unlabeled_predictions,
-        )
+    # warnings (e.g. ExtrapolationWarning) reach the user: `causalkit demo` shows each once, as one line
+    est = DebiasedATE(TweedieDebiaser(), inference="analytic").fit(
+        d.predictions,
+        d.treatment,
+        calibration=(d.calibration_predictions, d.calibration_targets),
+        unlabeled_predictions=d.unlabeled_predictions,
+    )
     return {
         "method": "TweedieDebiaser + DebiasedATE",
         "quantity": "ATE on predicted outcome",
@@ -38,50 +34,54 @@ def run_demo(random_state: int = 0) -> dict:
 
 
 def _cmd_debias(args) -> int:
-    import pandas as pd
+    from causalkit.cli import numeric_columns, read_csv, user_errors
 
     from ._ate import DebiasedATE
     from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
 
-    cal = pd.read_csv(args.calibration)
-    trial = pd.read_csv(args.trial)
-    for frame, cols, what in (
-        (cal, [args.prediction, args.target], "calibration"),
-        (trial, [args.prediction, args.treatment], "trial"),
-    ):
-        missing = [c for c in cols if c not in frame.columns]
-        if missing:
-            print(
-                f"{what} file lacks column(s) {missing}; has {list(frame.columns)}", file=sys.stderr
-            )
-            return 2
+    cal = read_csv(args.calibration)
+    trial = read_csv(args.trial)
+    cal = numeric_columns(cal, [args.prediction, args.target], args.calibration)
+    trial = numeric_columns(
+        trial, [args.prediction, args.treatment, *(args.covariates or [])], args.trial
+    )
     debiaser = LinearCalibrationDebiaser() if args.debiaser == "lcc" else TweedieDebiaser()
     covariates = trial[args.covariates] if args.covariates else None
-    est = DebiasedATE(
-        debiaser,
-        method=args.method,
-        inference=args.inference,
-        n_bootstrap=args.n_bootstrap,
-        random_state=args.seed,
-    ).fit(
-        trial[args.prediction],
-        trial[args.treatment],
-        calibration=(cal[args.prediction], cal[args.target]),
-        covariates=covariates,
-    )
+    with user_errors(f"{args.trial} (calibration {args.calibration})"):
+        est = DebiasedATE(
+            debiaser,
+            method=args.method,
+            inference=args.inference,
+            n_bootstrap=args.n_bootstrap,
+            random_state=args.seed,
+        ).fit(
+            trial[args.prediction],
+            trial[args.treatment],
+            calibration=(cal[args.prediction], cal[args.target]),
+            covariates=covariates,
+        )
     print(est.summary())
     return 0
 
 
 def register(subparsers) -> None:
     """Add ``causalkit debias``: corrected ATE from a calibration CSV and a trial CSV."""
+    from causalkit.cli import input_file, positive_int, seed
+
     p = subparsers.add_parser(
         "debias",
         help="ATE on ML-predicted outcomes, corrected for shrinkage (LCC or Tweedie)",
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
-    p.add_argument("--calibration", required=True, help="CSV of held-out (prediction, truth) pairs")
-    p.add_argument("--trial", required=True, help="CSV of trial units (prediction, treatment)")
+    p.add_argument(
+        "--calibration",
+        required=True,
+        type=input_file,
+        help="CSV of held-out (prediction, truth) pairs",
+    )
+    p.add_argument(
+        "--trial", required=True, type=input_file, help="CSV of trial units (prediction, treatment)"
+    )
     p.add_argument("--prediction", default="prediction", help="prediction column (both files)")
     p.add_argument("--target", default="target", help="true-outcome column (calibration file)")
     p.add_argument("--treatment", default="treatment", help="0/1 treatment column (trial file)")
@@ -89,6 +89,6 @@ def register(subparsers) -> None:
     p.add_argument("--debiaser", choices=["tweedie", "lcc"], default="tweedie")
     p.add_argument("--method", choices=["difference", "ipw", "regression"], default="difference")
     p.add_argument("--inference", choices=["bootstrap", "analytic"], default="bootstrap")
-    p.add_argument("--n-bootstrap", type=int, default=500)
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--n-bootstrap", type=positive_int, default=500)
+    p.add_argument("--seed", type=seed, default=0)
     p.set_defaults(func=_cmd_debias)

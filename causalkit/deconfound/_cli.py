@@ -26,28 +26,31 @@ def run_demo(random_state: int = 0) -> dict[str, Any]:
     }
 
 
-def _split(cols: str) -> list[str]:
-    return [c.strip() for c in cols.split(",") if c.strip()]
-
-
 def _cmd(args) -> int:
-    import pandas as pd
+    from causalkit.cli import (
+        check_complete,
+        numeric_columns,
+        read_csv,
+        require_columns,
+        user_errors,
+        write_csv,
+    )
 
     from ._estimator import RewardDeconfounder
 
-    frame = pd.read_csv(args.csv)
-    needed = [args.rewards, *_split(args.confounders), *_split(args.features)]
-    missing = [c for c in needed if c not in frame.columns]
-    if missing:
-        print(f"causalkit deconfound: column(s) not in {args.csv}: {missing}", file=sys.stderr)
-        return 2
+    frame = read_csv(args.csv)
+    needed = list(dict.fromkeys([args.rewards, *args.confounders, *args.features]))
+    require_columns(frame, needed, args.csv)
+    check_complete(frame, needed, args.csv)
+    rewards = numeric_columns(frame, [args.rewards], args.csv)[args.rewards]
     est = RewardDeconfounder(method=args.method, cv=args.cv, random_state=args.seed)
-    est.fit(frame[args.rewards], frame[_split(args.confounders)], frame[_split(args.features)])
+    with user_errors(args.csv):
+        est.fit(rewards, frame[args.confounders], frame[args.features])
     print(est.summary())
     if args.output:
         out = frame.assign(adjusted_reward=est.adjusted_rewards_)
-        out.to_csv(args.output, index=False)
-        print(f"adjusted rewards written to {args.output}")
+        write_csv(out, args.output, index=False)
+        print(f"adjusted rewards written to {args.output}", file=sys.stderr)
     return 0
 
 
@@ -57,16 +60,30 @@ def register(subparsers) -> None:
         "deconfound",
         help="remove known confounders' effect from observational rewards (RewardDeconfounder)",
     )
-    p.add_argument("csv", help="CSV file with one row per content item")
+    from causalkit.cli import add_output_argument, column_list, input_file, int_at_least, seed
+
+    p.add_argument("csv", type=input_file, help="CSV file with one row per content item")
     p.add_argument("--rewards", required=True, help="reward column")
-    p.add_argument("--confounders", required=True, help="comma-separated confounder columns")
-    p.add_argument("--features", required=True, help="comma-separated content-feature columns")
+    p.add_argument(
+        "--confounders",
+        required=True,
+        type=column_list,
+        help="comma-separated confounder columns",
+    )
+    p.add_argument(
+        "--features",
+        required=True,
+        type=column_list,
+        help="comma-separated content-feature columns",
+    )
     p.add_argument(
         "--method",
         default="dml",
         choices=["dml", "joint", "naive", "residualize_confounders"],
     )
-    p.add_argument("--cv", type=int, default=2, help="cross-fitting folds (default 2)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--output", help="write the CSV with an added adjusted_reward column here")
+    p.add_argument("--cv", type=int_at_least(2), default=2, help="cross-fitting folds (default 2)")
+    p.add_argument("--seed", type=seed, default=0)
+    add_output_argument(
+        p, "--output", help="write the CSV with an added adjusted_reward column here (see --force)"
+    )
     p.set_defaults(func=_cmd)

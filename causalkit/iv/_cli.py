@@ -35,22 +35,16 @@ def run_demo(random_state: int = 0) -> dict:
 
 
 def _cmd_ivl(args) -> int:
-    import numpy as np
-    import pandas as pd
+    from causalkit.cli import numeric_columns, read_csv, user_errors
 
     from . import IVLRegression
 
-    df = pd.read_csv(args.csv)
-    xs = [c.strip() for c in args.x.split(",")]
-    zs = [c.strip() for c in args.instruments.split(",")]
-    missing = [c for c in [args.y, *xs, *zs] if c not in df.columns]
-    if missing:
-        print(f"causalkit ivl: column(s) not in {args.csv}: {missing}")
-        return 2
-    alpha = np.inf if args.alpha.lower() == "inf" else float(args.alpha)
-    est = IVLRegression(alpha=alpha, cov_type=args.cov_type).fit(
-        df[xs], df[args.y], instruments=df[zs]
-    )
+    xs, zs = args.x, args.instruments
+    df = numeric_columns(read_csv(args.csv), list(dict.fromkeys([args.y, *xs, *zs])), args.csv)
+    with user_errors(args.csv):
+        est = IVLRegression(alpha=args.alpha, cov_type=args.cov_type).fit(
+            df[xs], df[args.y], instruments=df[zs]
+        )
     print(est.summary())
     return 0
 
@@ -62,10 +56,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="IV-like regression (IVL; alpha=0: 2SLS, alpha=inf: OLS) on a CSV file",
         description="Fit IVL regression: min ||P_Z(y - Xb)||^2 + alpha ||y - Xb||^2, print the summary.",
     )
-    p.add_argument("csv", help="CSV file with a header row")
+    from causalkit.cli import column_list, input_file, nonnegative_float_or_inf
+
+    p.add_argument("csv", type=input_file, help="CSV file with a header row")
     p.add_argument("--y", required=True, help="outcome column")
-    p.add_argument("--x", required=True, help="comma-separated regressor columns")
-    p.add_argument("--instruments", required=True, help="comma-separated instrument columns")
-    p.add_argument("--alpha", default="1.0", help="ERM weight alpha >= 0, or 'inf' (default 1.0)")
+    p.add_argument("--x", required=True, type=column_list, help="comma-separated regressor columns")
+    p.add_argument(
+        "--instruments", required=True, type=column_list, help="comma-separated instrument columns"
+    )
+    p.add_argument(
+        "--alpha",
+        type=nonnegative_float_or_inf,
+        default=1.0,
+        help="ERM weight alpha >= 0, or 'inf' (default 1.0)",
+    )
     p.add_argument("--cov-type", default="HC1", choices=["HC1", "HC0", "nonrobust"])
     p.set_defaults(func=_cmd_ivl)

@@ -35,20 +35,26 @@ def run_demo(random_state: int = 0) -> dict:
 def _cmd_dask_ivl(args) -> int:
     import time
 
+    from causalkit.cli import user_errors
     from causalkit.datasets import make_dask_iv_sem
     from causalkit.iv import IVLRegression
 
-    sem = make_dask_iv_sem(
-        int(args.n_samples), chunk_size=int(args.chunk_size), random_state=args.seed
-    )
+    with user_errors("--n-samples/--chunk-size"):
+        sem = make_dask_iv_sem(
+            int(args.n_samples), chunk_size=int(args.chunk_size), random_state=args.seed
+        )
     est = IVLRegression(alpha=args.alpha, cov_type=args.cov_type)
 
     def fit():
         t0 = time.perf_counter()
-        est.fit(sem.X, sem.y, instruments=sem.Z)
+        with user_errors("--n-samples"):  # e.g. too few rows for the model
+            est.fit(sem.X, sem.y, instruments=sem.Z)
         return time.perf_counter() - t0
 
     if args.workers > 0:
+        from causalkit._base import optional_import
+
+        optional_import("distributed", "dask")
         from dask.distributed import Client, LocalCluster
 
         with (
@@ -80,15 +86,24 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="IVL on a lazily generated dask array (out-of-core, optional LocalCluster)",
         description="Simulate a confounded IV model chunk by chunk and fit IVL without materialising it.",
     )
-    p.add_argument("--n-samples", type=float, default=1e6, help="rows (default 1e6)")
-    p.add_argument("--chunk-size", type=float, default=2.5e5, help="rows per block (default 2.5e5)")
-    p.add_argument("--alpha", type=float, default=0.0, help="ERM weight (default 0: 2SLS)")
+    from causalkit.cli import count, nonnegative_float_or_inf, nonnegative_int, seed
+
+    p.add_argument("--n-samples", type=count, default=10**6, help="rows (default 1e6)")
+    p.add_argument(
+        "--chunk-size", type=count, default=250_000, help="rows per block (default 2.5e5)"
+    )
+    p.add_argument(
+        "--alpha",
+        type=nonnegative_float_or_inf,
+        default=0.0,
+        help="ERM weight >= 0 or 'inf' (default 0: 2SLS)",
+    )
     p.add_argument("--cov-type", default="HC1", choices=["HC1", "HC0", "nonrobust"])
     p.add_argument(
         "--workers",
-        type=int,
+        type=nonnegative_int,
         default=0,
         help="LocalCluster worker processes (0: threads in-process)",
     )
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=seed, default=0)
     p.set_defaults(func=_cmd_dask_ivl)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 DEMO_NAME = "rep4ex"
 
@@ -13,8 +12,6 @@ def run_demo(random_state: int = 0) -> dict:
 
     ``naive`` is an MLP regression of Y on A evaluated at a = 1.5 (it cannot extrapolate).
     """
-    import warnings
-
     from sklearn.neural_network import MLPRegressor
 
     from causalkit.datasets import make_rep4ex_1d
@@ -23,10 +20,9 @@ def run_demo(random_state: int = 0) -> dict:
 
     a_star = 1.5
     d = make_rep4ex_1d(4000, random_state=random_state)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UserWarning)
-        est = Rep4Ex(random_state=random_state).fit(d.X, d.A, d.Y)
-        estimate = float(est.predict_intervention([a_star])[0])
+    # warnings reach the user: `causalkit demo` shows each once, as one line
+    est = Rep4Ex(random_state=random_state).fit(d.X, d.A, d.Y)
+    estimate = float(est.predict_intervention([a_star])[0])
     mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=random_state)
     naive = float(mlp.fit(d.A, d.Y).predict([[a_star]])[0])
     return {
@@ -45,38 +41,42 @@ def register(subparsers) -> None:
         description="Fit Rep4Ex on a CSV file and print E[Y | do(A = a)] at the requested action values "
         "(one action column; several --at values).",
     )
-    p.add_argument("csv", help="CSV file with the observation, action and outcome columns")
+    from causalkit.cli import finite_float, input_file, positive_int, seed
+
+    p.add_argument(
+        "csv", type=input_file, help="CSV file with the observation, action and outcome columns"
+    )
     p.add_argument(
         "--x", nargs="+", required=True, help="columns of the high-dimensional observation X"
     )
     p.add_argument("--a", required=True, help="column of the (exogenous, 1-D) action A")
     p.add_argument("--y", required=True, help="outcome column")
     p.add_argument(
-        "--at", nargs="+", type=float, required=True, help="action values a to predict at"
+        "--at", nargs="+", type=finite_float, required=True, help="action values a to predict at"
     )
-    p.add_argument("--epochs", type=int, default=100, help="training epochs (default 100)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--epochs", type=positive_int, default=100, help="training epochs (default 100)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.set_defaults(func=_cmd_rep4ex)
 
 
 def _cmd_rep4ex(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from causalkit.cli import numeric_columns, read_csv, user_errors
+
     from ._estimator import Rep4Ex
 
-    df = pd.read_csv(args.csv)
-    missing = [c for c in [*args.x, args.a, args.y] if c not in df.columns]
-    if missing:
-        print(f"causalkit rep4ex: column(s) not in {args.csv}: {missing}", file=sys.stderr)
-        return 2
+    cols = list(dict.fromkeys([*args.x, args.a, args.y]))
+    df = numeric_columns(read_csv(args.csv), cols, args.csv)
     est = Rep4Ex(max_epochs=args.epochs, random_state=args.seed)
-    est.fit(df[args.x], df[[args.a]], df[args.y])
-    out = pd.DataFrame(
-        {
-            "a": args.at,
-            "E[Y|do(a)]": est.predict_intervention(args.at),
-            "fraction_outside_support": est.support_fraction(args.at),
-        }
-    )
+    with user_errors(args.csv):
+        est.fit(df[args.x], df[[args.a]], df[args.y])
+        out = pd.DataFrame(
+            {
+                "a": args.at,
+                "E[Y|do(a)]": est.predict_intervention(args.at),
+                "fraction_outside_support": est.support_fraction(args.at),
+            }
+        )
     print(out.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
     return 0

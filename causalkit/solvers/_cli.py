@@ -28,27 +28,76 @@ def run_demo(random_state: int = 0) -> dict:
     }
 
 
+def _check_arrays(path: str, arrays: list) -> list:
+    """Weight matrices: numeric, 2-D, non-empty and finite; else a one-line user error naming the file."""
+    import numpy as np
+
+    from causalkit.cli import CLIUsageError
+
+    out = []
+    for k, w in enumerate(arrays):
+        w = np.asarray(w)
+        if w.dtype == object or not (
+            np.issubdtype(w.dtype, np.number) or np.issubdtype(w.dtype, np.bool_)
+        ):
+            raise CLIUsageError(path, f"weight {k} holds {w.dtype} values, not numbers")
+        if np.iscomplexobj(w):
+            raise CLIUsageError(path, f"weight {k} is complex; expected real weight matrices")
+        if w.ndim != 2 or w.size == 0:
+            raise CLIUsageError(
+                path, f"weight {k} has shape {w.shape}; expected a non-empty 2-D matrix per layer"
+            )
+        w = w.astype(np.float64)
+        if not np.isfinite(w).all():
+            raise CLIUsageError(path, f"weight {k} has NaN or infinite entries")
+        out.append(w)
+    return out
+
+
 def _load_weights(path: str) -> Any:
+    from causalkit.cli import CLIUsageError
+
     p = Path(path)
-    if not p.exists():
-        raise SystemExit(f"causalkit lipschitz: file not found: {path}")
+    if not p.is_file():
+        raise CLIUsageError(path, "cannot read: no such file")
     suffix = p.suffix.lower()
     if suffix == ".npz":
+        import zipfile
+
         import numpy as np
 
-        with np.load(p, allow_pickle=False) as data:
-            keys = sorted(data.files, key=lambda k: (len(k), k))
-            if not keys:
-                raise SystemExit(f"causalkit lipschitz: {path} holds no arrays")
-            return [data[k] for k in keys]
+        try:
+            with np.load(p, allow_pickle=False) as data:
+                keys = sorted(data.files, key=lambda k: (len(k), k))
+                arrays = [data[k] for k in keys]
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
+            # garbage, an .npy in disguise, or object arrays (refused: they would need unpickling)
+            raise CLIUsageError(
+                path, f"not a readable .npz file of numeric arrays ({' '.join(str(exc).split())})"
+            ) from None
+        if not arrays:
+            raise CLIUsageError(path, "holds no arrays")
+        return _check_arrays(path, arrays)
     if suffix == ".mat":
         import numpy as np
         from scipy.io import loadmat
+        from scipy.io.matlab import MatReadError
 
-        mat = loadmat(p)
+        try:
+            mat = loadmat(p)
+        except (MatReadError, OSError, ValueError, TypeError, EOFError) as exc:
+            raise CLIUsageError(
+                path, f"not a readable .mat file ({' '.join(str(exc).split())})"
+            ) from None
         if "weights" not in mat:
-            raise SystemExit(f"causalkit lipschitz: {path} has no 'weights' variable")
-        return [np.asarray(w, float) for w in mat["weights"].ravel()]
+            raise CLIUsageError(path, "has no 'weights' variable")
+        try:
+            arrays = [np.asarray(w, float) for w in np.asarray(mat["weights"]).ravel()]
+        except (TypeError, ValueError):
+            raise CLIUsageError(path, "'weights' is not a cell array of numeric matrices") from None
+        if not arrays:
+            raise CLIUsageError(path, "'weights' is empty")
+        return _check_arrays(path, arrays)
     if suffix in (".pt", ".pth"):
         from causalkit._base import optional_import
 
@@ -57,9 +106,10 @@ def _load_weights(path: str) -> Any:
         try:
             state = torch.load(p, map_location="cpu", weights_only=True)
         except Exception:  # any refusal or corrupt file is a user error here
-            raise SystemExit(
-                f"causalkit lipschitz: {path} is not a tensor/state_dict file that loads safely; "
-                "save model.state_dict() with torch.save, or the weight matrices as .npz"
+            raise CLIUsageError(
+                path,
+                "not a tensor/state_dict file that loads safely; save model.state_dict() with "
+                "torch.save, or the weight matrices as .npz",
             ) from None
         if isinstance(state, dict):
             # Layer weights in the state_dict's order; biases do not change a Lipschitz constant.
@@ -69,37 +119,57 @@ def _load_weights(path: str) -> Any:
                 if str(k).endswith("weight") and hasattr(v, "ndim") and v.ndim == 2
             ]
             if not weights:
-                raise SystemExit(f"causalkit lipschitz: {path} holds no 2-D '*weight' tensors")
-            return weights
+                raise CLIUsageError(path, "holds no 2-D '*weight' tensors")
+            return _check_arrays(path, weights)
         if isinstance(state, (list, tuple)) and state and all(hasattr(w, "ndim") for w in state):
-            return [w.detach().double().numpy() for w in state]
-        raise SystemExit(
-            f"causalkit lipschitz: {path} holds a {type(state).__name__}; expected a state_dict or a "
-            "list of weight tensors"
+            return _check_arrays(path, [w.detach().double().numpy() for w in state])
+        raise CLIUsageError(
+            path,
+            f"holds a {type(state).__name__}; expected a state_dict or a list of weight tensors",
         )
-    raise SystemExit(
-        f"causalkit lipschitz: unsupported file type {suffix!r} (use .npz, .mat or .pt)"
-    )
+    raise CLIUsageError(path, f"unsupported file type {suffix!r} (use .npz, .mat or .pt)")
+
+
+def _output_index(text: str):
+    parts = text.split(",")
+    try:
+        idx = [int(x) for x in parts]
+    except ValueError:
+        idx = []
+    if len(idx) not in (1, 2) or min(idx, default=-1) < 0:
+        raise argparse.ArgumentTypeError(
+            f"expected an output index i >= 0, or 'i,j' for f_i - f_j; got {text!r}"
+        )
+    return idx[0] if len(idx) == 1 else tuple(idx)
 
 
 def _cmd_lipschitz(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from causalkit.cli import CLIUsageError, user_errors
+
     from ._lipschitz import lipschitz_bound
 
     model = _load_weights(args.model)
-    output_index = None
-    if args.output_index is not None:
-        parts = [int(x) for x in args.output_index.split(",")]
-        output_index = parts[0] if len(parts) == 1 else tuple(parts)
+    output_index = args.output_index
+    if output_index is not None:
+        n_out = model[-1].shape[0]
+        if max(np.atleast_1d(output_index)) >= n_out:
+            raise CLIUsageError(
+                "--output-index",
+                f"{args.output_index} is out of range: the network has {n_out} output(s)",
+            )
     norm = "inf" if args.norm in ("inf", "Inf", "linf") else int(args.norm)
-    res = lipschitz_bound(
-        model,
-        activation=args.activation,
-        method=args.method,
-        norm=norm,
-        output_index=output_index,
-        solver=args.solver,
-        split_size=args.split_size,
-    )
+    with user_errors(args.model):
+        res = lipschitz_bound(
+            model,
+            activation=args.activation,
+            method=args.method,
+            norm=norm,
+            output_index=output_index,
+            solver=args.solver,
+            split_size=args.split_size,
+        )
     out = {
         "bound": res.bound,
         "method": res.method,
@@ -125,7 +195,9 @@ def register(subparsers: Any) -> None:
         description="Certified global Lipschitz upper bound of a neural network (weights.npz with arrays in "
         "layer order, a LipSDP .mat file with a 'weights' cell, or a .pt state_dict of a feed-forward network, loaded with weights_only=True).",
     )
-    p.add_argument("model", help="weights.npz | weights.mat | model.pt")
+    from causalkit.cli import input_file, positive_int
+
+    p.add_argument("model", type=input_file, help="weights.npz | weights.mat | model.pt")
     p.add_argument(
         "--activation", default="relu", help="relu, tanh, sigmoid, elu, leaky_relu, maxmin, ..."
     )
@@ -135,9 +207,14 @@ def register(subparsers: Any) -> None:
         choices=["neuron", "layer", "chordal", "split", "eclipse_fast", "naive"],
     )
     p.add_argument("--norm", default="2", choices=["2", "inf"])
-    p.add_argument("--output-index", default=None, help="an output i, or 'i,j' for f_i - f_j")
+    p.add_argument(
+        "--output-index",
+        type=_output_index,
+        default=None,
+        help="an output i, or 'i,j' for f_i - f_j",
+    )
     p.add_argument("--solver", default="auto")
-    p.add_argument("--split-size", type=int, default=2)
+    p.add_argument("--split-size", type=positive_int, default=2)
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=_cmd_lipschitz)
 

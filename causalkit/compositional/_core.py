@@ -266,7 +266,8 @@ def closure_null_partial_correlation(variances: Any) -> np.ndarray:
         raise ValueError("variances must be finite and strictly positive.")
     w = s2.min() / s2  # the formula is scale-free: weights in (0, 1] cannot overflow
     W = w.sum()
-    R = np.sqrt(np.outer(w, w) / np.outer(W - w, W - w))
+    r = np.sqrt(w) / np.sqrt(W - w)  # as a product of square roots: no underflow
+    R = np.outer(r, r)
     np.fill_diagonal(R, 1.0)
     return R
 

@@ -133,7 +133,8 @@ def make_closure_null(
     X = E / E.sum(axis=1, keepdims=True)
     w = s2.min() / s2  # scale-free closed form: weights in (0, 1] cannot overflow
     W = w.sum()
-    truth = np.sqrt(np.outer(w, w) / np.outer(W - w, W - w))
+    r = np.sqrt(w) / np.sqrt(W - w)  # as a product of square roots: no underflow
+    truth = np.outer(r, r)
     np.fill_diagonal(truth, 1.0)
     G = np.eye(D) - 1.0 / D
     return Bunch(

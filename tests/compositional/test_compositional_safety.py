@@ -127,6 +127,7 @@ def test_closure_null_is_scale_free_at_extreme_variances():
     assert np.all(np.isfinite(tiny))
     np.testing.assert_allclose(tiny, big, rtol=1e-12)
     assert tiny[0, 1] == pytest.approx(1.0, rel=1e-12)  # two equal-weight parts dominating W
+    assert tiny[0, 2] == pytest.approx(np.sqrt(1e-300 / 2), rel=1e-12)  # no underflow to 0
 
 
 @pytest.mark.parametrize("scale", [1e200, 1e-200])

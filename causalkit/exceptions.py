@@ -20,6 +20,7 @@ __all__ = [
     "CollinearityWarning",
     "ConvergenceWarning",
     "ExtrapolationWarning",
+    "FeatureNamesWarning",
     "IllConditionedWarning",
     "OverlapWarning",
     "SolverWarning",
@@ -61,6 +62,10 @@ class ClusterWarning(CausalkitWarning):
 
 class CollinearityWarning(CausalkitWarning):
     """Columns of a design are (nearly) collinear or constant."""
+
+
+class FeatureNamesWarning(CausalkitWarning):
+    """Data at predict/transform time has feature names and fit saw none, or the other way round."""
 
 
 class IllConditionedWarning(CausalkitWarning):

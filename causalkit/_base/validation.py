@@ -35,7 +35,20 @@ __all__ = [
 
 
 def check_random_state(seed: Any) -> np.random.RandomState:
-    """Turn ``seed`` into a :class:`numpy.random.RandomState` (sklearn semantics)."""
+    """Turn ``seed`` into a :class:`numpy.random.RandomState`.
+
+    As scikit-learn's, except that ``None`` gives a fresh RandomState seeded from OS entropy, never numpy's
+    global one: drawing from it must not change the caller's global RNG state.
+
+    Examples
+    --------
+    >>> state = np.random.get_state()[1].copy()
+    >>> _ = check_random_state(None).normal(size=3)
+    >>> bool((np.random.get_state()[1] == state).all())
+    True
+    """
+    if seed is None:
+        return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
     return _sk_check_random_state(seed)
 
 
@@ -342,14 +355,37 @@ def check_n_clusters(
     return n_clusters
 
 
-def check_feature_names(estimator: Any, X: Any, *, argument: str = "X") -> None:
+def check_feature_names(
+    estimator: Any, X: Any, *, argument: str = "X", stacklevel: int | None = None
+) -> None:
     """At predict/transform time, check ``X``'s columns against those seen in ``fit``.
 
     Follows scikit-learn: if ``fit`` saw named columns (``feature_names_in_``), a DataFrame with other names or
-    another order is refused (a ``ValueError`` naming the difference) rather than silently used by position;
-    an unnamed array is accepted. The number of columns is checked against ``n_features_in_`` when present.
+    another order is refused (a ``ValueError`` naming the difference) rather than silently used by position.
+    With ``stacklevel`` given, names on one side only (fit with names and an unnamed array now, or the reverse)
+    raise a :class:`~causalkit.exceptions.FeatureNamesWarning` at that stack level, as scikit-learn warns. The
+    number of columns is checked against ``n_features_in_`` when present.
     """
     fitted = getattr(estimator, "feature_names_in_", None)
+    named = isinstance(X, pd.DataFrame) and not all(isinstance(c, int) for c in X.columns)
+    if (
+        stacklevel is not None
+        and (fitted is None) == named
+        and hasattr(estimator, "n_features_in_")
+    ):
+        from ..exceptions import FeatureNamesWarning
+
+        owner = type(estimator).__name__
+        message = (
+            f"{argument} has feature names, but {owner} was fitted without feature names"
+            if named
+            else f"{argument} does not have valid feature names, but {owner} was fitted with feature names"
+        )
+        warnings.warn(
+            message + "; its columns are used by position.",
+            FeatureNamesWarning,
+            stacklevel=stacklevel + 1,
+        )
     if isinstance(X, pd.DataFrame):
         given = [str(c) for c in X.columns]
         if fitted is not None:

@@ -88,3 +88,36 @@ def test_check_generator():
     assert a == check_generator(np.random.RandomState(0)).random()
     with pytest.raises(TypeError, match="random_state must be None, an int"):
         check_generator("seed")
+
+
+def test_check_random_state_none_leaves_global_numpy_rng_alone():
+    from causalkit._base import check_random_state
+
+    before = np.random.get_state()[1].copy()  # noqa: NPY002 - the global state is what is tested
+    check_random_state(None).normal(size=10)
+    assert (np.random.get_state()[1] == before).all()  # noqa: NPY002
+    assert check_random_state(3).randint(0, 10**6) == np.random.RandomState(3).randint(0, 10**6)
+
+
+def test_check_feature_names_warns_when_names_are_on_one_side_only():
+    import warnings
+
+    import pandas as pd
+
+    from causalkit._base import check_feature_names
+    from causalkit.exceptions import FeatureNamesWarning
+
+    class Fitted:
+        n_features_in_ = 2
+        feature_names_in_ = np.array(["a", "b"], dtype=object)
+
+    with pytest.warns(FeatureNamesWarning, match="does not have valid feature names"):
+        check_feature_names(Fitted(), np.zeros((3, 2)), stacklevel=1)
+    unnamed = Fitted()
+    unnamed.feature_names_in_ = None
+    with pytest.warns(FeatureNamesWarning, match="fitted without feature names"):
+        check_feature_names(unnamed, pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_feature_names(Fitted(), pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1)
+        check_feature_names(Fitted(), np.zeros((3, 2)))  # no stacklevel: no warning (old behaviour)

@@ -436,15 +436,21 @@ def lipschitz_bound(
     Parameters
     ----------
     model_or_weights : list, torch.nn.Sequential or Implicit
-        A list of weight matrices of shape ``(n_out, n_in)`` (or ``(W, b)`` pairs, or :class:`Residual`
-        blocks), a torch ``nn.Sequential`` of ``Linear`` and activation layers (ReLU, LeakyReLU, Tanh,
-        Sigmoid, ELU, Softplus and causalkit's ``MaxMin``, ``GroupSort``, ``Householder``, ``ResidualBlock``;
-        a module wrapping exactly one ``nn.Sequential`` also works), or an :class:`Implicit` (DEQ) layer.
+        A list of weight matrices of shape ``(n_out, n_in)`` (arrays, tensors or nested lists; a ``(W, b)``
+        pair only as a *tuple* whose first element is 2-D, so a two-row nested list is always a matrix; or
+        :class:`Residual` blocks), a single 2-D array, a torch ``nn.Sequential`` of ``Linear`` and activation
+        layers (ReLU, LeakyReLU, Tanh, Sigmoid, ELU, Softplus and causalkit's ``MaxMin``, ``GroupSort``,
+        ``Householder``, ``ResidualBlock``; a module wrapping exactly one ``nn.Sequential`` works if its
+        forward computes that Sequential), or an :class:`Implicit` (DEQ) layer. Ambiguous forms (a bare
+        nested list of numbers, a top-level ``(W, b)`` tuple) raise ``ValueError``.
     activation : str, tuple or list, default "relu"
-        For weight lists: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"elu"``, ``"softplus"``, ``"leaky_relu"``
-        (or ``("leaky_relu", a)``), ``("slope", alpha, beta)``, ``"linear"`` (layers are collapsed),
-        ``"maxmin"``, ``"groupsort"`` / ``("groupsort", g)``, ``"householder"`` / ``("householder", v)``; or
-        one spec per hidden layer. Ignored for torch models (read from the layers).
+        For weight lists: ``"relu"``, ``"tanh"``, ``"sigmoid"``, ``"elu"`` (or ``("elu", alpha)``),
+        ``"softplus"`` (or ``("softplus", beta)``), ``"leaky_relu"`` (or ``("leaky_relu", a)``),
+        ``("slope", alpha, beta)``, ``"linear"`` (layers are collapsed), ``"maxmin"``, ``"groupsort"`` /
+        ``("groupsort", g)``, ``"householder"`` / ``("householder", v)``; or a list with one spec per
+        activation in network order: one between each pair of consecutive weight matrices and one for every
+        :class:`Residual` block without its own ``activation``. Ignored for torch models (read from the
+        layers, with their parameters).
     method : {"neuron", "layer", "chordal", "split", "eclipse_fast", "naive"}, default "neuron"
         ``neuron``: one multiplier per neuron (tightest). ``layer``: one per layer (fast). ``chordal``: the
         neuron LMI split exactly into clique LMIs of consecutive layer pairs. ``split``: sub-networks of
@@ -456,8 +462,16 @@ def lipschitz_bound(
     output_index : None, int or (int, int)
         Restrict to one output, or the difference ``f_i − f_j`` (logit margin).
     solver : "auto", str or list of str, default "auto"
-        cvxpy solver(s). ``"auto"`` tries the installed ones in order MOSEK, SDPA, CVXOPT, SCS, CLARABEL and
-        falls back along that chain. A named solver that fails raises ``RuntimeError`` with its status.
+        cvxpy solver(s). ``"auto"`` tries the installed ones in order MOSEK, CVXOPT, SCS, CLARABEL and falls
+        back along that chain. SDPA, whose native code can end the process on degenerate LMIs, runs only when
+        named, and then in a separate worker process (a Python start-up per solve; a dead worker is a solver
+        failure). A named solver that fails raises ``RuntimeError`` with its status.
+
+    Every LMI is solved in an exactly rescaled form (unit-norm layers; LipSDP is homogeneous in the weights),
+    so tiny or huge weights do not break the solvers, and a bound materially above the naive product of norms
+    is never returned (the naive bound is, with status ``"fallback"`` and a :class:`SolverWarning`). Warnings
+    are :class:`causalkit.exceptions.SolverWarning`. A network whose naive bound over- or underflows double
+    precision raises ``ValueError``; one with a zero layer gets the exact bound 0.
     split_size : int, default 2
         Layers per sub-network for ``method="split"``.
     certify : bool, default True

@@ -142,6 +142,11 @@ def sampled_lower_bound(
 ) -> float:
     """Largest Jacobian norm over random inputs: a valid *lower* bound on the Lipschitz constant.
 
+    Torch models are differentiated by autograd through their own forward (a float64, eval-mode copy), so
+    biases and activation parameters (ELU ``alpha``, Softplus ``beta``/``threshold``, ...) are those of the
+    model; weight lists use closed forms (biases from ``(W, b)`` tuples, ``("elu", alpha)``,
+    ``("softplus", beta)``). ``random_state=None`` draws from a fresh generator, never numpy's global one.
+
     Parameters
     ----------
     model_or_weights, activation, norm, output_index

@@ -55,9 +55,8 @@ def resolve_device(device: Any = "cpu"):
 
 
 def seed_torch(seed: int) -> Any:
-    """Seed torch's global RNGs and return a ``torch.Generator`` seeded with ``seed``."""
+    """A ``torch.Generator`` seeded with ``seed``; torch's global RNG is left alone (nothing here reseeds it)."""
     torch = optional_import("torch")
-    torch.manual_seed(seed)
     gen = torch.Generator()
     gen.manual_seed(seed)
     return gen

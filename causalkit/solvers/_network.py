@@ -518,6 +518,9 @@ def ops_from_torch(model: Any) -> list:
     ops: list = []
 
     def walk(mod: Any) -> None:
+        # a Sequential subclass with its own forward
+        if type(mod).forward is not tnn.Sequential.forward:
+            _check_same_forward(mod, tnn.Sequential(*mod.children()))
         for layer in mod:
             if isinstance(layer, tnn.Sequential):
                 walk(layer)

@@ -518,3 +518,18 @@ def test_network_simulators_validate_their_arguments():
         make_orthogonal_maxmin_network(4, -1)  # was an empty list of weights
     with pytest.raises(ValueError, match="width"):
         make_orthogonal_maxmin_network(4.0)
+
+
+def test_sequential_subclass_with_its_own_forward_is_refused():
+    torch = pytest.importorskip("torch")
+
+    class Doubled(torch.nn.Sequential):
+        def forward(self, x):
+            return 2.0 * super().forward(x)
+
+    torch.manual_seed(0)
+    net = Doubled(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="forward"):
+        lipschitz_bound(net)  # was the bound of the undoubled Sequential
+    with pytest.raises(ValueError, match="forward"):
+        lipschitz_bound(torch.nn.Sequential(torch.nn.Linear(2, 2), net))

@@ -1502,3 +1502,136 @@ def test_every_public_name_is_covered(family):
     assert public <= listed, (
         f"causalkit.{family}: not in the property suite: {sorted(public - listed)}"
     )
+
+
+# ------------------------------------------------------------------ invariances: no silent wrong answer
+def _iv_fit(X, y, Z, cls="IVLRegression"):
+    from causalkit import iv
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        return getattr(iv, cls)().fit(X, y, instruments=Z)
+
+
+@pytest.mark.parametrize("cls", ["IVLRegression", "KClassRegression"])
+@settings(SOME)
+@given(
+    seed=st.integers(0, 2**16),
+    c=st.sampled_from([1e-6, 1e-3, 10.0, 1e3, 1e6]),
+    offset=st.sampled_from([0.0, 1e3, 1e6, 1e10]),
+)
+def test_iv_equivariance(cls, seed, c, offset):
+    """Scaling y scales coef and SEs; scaling X divides them; shifting X leaves them (intercept fitted)."""
+    d = _iv_base(200, seed)
+    X, y, Z = d["X"], d["y"], d["instruments"]
+    base = _iv_fit(X, y, Z, cls)
+    se = np.sqrt(np.diag(base.cov_))
+    for X2, y2, fc in ((X, c * y, c), (c * X, y, 1 / c), (X + offset, y, 1.0)):
+        try:
+            est = _iv_fit(X2, y2, Z, cls)
+        except ValueError as e:  # refusing an ill-conditioned design by name is allowed
+            assert _plain(e)
+            continue
+        np.testing.assert_allclose(est.coef_, fc * base.coef_, rtol=1e-6, atol=1e-9 * abs(fc))
+        se2 = np.sqrt(np.diag(est.cov_))[-len(se) :]
+        assert_finite(se2, "SE")
+        np.testing.assert_allclose(se2[-2:], fc * se[-2:], rtol=1e-4)
+
+
+@pytest.mark.parametrize(
+    "name", ["IVLRegression", "DebiasedATE", "RewardDeconfounder", "BlindRLearner"]
+)
+@settings(FEW)
+@given(seed=st.integers(0, 2**16), level=st.sampled_from([0.0, 1.0, -3.0, 1e6]))
+def test_constant_outcome_has_zero_effect(name, seed, level):
+    """An outcome that does not vary has no effect: zero (to rounding) or a clear error, never another value."""
+    from causalkit import debias, deconfound, iv, network
+
+    r = np.random.default_rng(seed)
+    n = 40
+    X, Z = r.normal(size=(n, 2)), r.normal(size=(n, 3))
+    X = Z[:, :2] + X
+    t = np.arange(n) % 2
+    y = np.full(n, level)
+    truth = r.normal(size=n)
+    cal = (0.6 * truth + r.normal(scale=0.3, size=n), truth)
+    ei = _net_base(n)["edge_index"]
+    calls = {
+        "IVLRegression": lambda: iv.IVLRegression().fit(X, y, instruments=Z).coef_,
+        "DebiasedATE": lambda: (
+            debias.DebiasedATE(debias.LinearCalibrationDebiaser(), inference="analytic")
+            .fit(y, t, calibration=cal)
+            .naive_effect_
+        ),
+        "RewardDeconfounder": lambda: (
+            deconfound.RewardDeconfounder(random_state=0).fit(y, Z, X).coef_
+        ),
+        "BlindRLearner": lambda: (
+            network.BlindRLearner(random_state=0).fit(X, t, y, edge_index=ei).effect_
+        ),
+    }
+
+    def validate(effect):
+        assert np.all(np.abs(np.asarray(effect, float)) <= 1e-8 * (1 + abs(level))), (
+            f"effect {effect}"
+        )
+
+    outcome(calls[name], validate)
+
+
+@settings(SOME)
+@given(
+    w=weight_lists(),
+    c=st.sampled_from([1e-4, 1e-2, 10.0, 100.0]),
+    activation=st.sampled_from(["relu", "tanh"]),
+)
+def test_lipschitz_bound_is_homogeneous(w, c, activation):
+    """LipSDP is homogeneous: scaling every weight by c scales an L-layer bound by c**L (solver tolerance)."""
+    from causalkit.solvers import lipschitz_bound
+
+    Ws, _ = w
+    try:
+        b1 = lipschitz_bound(Ws, activation=activation, solver="CLARABEL")
+        b2 = lipschitz_bound([c * W for W in Ws], activation=activation, solver="CLARABEL")
+    except (ValueError, RuntimeError):
+        return  # refusals and solver failures are checked by test_lipschitz_bound_scale
+    if b1.certified and b2.certified:
+        np.testing.assert_allclose(b2.bound, c ** len(Ws) * b1.bound, rtol=1e-3)
+
+
+@pytest.mark.parametrize("name", ["IVLRegression", "DebiasedATE", "RewardDeconfounder"])
+@settings(FEW)
+@given(seed=st.integers(0, 2**16))
+def test_row_order_does_not_matter(name, seed):
+    """Permuting the rows (all arguments together) leaves the estimates unchanged."""
+    from causalkit import debias, deconfound, iv
+
+    r = np.random.default_rng(seed)
+    n = 60
+    Z = r.normal(size=(n, 3))
+    X = Z[:, :2] + r.normal(size=(n, 2))
+    y = X @ [1.0, -1.0] + r.normal(size=n)
+    t = np.arange(n) % 2
+    truth = r.normal(size=n)
+    cal = (0.6 * truth + r.normal(scale=0.3, size=n), truth)
+    perm = r.permutation(n)
+
+    def fit(k):
+        calls = {
+            "IVLRegression": lambda: iv.IVLRegression().fit(X[k], y[k], instruments=Z[k]).coef_,
+            "DebiasedATE": lambda: (
+                debias.DebiasedATE(debias.LinearCalibrationDebiaser(), inference="analytic")
+                .fit(y[k], t[k], calibration=cal)
+                .effect_
+            ),
+            "RewardDeconfounder": lambda: (
+                deconfound.RewardDeconfounder(cv=2, random_state=0)
+                .fit(y[k], Z[k], X[k])
+                .naive_coef_
+            ),
+        }
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", CausalkitWarning)
+            return np.asarray(calls[name](), float)
+
+    np.testing.assert_allclose(fit(perm), fit(np.arange(n)), rtol=1e-9, atol=1e-12)

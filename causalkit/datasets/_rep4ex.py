@@ -30,7 +30,15 @@ def _leaky_relu(x: np.ndarray, slope: float = 0.2) -> np.ndarray:
 
 def _mixing(d: int, m: int, mixing_state: int):
     """Parameters of an injective two-layer mixing g0: R^d -> R^m (fixed by ``mixing_state``)."""
-    rng = np.random.RandomState(mixing_state)
+    if (
+        isinstance(mixing_state, bool)
+        or not isinstance(mixing_state, (int, np.integer))
+        or not 0 <= mixing_state < 2**32
+    ):
+        raise ValueError(
+            f"mixing_state must be an integer >= 0 (below 2**32); got {mixing_state!r}."
+        )
+    rng = np.random.RandomState(int(mixing_state))
     W1 = rng.normal(size=(m, d))
     b1 = 0.3 * rng.normal(size=m)
     W2 = rng.normal(size=(m, m)) / np.sqrt(m) + np.eye(m)
@@ -54,6 +62,19 @@ def _mix_points(z, params) -> np.ndarray:
 def _truth_1d_general(a_values, m0: float, damp: float) -> np.ndarray:
     a = np.asarray(a_values, dtype=float).reshape(-1)
     return damp * np.sin(m0 * a)
+
+
+def _rng(random_state) -> np.random.RandomState:
+    """A RandomState for the simulators that never draws from numpy's global RNG.
+
+    ``None`` gets a fresh OS-entropy seed (simulating must not change the caller's ``np.random`` state), a
+    ``Generator`` contributes one draw as the seed; ints and RandomState instances as in scikit-learn.
+    """
+    if random_state is None:
+        return np.random.RandomState(int(np.random.SeedSequence().generate_state(1)[0]))
+    if isinstance(random_state, np.random.Generator):
+        return np.random.RandomState(int(random_state.integers(0, 2**32)))
+    return check_random_state(random_state)
 
 
 def _check_n(n_samples: int) -> int:
@@ -107,7 +128,7 @@ def rep4ex_grid(dim: int = 1, *, n_points: int | None = None, limit: float = 1.7
     --------
     >>> g = rep4ex_grid(1)
     >>> g.a.shape, int(g.inside.sum()), int(g.outside.sum())
-    ((29,), 17, 8)
+    ((29,), 17, 10)
     """
     if dim == 1:
         m = 29 if n_points is None else int(n_points)
@@ -150,7 +171,7 @@ def make_rep4ex_1d(
     do_a : float or None, default None
         Sample from the interventional distribution ``do(A = do_a)`` instead (every ``A`` equals ``do_a``);
         the mean of ``Y`` is then ``truth(do_a)``.
-    random_state : int, RandomState or None
+    random_state : int, RandomState, Generator or None
 
     Returns
     -------
@@ -167,7 +188,7 @@ def make_rep4ex_1d(
     n = _check_n(n_samples)
     m0 = check_scalar_in_range(m0, "m0", low=0.0, low_inclusive=False)
     sd = check_scalar_in_range(noise_sd, "noise_sd", low=0.0, low_inclusive=False)
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     A = rng.uniform(-1.0, 1.0, size=(n, 1))
     if do_a is not None:
         A[:] = check_scalar_in_range(do_a, "do_a")
@@ -202,7 +223,7 @@ def make_rep4ex_2d(
     ((50, 5), (50, 2))
     """
     n = _check_n(n_samples)
-    rng = check_random_state(random_state)
+    rng = _rng(random_state)
     A = rng.uniform(-1.0, 1.0, size=(n, 2))
     if do_a is not None:
         a0 = np.asarray(do_a, dtype=float).reshape(-1)

@@ -8,12 +8,13 @@ directions of every edge, without self loops or duplicates.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from .._base.validation import check_generator
+from .._base.validation import check_generator, check_scalar_in_range
 
 __all__ = ["barabasi_albert_graph", "erdos_renyi_graph", "make_graph", "stochastic_block_graph"]
 
@@ -23,6 +24,14 @@ def _undirected(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     keep = a != b
     pairs = np.unique(np.vstack([a[keep], b[keep]]), axis=1)
     return np.hstack([pairs, pairs[::-1]]).astype(np.int64)
+
+
+def _check_probability(p: Any, name: str) -> float:
+    if isinstance(p, bool) or not isinstance(p, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(p).__name__}.")
+    if not 0 <= p <= 1:
+        raise ValueError(f"{name} must be in [0, 1]; got {p}.")
+    return float(p)
 
 
 def _check_n(n: Any, name: str = "n") -> int:
@@ -135,8 +144,7 @@ def erdos_renyi_graph(n: int, p: float, random_state: Any = None) -> np.ndarray:
     True
     """
     n = _check_n(n)
-    if not 0 <= p <= 1:
-        raise ValueError(f"p must be in [0, 1]; got {p}.")
+    p = _check_probability(p, "p")
     rng = check_generator(random_state)
     nodes = np.arange(n, dtype=np.int64)
     s, d = _sample_pairs(rng, nodes, nodes, p, same=True)
@@ -157,9 +165,8 @@ def stochastic_block_graph(
     2
     """
     sizes = [_check_n(s, "sizes") for s in sizes]
-    for name, p in (("p_in", p_in), ("p_out", p_out)):
-        if not 0 <= p <= 1:
-            raise ValueError(f"{name} must be in [0, 1]; got {p}.")
+    p_in = _check_probability(p_in, "p_in")
+    p_out = _check_probability(p_out, "p_out")
     rng = check_generator(random_state)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     blocks = [np.arange(starts[k], starts[k + 1], dtype=np.int64) for k in range(len(sizes))]
@@ -189,12 +196,14 @@ def make_graph(
     2
     """
     kind = str(kind).lower()
+    n = _check_n(n)
+    mean_degree = check_scalar_in_range(mean_degree, "mean_degree", low=0.0)
     if kind == "ba":
         return barabasi_albert_graph(n, max(1, round(mean_degree / 2)), random_state)
     if kind == "er":
         return erdos_renyi_graph(n, min(1.0, mean_degree / n), random_state)
     if kind == "sbm":
-        k = 4
+        k = min(4, n)  # fewer nodes than blocks: one block per node
         sizes = [n // k + (1 if i < n % k else 0) for i in range(k)]
         block = max(sizes)
         p_in = min(1.0, mean_degree * 5 / 6 / block)

@@ -83,6 +83,11 @@ def to_edge_index(
                 f"{name}: sparse adjacency is {graph.shape[0]}x{graph.shape[0]}; expected {n_nodes} nodes."
             )
         coo = sp.coo_matrix(graph)
+        if coo.data.dtype.kind in "fc" and not np.all(np.isfinite(coo.data)):
+            raise ValueError(
+                f"{name}: a sparse adjacency must hold finite values; found {int(np.sum(~np.isfinite(coo.data)))} "
+                "NaN/inf entries."
+            )
         mask = coo.data != 0
         ei = np.vstack([coo.row[mask], coo.col[mask]]).astype(np.int64)
     elif _is_networkx(graph):
@@ -179,8 +184,17 @@ def neighbour_mean(X: Any, edge_index: Any) -> np.ndarray:
            [3.],
            [0.]])
     """
-    X = np.asarray(X, dtype=float)
+    X = _check_features(X)
     return _mean_operator(edge_index, X.shape[0])(X)
+
+
+def _check_features(X: Any) -> np.ndarray:
+    """Finite numeric node features, (n,) or (n, d)."""
+    from .._base.validation import check_1d, check_2d
+
+    if np.ndim(X) == 1:
+        return check_1d(X, "X")
+    return check_2d(X, "X")
 
 
 def _mean_operator(edge_index: Any, n: int):
@@ -211,7 +225,9 @@ def propagate_features(X: Any, edge_index: Any, hops: int = 2) -> np.ndarray:
            [1., 1.],
            [1., 0.]])
     """
-    X = np.asarray(X, dtype=float)
+    X = _check_features(X)
+    if isinstance(hops, bool) or not isinstance(hops, numbers.Integral) or hops < 0:
+        raise ValueError(f"hops must be an integer >= 0; got {hops!r}.")
     mean = _mean_operator(edge_index, X.shape[0])
     out = [X]
     for _ in range(int(hops)):

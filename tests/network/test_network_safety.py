@@ -257,3 +257,58 @@ def test_bad_device_and_constant_outcome(data):
         _fit(est, data, Y=np.full(N, 3.0))
     assert np.all(np.isnan(est.nuisance_scores_["model_y"]["r2"]))
     np.testing.assert_allclose(est.effect(), 0.0, atol=1e-8)
+
+
+# ---------------------------------------------------------------------- graph helpers and simulators
+def test_graph_helpers_validate_their_inputs():
+    import scipy.sparse as sp
+
+    from causalkit.graphs import (
+        erdos_renyi_graph,
+        make_graph,
+        neighbour_mean,
+        propagate_features,
+        stochastic_block_graph,
+        to_edge_index,
+    )
+
+    with pytest.raises(ValueError, match="edge_index: a sparse adjacency must hold finite values"):
+        to_edge_index(sp.csr_matrix(np.array([[0.0, np.nan], [1.0, 0.0]])), 2)  # NaN was an edge
+    with pytest.raises(ValueError, match="hops must be an integer >= 0"):
+        propagate_features(np.ones((3, 1)), np.array([[0], [1]]), -1)  # silently [X]
+    with pytest.raises(ValueError, match="hops must be an integer >= 0"):
+        propagate_features(np.ones((3, 1)), np.array([[0], [1]]), 1.5)  # silently one hop
+    with pytest.raises(ValueError, match="X must be finite"):
+        propagate_features(np.array([[np.nan], [1.0], [2.0]]), np.array([[0], [1]]), 1)
+    with pytest.raises(TypeError, match="X must be numeric"):
+        neighbour_mean(np.array([["a"], ["b"]]), np.array([[0], [1]]))
+    with pytest.raises(TypeError, match="p_in must be a real number"):
+        stochastic_block_graph([3, 3], [[0.5, 0.1], [0.1, 0.5]], 0.1, random_state=0)
+    with pytest.raises(TypeError, match="p must be a real number"):
+        erdos_renyi_graph(10, "0.5", random_state=0)
+    with pytest.raises(ValueError, match="n must be a positive integer"):
+        make_graph("er", 0, random_state=0)  # was ZeroDivisionError
+    with pytest.raises(ValueError, match="mean_degree must be >= 0"):
+        make_graph("er", 10, random_state=0, mean_degree=-1.0)
+    ei = make_graph("sbm", 3, random_state=0)  # fewer nodes than blocks: was 'sizes ... got 0'
+    assert ei.shape[0] == 2 and (ei.size == 0 or ei.max() < 3)
+    np.testing.assert_array_equal(neighbour_mean(np.ones(3), np.array([[0], [1]])), [0.0, 1.0, 0.0])
+
+
+def test_simulators_leave_global_rng_untouched_and_take_generators():
+    from causalkit.datasets import make_rep4ex_1d, make_rep4ex_2d
+
+    before = np.random.get_state()  # noqa: NPY002 (the global state is what is checked)
+    make_rep4ex_1d(20)
+    make_rep4ex_2d(20)
+    make_network_effect(20, "er")
+    after = np.random.get_state()  # noqa: NPY002
+    np.testing.assert_array_equal(after[1], before[1])
+    assert after[2:] == before[2:]
+    a = make_rep4ex_1d(20, random_state=np.random.default_rng(3))
+    b = make_rep4ex_1d(20, random_state=np.random.default_rng(3))
+    np.testing.assert_array_equal(a.X, b.X)
+    with pytest.raises(ValueError, match="mixing_state must be an integer >= 0"):
+        make_rep4ex_1d(20, mixing_state=-1, random_state=0)
+    with pytest.raises(ValueError, match="mixing_state must be an integer >= 0"):
+        make_rep4ex_2d(20, mixing_state="a", random_state=0)

@@ -577,6 +577,9 @@ class RewardDeconfounder(BaseEstimator):
         linear.coef_ = self.coef_.copy()
         linear.intercept_ = self.intercept_
         linear.n_features_in_ = self.n_features_in_
+        if getattr(self, "_feature_names_given", False):
+            # scikit-learn then checks the names at predict time
+            linear.feature_names_in_ = self.feature_names_in_.copy()
         return linear if self.featurizer_ is None else make_pipeline(self.featurizer_, linear)
 
     def _crossfit(self, C, targets):

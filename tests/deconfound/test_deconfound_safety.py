@@ -207,3 +207,12 @@ def test_simulators_accept_a_generator():
         b = make(20, random_state=np.random.default_rng(3))
         first = next(iter(a.values()))
         np.testing.assert_array_equal(np.asarray(first), np.asarray(next(iter(b.values()))))
+
+
+def test_standalone_reward_model_checks_feature_names(fitted, d):
+    F = d.features
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "fitted without feature names" warning
+        np.testing.assert_allclose(fitted.reward_model_.predict(F), fitted.predict(F), atol=1e-12)
+    with pytest.raises(ValueError, match="feature names"):
+        fitted.reward_model_.predict(F[F.columns[::-1]])

@@ -218,15 +218,16 @@ def test_cli_pcor(tmp_path, cups):
     from causalkit import cli
 
     path = tmp_path / "cups.csv"
-    cups.to_csv(path)  # first column "cup" = sample ids
+    cups.to_csv(path)  # first column "cup" = sample ids, named explicitly (#12 item 16)
     out = tmp_path / "res.csv"
-    assert cli.main(["pcor", str(path), "--shrinkage", "basis", "--out", str(out)]) == 0
+    args = ["pcor", str(path), "--index-col", "cup"]
+    assert cli.main([*args, "--shrinkage", "basis", "--out", str(out)]) == 0
     res = pd.read_csv(out)
     assert list(res.columns[:3]) == ["part_i", "part_j", "partial_corr"]
     expected = CompositionalPartialCorrelation(shrinkage="basis").fit(cups).summary_frame()
     np.testing.assert_allclose(res["partial_corr"], expected["partial_corr"], atol=1e-12)
     mat = tmp_path / "mat.csv"
-    assert cli.main(["pcor", str(path), "--matrix", "--out", str(mat)]) == 0
+    assert cli.main([*args, "--matrix", "--out", str(mat)]) == 0
     m = pd.read_csv(mat, index_col=0)
     np.testing.assert_allclose(m.to_numpy(), partial_correlation(cups).to_numpy(), atol=1e-12)
 

@@ -131,12 +131,22 @@ class Scaling:
         return float(self.S * (np.sqrt(max(rho_hat, 0.0)) if norm == 2 else rho_hat))
 
     def rho(self, rho_hat: float, norm: Any) -> float:
-        with np.errstate(over="ignore"):
-            return float(self.S**2 * rho_hat if norm == 2 else self.S * rho_hat)
+        S = np.float64(self.S)  # numpy arithmetic: an overflow gives inf, not an OverflowError
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            return float(S**2 * rho_hat if norm == 2 else S * rho_hat)
 
     def multipliers(self, mults: dict, norm: Any) -> dict:
-        """Per-neuron λ, per-group γ, μ (ℓ∞) of the original problem from those of the rescaled one."""
-        f_over_d2 = (self.S / self.d) ** 2 if norm == 2 else self.S / self.d**2
+        """Per-neuron λ, per-group γ, μ (ℓ∞) of the original problem from those of the rescaled one.
+
+        With weights near the limits of double precision these can over- or underflow (to inf or 0) although
+        the bound itself is representable: the certificate is then only representable in rescaled units.
+        """
+        with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+            return self._multipliers(mults, norm)
+
+    def _multipliers(self, mults: dict, norm: Any) -> dict:
+        S = np.float64(self.S)
+        f_over_d2 = (S / self.d) ** 2 if norm == 2 else S / self.d**2
         out = dict(mults)
         out["rho"] = self.rho(mults["rho"], norm)
         out["lambda"] = np.asarray(mults["lambda"], float) * f_over_d2
@@ -145,7 +155,7 @@ class Scaling:
                 [g * f_over_d2[idx[0]] for g, idx in zip(mults["gamma"], self.groups)]
             )
         if "mu" in mults:
-            out["mu"] = np.asarray(mults["mu"], float) * self.S
+            out["mu"] = np.asarray(mults["mu"], float) * S
         return out
 
 

@@ -533,3 +533,23 @@ def test_sequential_subclass_with_its_own_forward_is_refused():
         lipschitz_bound(net)  # was the bound of the undoubled Sequential
     with pytest.raises(ValueError, match="forward"):
         lipschitz_bound(torch.nn.Sequential(torch.nn.Linear(2, 2), net))
+
+
+def test_extreme_but_representable_weights_give_a_bound_without_numpy_warnings():
+    import warnings
+
+    rng = np.random.default_rng(0)
+    W1, W2 = rng.normal(size=(4, 3)), rng.normal(size=(2, 4))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # numpy overflow RuntimeWarnings included
+        for ws in ([1e300 * W1, W2], [W1, 1e300 * W2]):
+            res = lipschitz_bound(ws, solver="CLARABEL")  # was OverflowError (34, ...)
+            assert res.certified and res.bound <= res.naive_bound * (1 + 1e-6)
+            assert res.bound == pytest.approx(1e300 * lipschitz_bound([W1, W2]).bound, rel=1e-4)
+        # the logistic function overflowed in exp for large negative pre-activations
+        low = sampled_lower_bound([1e4 * W1, W2], activation="sigmoid", random_state=0)
+        assert (
+            np.isfinite(low) and low <= lipschitz_bound([1e4 * W1, W2], activation="sigmoid").bound
+        )
+        with pytest.raises(ValueError, match="not finite"):
+            sampled_lower_bound([1e300 * np.eye(2), 1e300 * np.eye(2)], random_state=0)

@@ -280,6 +280,11 @@ class _RLearnerBase(BaseEstimator):
             phi_all, _ = self._linear_design(d.X, ei, np.ones(len(names), dtype=bool))
             self.linear_keep_ = self._linear_keep(phi_all, ttil, d.w, names)
             phi = phi_all[:, self.linear_keep_]
+            if phi.shape[1] >= d.n:
+                raise ValueError(
+                    f"model_final='linear' has {phi.shape[1]} terms but there are only {d.n} nodes: its "
+                    "standard errors need more nodes than terms (use fewer features or more nodes)."
+                )
             self.final_model_ = None
             params, cov, _ = ols_inference(
                 phi * ttil[:, None],

@@ -7,12 +7,10 @@ Both return a :class:`sklearn.utils.Bunch` with the observed data (``X``, ``y``)
 
 from __future__ import annotations
 
-import numbers
-
 import numpy as np
 from sklearn.utils import Bunch
 
-from .._base import check_scalar_in_range
+from .._base import check_int, check_scalar_in_range
 from ..iv._solver import local_random_state
 
 __all__ = ["make_ivl_paper_sem", "make_ivl_toy_sem", "null_space_basis"]
@@ -48,8 +46,8 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
 
     C ~ N(0, I5), X = C + N(0, I5) (so Cov X = 2 I), Y = X f + C b + N(0, 0.5^2) with f = (1, 2, -1, 0.5, 0),
     b = 1_5; augmentation X + strength * G B with G ~ N(0, I4), B an orthonormal basis of f's complement.
-    Population squared coefficient errors |h - f|^2 at strength 1: ERM 1.25, DA+ERM 0.694, IVL(alpha) =
-    1/4 + 4 / (2 + 1 + 1/alpha)^2 (0.5 at alpha=1, 0.274 at alpha=0.1, 0.25 as alpha -> 0+).
+    Population squared coefficient errors |h - f|^2 at strength 1: ERM 1.25, DA+ERM 0.694, IVL(ivl_alpha) =
+    1/4 + 4 / (2 + 1 + 1/ivl_alpha)^2 (0.5 at ivl_alpha=1, 0.274 at ivl_alpha=0.1, 0.25 as ivl_alpha -> 0+).
 
     Parameters
     ----------
@@ -61,7 +59,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     Returns
     -------
     Bunch with ``X, y, X_aug, G, coef, directions, confounding`` (the vector b) and ``population_error``
-    (a function of ``alpha`` giving IVL's population |h - f|^2; ``alpha=np.inf`` gives DA+ERM).
+    (a function of ``ivl_alpha`` giving IVL's population |h - f|^2; ``ivl_alpha=np.inf`` gives DA+ERM).
 
     Examples
     --------
@@ -69,7 +67,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     >>> d.X.shape, d.G.shape, round(d.population_error(1.0), 3)
     ((1000, 5), (1000, 4), 0.5)
     """
-    n_samples = _check_count(n_samples, "n_samples", 1)
+    n_samples = check_int(n_samples, "n_samples", low=1)
     strength = check_scalar_in_range(strength, "strength", low=0.0)
     rng = local_random_state(random_state)
     f = np.array([1.0, 2.0, -1.0, 0.5, 0.0])
@@ -84,8 +82,8 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     bf2 = float(np.sum((Pf @ b) ** 2))
     bp2 = float(np.sum(((np.eye(5) - Pf) @ b) ** 2))
 
-    def population_error(alpha: float) -> float:
-        alpha = check_scalar_in_range(alpha, "alpha", low=0.0, allow_inf=True)
+    def population_error(ivl_alpha: float) -> float:
+        alpha = check_scalar_in_range(ivl_alpha, "ivl_alpha", low=0.0, allow_inf=True)
         amp = 1.0 if np.isinf(alpha) else 1.0 + 1.0 / alpha if alpha > 0 else np.inf
         return bf2 / 4.0 + bp2 / (2.0 + strength**2 * amp) ** 2
 
@@ -138,10 +136,9 @@ def make_ivl_paper_sem(
     >>> d.X_aug.shape, d.G.shape, d.ncer(d.coef)
     ((500, 4), (500, 3), 0.0)
     """
-    n_samples = _check_count(n_samples, "n_samples", 1)
-    d = _check_count(
-        n_features, "n_features", 2
-    )  # one feature leaves no invariant direction to augment
+    n_samples = check_int(n_samples, "n_samples", low=1)
+    # one feature leaves no invariant direction to augment
+    d = check_int(n_features, "n_features", low=2)
     confounding = check_scalar_in_range(confounding, "confounding")
     strength = check_scalar_in_range(strength, "strength", low=0.0)
     noise = check_scalar_in_range(noise, "noise", low=0.0)
@@ -165,11 +162,3 @@ def make_ivl_paper_sem(
         return err / (err + float(f @ f))
 
     return Bunch(X=X, y=y, X_aug=X_aug, G=G, coef=f, directions=B, ncer=ncer)
-
-
-def _check_count(value, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an int; got {type(value).__name__}.")
-    if value < low:
-        raise ValueError(f"{name} must be >= {low}; got {value}.")
-    return int(value)

@@ -11,7 +11,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
+
+from .._base.validation import check_int, check_random_state
 
 __all__ = ["make_dask_debias_study", "make_dask_iv_sem"]
 
@@ -29,7 +31,7 @@ def make_dask_iv_sem(
 
     Per row: instruments ``Z ~ N(0, I_k)``, hidden confounder ``H ~ N(0, 1)``,
     ``X = Z @ Gamma + confounding * H * delta + N(0, I_p)``, ``y = 1 + X @ coef + confounding * H + N(0, 1)``.
-    IV (``IVLRegression(alpha=0)``, 2SLS) is consistent for ``coef`` when ``n_instruments >= n_features``;
+    IV (``IVLRegression(ivl_alpha=0)``, 2SLS) is consistent for ``coef`` when ``n_instruments >= n_features``;
     least squares is biased by ``confounding``.
 
     Parameters
@@ -72,8 +74,7 @@ def make_dask_iv_sem(
         ("n_instruments", n_instruments, 1),
         ("chunk_size", chunk_size, 1),
     ):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < low:
-            raise ValueError(f"{name} must be an integer >= {low}; got {val!r}.")
+        check_int(val, name, low=low)
     rng = check_random_state(random_state)
     p, k = int(n_features), int(n_instruments)
     coef = rng.uniform(-2.0, 2.0, size=p)
@@ -179,8 +180,7 @@ def make_dask_debias_study(
         ("n_calibration", n_calibration, 3),
         ("chunk_size", chunk_size, 1),
     ):
-        if isinstance(val, bool) or not isinstance(val, (int, np.integer)) or val < low:
-            raise ValueError(f"{name} must be an integer >= {low}; got {val!r}.")
+        check_int(val, name, low=low)
     if not 0 < shrinkage:
         raise ValueError(f"shrinkage must be positive; got {shrinkage!r}.")
     rng = check_random_state(random_state)

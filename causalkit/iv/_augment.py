@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -12,8 +11,9 @@ from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
-    Summary,
+    InferenceMixin,
     check_2d,
+    check_int,
     check_scalar_in_range,
 )
 from ._estimators import (
@@ -21,6 +21,7 @@ from ._estimators import (
     check_magnitude,
     check_n_features,
     check_predict_names,
+    keep_index,
     validate_X,
     validate_y,
 )
@@ -53,7 +54,7 @@ class NullSpaceTranslation:
     ((4, 3), (4, 1), True)
     """
 
-    def __init__(self, directions: Any, strength: float = 1.0):
+    def __init__(self, directions: Any, *, strength: float = 1.0):
         self.directions = directions
         self.strength = strength
 
@@ -86,20 +87,21 @@ class NullSpaceTranslation:
         return f"NullSpaceTranslation(directions=<{shape}>, strength={self.strength!r})"
 
 
-class DAIVLRegression(RegressorMixin, BaseEstimator):
+class DAIVLRegression(InferenceMixin, RegressorMixin, BaseEstimator):
     r"""DA+IVL: IVL regression of y on augmented ``GX`` with the augmentation parameters ``G`` as instruments.
 
     Augmentation with an outcome-invariant transformation is a soft intervention on X; its random parameters
     are valid but under-identifying instruments ("IV-like"). IVL (:class:`IVLRegression`) regularises the IV
-    problem with the ERM risk, which amounts to augmenting with strength amplified by sqrt(1 + 1/alpha).
-    DA+ERM is plain least squares on ``GX`` (``alpha=np.inf`` here, or any OLS).
+    problem with the ERM risk, which amounts to augmenting with strength amplified by sqrt(1 + 1/ivl_alpha).
+    DA+ERM is plain least squares on ``GX`` (``ivl_alpha=np.inf`` here, or any OLS). ``alpha`` is only the CI
+    level of ``summary(*, alpha=0.05)`` and ``conf_int(*, alpha=0.05)``.
 
     Parameters
     ----------
     augmenter : callable or None
         ``augmenter(X, rng) -> (GX, G)`` (e.g. :class:`NullSpaceTranslation`); ``rng`` is a
         ``numpy.random.RandomState``. May be None when augmentations are passed to ``fit``.
-    alpha : float, default 1.0
+    ivl_alpha : float, default 1.0
         IVL's ERM weight (see :class:`IVLRegression`).
     n_augmentations : int, default 1
         Number of augmented copies of the data, stacked (y repeated).
@@ -111,7 +113,9 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
     Attributes
     ----------
     coef_, intercept_ : the causal coefficients, used by ``predict`` on un-augmented X
-    ivl_ : the fitted :class:`IVLRegression` (summary, first stage, covariance)
+    ivl_ : the fitted :class:`IVLRegression` (first stage, covariance)
+    inference_ : EffectResult or None
+        That of ``ivl_`` (read by ``summary`` and ``conf_int``).
     n_features_in_ : int
 
     Examples
@@ -119,7 +123,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
     >>> from causalkit.datasets import make_ivl_toy_sem
     >>> from causalkit.iv import DAIVLRegression, NullSpaceTranslation
     >>> d = make_ivl_toy_sem(5000, random_state=0)
-    >>> est = DAIVLRegression(NullSpaceTranslation(d.directions), alpha=0.1, random_state=0)
+    >>> est = DAIVLRegression(NullSpaceTranslation(d.directions), ivl_alpha=0.1, random_state=0)
     >>> est = est.fit(d.X, d.y)
     >>> bool(((est.coef_ - d.coef) ** 2).sum() < 0.4)  # ERM's error is 1.25
     True
@@ -128,14 +132,15 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         augmenter: Callable[..., Any] | None = None,
-        alpha: float = 1.0,
+        *,
+        ivl_alpha: float = 1.0,
         n_augmentations: int = 1,
         fit_intercept: bool = True,
         cov_type: str | None = "HC1",
         random_state: Any = None,
     ):
         self.augmenter = augmenter
-        self.alpha = alpha
+        self.ivl_alpha = ivl_alpha
         self.n_augmentations = n_augmentations
         self.fit_intercept = fit_intercept
         self.cov_type = cov_type
@@ -147,22 +152,20 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
             raise TypeError(
                 f"augmenter must be a callable augmenter(X, rng) -> (GX, G); got {self.augmenter!r}."
             )
-        n_aug = self.n_augmentations
-        if isinstance(n_aug, bool) or not isinstance(n_aug, numbers.Integral) or n_aug < 1:
-            raise ValueError(f"n_augmentations must be a positive integer; got {n_aug!r}.")
+        n_aug = check_int(self.n_augmentations, "n_augmentations", low=1)
         rng = local_random_state(self.random_state if rng is None else rng)
         X = check_2d(X, "X")
         GXs, Gs = [], []
-        for _ in range(int(n_aug)):
+        for _ in range(n_aug):
             out = self.augmenter(X, rng)
             if not (isinstance(out, tuple) and len(out) == 2):
                 raise TypeError("augmenter must return a tuple (GX, G).")
             GXs.append(check_2d(out[0], "augmenter output GX"))
             Gs.append(check_2d(out[1], "augmenter output G", ensure_2d_from_1d=True))
-        rows = np.tile(np.arange(X.shape[0]), int(n_aug))
+        rows = np.tile(np.arange(X.shape[0]), n_aug)
         return np.vstack(GXs), np.vstack(Gs), rows
 
-    def fit(self, X, y, augmentations: tuple[Any, Any] | None = None) -> DAIVLRegression:
+    def fit(self, X, y, *, augmentations: tuple[Any, Any] | None = None) -> DAIVLRegression:
         """Augment (or take the given augmentations) and fit IVL of y on GX with instruments G.
 
         Parameters
@@ -170,7 +173,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         X : array-like of shape (n_samples, n_features)
             Un-augmented regressors.
         y : array-like of shape (n_samples,)
-        augmentations : tuple (GX, G), optional
+        augmentations : tuple (GX, G), optional, keyword-only
             Precomputed augmentation: ``GX`` of shape (m * n_samples, n_features) and ``G`` with as many rows,
             copy ``j`` in rows ``j * n_samples`` to ``(j + 1) * n_samples``. Overrides ``augmenter``.
 
@@ -206,10 +209,11 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         if names is not None:  # the inner fit (summary, first stage) keeps X's names
             GX = pd.DataFrame(GX, columns=list(names))
         self.ivl_ = IVLRegression(
-            alpha=self.alpha, fit_intercept=self.fit_intercept, cov_type=self.cov_type
+            self.ivl_alpha, fit_intercept=self.fit_intercept, cov_type=self.cov_type
         )._fit_ivl(GX, y[rows], G, groups, depth=2)
         self.coef_ = self.ivl_.coef_
         self.intercept_ = self.ivl_.intercept_
+        self.inference_ = self.ivl_.inference_
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
@@ -221,7 +225,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
         check_predict_names(self, X, stacklevel=3)
-        return Xa @ self.coef_ + self.intercept_
+        return keep_index(Xa @ self.coef_ + self.intercept_, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -229,7 +233,7 @@ class DAIVLRegression(RegressorMixin, BaseEstimator):
         tags.non_deterministic = self.random_state is None and self.augmenter is not None
         return tags
 
-    def summary(self, alpha: float = 0.05) -> Summary:
-        """The summary of the underlying IVL fit (see :meth:`IVLRegression.summary`)."""
+    def _fitted_inference(self):
+        # InferenceMixin's hook: that of the underlying IVL fit (which says why when it has no SEs)
         check_is_fitted(self, "ivl_")
-        return self.ivl_.summary(alpha)
+        return self.ivl_._fitted_inference()

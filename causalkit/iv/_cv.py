@@ -13,9 +13,11 @@ from sklearn.model_selection import ShuffleSplit
 from sklearn.preprocessing import KBinsDiscretizer, StandardScaler
 
 from .._base import (
+    InferenceMixin,
     check_2d,
     check_consistent_length,
     check_feature_names,
+    check_int,
     make_splitter,
 )
 from . import _solver
@@ -47,7 +49,7 @@ def binarize_instruments(instruments: Any) -> np.ndarray:
 class _Fixed(RegressorMixin, BaseEstimator):
     """A fitted linear predictor for sklearn scorers."""
 
-    def __init__(self, coef=None, intercept=0.0):
+    def __init__(self, coef=None, *, intercept=0.0):
         self.coef = coef
         self.intercept = intercept
 
@@ -73,8 +75,8 @@ def _level_split(Zb: np.ndarray, rng: np.random.RandomState, frac: float = 0.2):
     return [(np.flatnonzero(~test), np.flatnonzero(test))]
 
 
-class IVLRegressionCV(RegressorMixin, BaseEstimator):
-    r"""IVL regression with ``alpha`` chosen by cross-validation.
+class IVLRegressionCV(InferenceMixin, RegressorMixin, BaseEstimator):
+    r"""IVL regression with its ERM weight ``ivl_alpha`` chosen by cross-validation.
 
     The selectors of Akbar et al. (2025):
 
@@ -86,11 +88,15 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
     - ``cv=int`` or any scikit-learn splitter: K-fold cross-validation of the same score.
 
     The paper draws 10 alphas from loguniform(1e-4, 1); the default grid is ``np.logspace(-4, 0, 10)``. All
-    alphas of one split are solved from one QR factorisation of the training data.
+    values of one split are solved from one QR factorisation of the training data.
+
+    ``alpha`` means only the CI level of ``summary(*, alpha=0.05)`` and ``conf_int(*, alpha=0.05)`` (those of
+    the refitted :class:`IVLRegression`); the ERM weights are ``ivl_alphas``.
 
     Parameters
     ----------
-    alphas : array-like of float, default ``np.logspace(-4, 0, 10)``
+    ivl_alphas : array-like of float, default ``np.logspace(-4, 0, 10)``
+        Candidate ERM weights ``ivl_alpha`` of :class:`IVLRegression` (each ``>= 0``, ``np.inf`` allowed).
     cv : int, "holdout", "level" or a scikit-learn splitter, default 5
     scoring : str or callable, optional
         A scikit-learn scorer; default ``"r2"`` (``"neg_mean_squared_error"`` for ``cv="level"``).
@@ -102,11 +108,14 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
 
     Attributes
     ----------
-    alpha_ : float
+    ivl_alpha_ : float
+        The selected ERM weight.
     best_score_ : float
-    cv_results_ : dict of arrays (``param_alpha``, ``split{i}_test_score``, ``mean_test_score``,
+    cv_results_ : dict of arrays (``param_ivl_alpha``, ``split{i}_test_score``, ``mean_test_score``,
         ``std_test_score``, ``rank_test_score``)
-    best_estimator_ : IVLRegression refitted on all data with ``alpha_``
+    best_estimator_ : IVLRegression refitted on all data with ``ivl_alpha_``
+    inference_ : EffectResult or None
+        That of ``best_estimator_`` (read by ``summary`` and ``conf_int``).
     coef_, intercept_, n_features_in_
 
     Examples
@@ -114,38 +123,40 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
     >>> from causalkit.datasets import make_ivl_toy_sem
     >>> from causalkit.iv import IVLRegressionCV
     >>> d = make_ivl_toy_sem(2000, random_state=0)
-    >>> cv = IVLRegressionCV(cv="holdout", random_state=0).fit(d.X_aug, d.y, d.G, X_score=d.X)
-    >>> bool(1e-4 <= cv.alpha_ <= 1)
+    >>> cv = IVLRegressionCV(cv="holdout", random_state=0)
+    >>> cv = cv.fit(d.X_aug, d.y, instruments=d.G, X_score=d.X)
+    >>> bool(1e-4 <= cv.ivl_alpha_ <= 1)
     True
     """
 
     def __init__(
         self,
-        alphas: Any = None,
+        ivl_alphas: Any = None,
+        *,
         cv: Any = 5,
         scoring: Any = None,
         fit_intercept: bool = True,
         cov_type: str | None = "HC1",
         random_state: Any = None,
     ):
-        self.alphas = alphas
+        self.ivl_alphas = ivl_alphas
         self.cv = cv
         self.scoring = scoring
         self.fit_intercept = fit_intercept
         self.cov_type = cov_type
         self.random_state = random_state
 
-    def fit(self, X, y, instruments=None, X_score=None) -> IVLRegressionCV:
-        """Select alpha by cross-validation, then refit on all data.
+    def fit(self, X, y, *, instruments=None, X_score=None) -> IVLRegressionCV:
+        """Select ``ivl_alpha`` by cross-validation, then refit on all data.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
             Regressors of the fit (for data augmentation: augmented ``GX``).
         y : array-like of shape (n_samples,)
-        instruments : array-like of shape (n_samples, n_instruments)
+        instruments : array-like of shape (n_samples, n_instruments), keyword-only
             Required.
-        X_score : array-like of shape (n_samples, n_features), optional
+        X_score : array-like of shape (n_samples, n_features), optional, keyword-only
             Regressors used to score held-out predictions (for data augmentation: un-augmented X, as in the
             paper). Defaults to ``X``.
 
@@ -168,17 +179,19 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
             check_feature_names(self._names_holder(names), X_score, argument="X_score")
         # refuse constant/collinear regressors (named) before the search, as the final refit would
         _solver.check_design(_solver.decompose(X, y, Z, bool(self.fit_intercept)), names)
-        alphas = np.logspace(-4, 0, 10) if self.alphas is None else self.alphas
+        alphas = np.logspace(-4, 0, 10) if self.ivl_alphas is None else self.ivl_alphas
         try:
             alphas = np.atleast_1d(np.asarray(alphas, dtype=float))
         except (TypeError, ValueError) as exc:
             raise ValueError(
-                f"alphas must be numbers >= 0 (np.inf allowed); got {self.alphas!r}."
+                f"ivl_alphas must be numbers >= 0 (np.inf allowed); got {self.ivl_alphas!r}."
             ) from exc
         if alphas.ndim != 1 or alphas.size == 0:
-            raise ValueError(f"alphas must be a non-empty 1-d sequence; got shape {alphas.shape}.")
+            raise ValueError(
+                f"ivl_alphas must be a non-empty 1-d sequence; got shape {alphas.shape}."
+            )
         if not np.all(alphas >= 0) or np.any(np.isnan(alphas)):
-            raise ValueError(f"alphas must be >= 0 (np.inf allowed); got {alphas.tolist()}.")
+            raise ValueError(f"ivl_alphas must be >= 0 (np.inf allowed); got {alphas.tolist()}.")
         rng = _solver.local_random_state(self.random_state)
         cv = self.cv
         scoring = self.scoring
@@ -190,9 +203,7 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
             if isinstance(cv, str) and cv == "holdout":
                 splitter = ShuffleSplit(n_splits=1, test_size=0.2, random_state=rng)
             elif isinstance(cv, numbers.Integral) and not isinstance(cv, bool):
-                if cv < 2:
-                    raise ValueError(f"cv must be >= 2 folds; got {cv}.")
-                splitter = make_splitter(int(cv), random_state=rng)
+                splitter = make_splitter(check_int(cv, "cv", low=2), random_state=rng)
             elif hasattr(cv, "split") and not isinstance(cv, str):
                 splitter = cv
             else:
@@ -213,21 +224,21 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
             dec = _solver.decompose(X[train], y[train], Z[train], bool(self.fit_intercept))
             for j, a in enumerate(alphas):
                 coef = _solver.solve_ivl(dec, float(a), warn_underidentified=False)
-                fixed = _Fixed(coef, _solver.intercept_of(dec, coef))
+                fixed = _Fixed(coef, intercept=_solver.intercept_of(dec, coef))
                 scores[s, j] = scorer(fixed, Xs[test], y[test])
         mean = scores.mean(axis=0)
         order = np.argsort(-mean, kind="stable")
         rank = np.empty(alphas.size, dtype=int)
         rank[order] = np.arange(1, alphas.size + 1)
         self.cv_results_ = {
-            "param_alpha": alphas.copy(),
+            "param_ivl_alpha": alphas.copy(),
             **{f"split{s}_test_score": scores[s] for s in range(len(splits))},
             "mean_test_score": mean,
             "std_test_score": scores.std(axis=0),
             "rank_test_score": rank,
         }
         best = int(order[0])
-        self.alpha_ = float(alphas[best])
+        self.ivl_alpha_ = float(alphas[best])
         self.best_score_ = float(mean[best])
         self.best_index_ = best
         self.scorer_ = scorer
@@ -236,10 +247,11 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         if names is not None:
             Xfit = pd.DataFrame(X, columns=list(names))
         self.best_estimator_ = IVLRegression(
-            alpha=self.alpha_, fit_intercept=self.fit_intercept, cov_type=self.cov_type
+            self.ivl_alpha_, fit_intercept=self.fit_intercept, cov_type=self.cov_type
         )._fit_ivl(Xfit, y, Z, None, depth=2)
         self.coef_ = self.best_estimator_.coef_
         self.intercept_ = self.best_estimator_.intercept_
+        self.inference_ = self.best_estimator_.inference_
         self.n_features_in_ = X.shape[1]
         if names is not None:
             self.feature_names_in_ = names
@@ -263,9 +275,9 @@ class IVLRegressionCV(RegressorMixin, BaseEstimator):
         tags.target_tags.required = True
         return tags
 
-    def summary(self, alpha: float = 0.05):
-        """Summary of the refitted estimator."""
+    def _fitted_inference(self):
+        # InferenceMixin's hook: that of the refitted estimator (which says why when it has no SEs)
         from sklearn.utils.validation import check_is_fitted
 
         check_is_fitted(self, "best_estimator_")
-        return self.best_estimator_.summary(alpha)
+        return self.best_estimator_._fitted_inference()

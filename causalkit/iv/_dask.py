@@ -102,14 +102,20 @@ def _meat_block(X, y, *rest):
 
 
 def kclass_covariance(Xd, yd, Zd, dec, coef: np.ndarray, kappa: float, cov_type: str) -> np.ndarray:
-    """Covariance of ``[intercept, coef]`` as :func:`._solver.kclass_covariance`, chunk-wise."""
+    """Covariance of ``[intercept, coef]`` as :func:`._solver.kclass_covariance`, chunk-wise.
+
+    The same formula in the same coordinates (the estimator's bread, scores and back-transformation from
+    :mod:`._solver`); only the meat, ``sum_i u_i u_i'``, is a chunk-wise sum, and the sandwich is formed from it
+    as :func:`causalkit._base.sandwich_cov` forms it from the scores (which would be n x p here).
+    """
     n, p1 = dec.n, dec.p + int(dec.fit_intercept)
     L, C = _solver.bread_factor(dec, kappa)
+    bread = _solver.bread_middle(dec, C)
     if cov_type == "nonrobust":
         # e'e from the factor: ||Tx b - Ty|| = ||X b + intercept - y|| (centred when fit_intercept)
         resid = dec.Tx @ coef - dec.Ty
         s2 = float(resid @ resid) / (n - p1)
-        return _solver.covariance_from_middle(dec, L, C, s2 * _solver.bread_middle(dec, C))
+        return _solver.covariance_from_middle(dec, L, C, s2 * bread)
     if cov_type not in ("HC0", "HC1"):
         raise ValueError(
             f"cov_type={cov_type!r} is not available for dask inputs; use 'HC1', 'HC0', 'nonrobust' or None "
@@ -117,5 +123,5 @@ def kclass_covariance(Xd, yd, Zd, dec, coef: np.ndarray, kappa: float, cov_type:
         )
     arrays = [Xd, yd] + ([Zd] if Zd is not None else [])
     meat = chunked_sum(arrays, _meat_block, (p1, p1), dec, coef, kappa, L)
-    scale = n / (n - p1) if cov_type == "HC1" else 1.0
-    return _solver.covariance_from_middle(dec, L, C, scale * _solver.sandwich_middle(dec, C, meat))
+    factor = n / (n - p1) if cov_type == "HC1" else 1.0  # sandwich_cov's HC1 / HC0 factor
+    return _solver.covariance_from_middle(dec, L, C, factor * bread @ meat @ bread.T)

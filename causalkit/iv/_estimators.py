@@ -15,7 +15,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
     EffectResult,
-    Summary,
+    InferenceMixin,
     as_list_of_names,
     check_1d,
     check_2d,
@@ -33,8 +33,12 @@ __all__ = ["IVLRegression", "KClassRegression"]
 _COV_CHOICES = (None, "nonrobust", "HC0", "HC1")
 
 
-class _KClassBase(RegressorMixin, BaseEstimator):
-    """Shared fit/predict/inference of IVL and k-class estimators (one solver, one results layer)."""
+class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
+    """Shared fit/predict/inference of IVL and k-class estimators (one solver, one results layer).
+
+    ``summary(*, alpha=0.05)`` and ``conf_int(*, alpha=0.05)`` come from :class:`~causalkit._base.InferenceMixin`
+    and read ``inference_``; there ``alpha`` is one minus the confidence level, nothing else.
+    """
 
     # set by subclasses: returns (kappa, alpha) from the validated data decomposition
     def _kappa_alpha(self, dec) -> tuple[float, float]:  # pragma: no cover - abstract
@@ -122,7 +126,7 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         self.cov_ = None
         if Z is not None:
             fs = _solver.first_stage(dec)
-            self._first_stage = np.column_stack([fs["partial_r2"], fs["F"], fs["pvalue"]])
+            self._first_stage = np.column_stack([fs["partial_r2"], fs["F"], fs["p_value"]])
         self._no_cov_reason = None
         if self.cov_type is not None and n == p1:
             self._no_cov_reason = (
@@ -150,7 +154,12 @@ class _KClassBase(RegressorMixin, BaseEstimator):
                     X, y, Z, dec, coef, kappa, cov_type, groups=groups
                 )
         self._cov_label = "cluster" if groups is not None else self.cov_type
+        self.inference_ = None
         return self
+
+    def _set_inference(self) -> None:
+        """``inference_`` from the fitted arrays (called by ``fit`` once every attribute is set)."""
+        self.inference_ = None if self.cov_ is None else self._make_inference()
 
     # ---------------------------------------------------------------------------------------------------
     def predict(self, X) -> np.ndarray:
@@ -179,18 +188,19 @@ class _KClassBase(RegressorMixin, BaseEstimator):
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
         check_predict_names(self, X, stacklevel=stacklevel)
-        return Xa @ self.coef_ + self.intercept_
+        return keep_index(Xa @ self.coef_ + self.intercept_, X)
 
     @property
     def first_stage_(self):
-        """Per regressor: first-stage partial R^2, F statistic and its p-value (None without instruments)."""
+        """Per regressor: first-stage partial R^2, F statistic and its p-value ``F_p_value`` (None without
+        instruments)."""
         check_is_fitted(self, "coef_")
         table = getattr(self, "_first_stage", None)
         if table is None:
             return None
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         return pd.DataFrame(
-            table, columns=["partial_r2", "F", "F_pvalue"], index=pd.Index(names, name="regressor")
+            table, columns=["partial_r2", "F", "F_p_value"], index=pd.Index(names, name="regressor")
         )
 
     def _param_names(self) -> list[str]:
@@ -211,21 +221,20 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             )
         return np.sqrt(np.diag(self.cov_))
 
-    def result(self) -> EffectResult:
-        """The estimates with standard errors as a shared :class:`~causalkit._base.EffectResult`.
-
-        Returns
-        -------
-        EffectResult
-            One row per parameter (intercept first), Wald (normal) intervals, first-stage diagnostics as
-            extra columns.
-        """
+    def _fitted_inference(self) -> EffectResult:
+        # InferenceMixin's hook: a fitted estimator without standard errors says why
         check_is_fitted(self, "coef_")
-        if self.cov_ is None:
+        result = getattr(self, "inference_", None)
+        if result is None:
             raise ValueError(
                 getattr(self, "_no_cov_reason", None)
-                or "summary/result need standard errors: refit with cov_type='HC1' (or another)."
+                or "summary/conf_int need standard errors: refit with cov_type='HC1' (or another)."
             )
+        return result
+
+    def _make_inference(self) -> EffectResult:
+        """One row per parameter (intercept first), Wald (normal) intervals, first-stage diagnostics as
+        extra columns."""
         est = np.concatenate([[self.intercept_], self.coef_]) if self.fit_intercept else self.coef_
         extra = {}
         info: dict[str, Any] = {
@@ -234,9 +243,9 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             "kappa (k-class)": f"{self.kappa_:.6g}",
             "Covariance": self._cov_label,
         }
-        alpha = getattr(self, "alpha_", None)
-        if alpha is not None:
-            info["alpha (IVL)"] = f"{alpha:.6g}"
+        ivl_alpha = getattr(self, "ivl_alpha_", None)
+        if ivl_alpha is not None:
+            info["ivl_alpha (ERM weight)"] = f"{ivl_alpha:.6g}"
         notes = []
         first_stage = self.first_stage_
         if first_stage is not None:
@@ -247,7 +256,7 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             if not self.identified_:
                 notes.append(
                     "The instruments do not identify every regressor direction (under-identified IV "
-                    "problem); the ERM term (alpha > 0) regularises the rest."
+                    "problem); the ERM term (ivl_alpha > 0) regularises the rest."
                 )
         notes.append(
             "First-stage F: classical F test of the instruments in the regression of each regressor on them."
@@ -262,21 +271,6 @@ class _KClassBase(RegressorMixin, BaseEstimator):
             notes=notes,
         )
 
-    def summary(self, alpha: float = 0.05) -> Summary:
-        """Coefficient table with standard errors, intervals and first-stage diagnostics.
-
-        Parameters
-        ----------
-        alpha : float, default 0.05
-            One minus the confidence level of the intervals.
-
-        Returns
-        -------
-        Summary
-            Prints as text, renders as HTML in notebooks.
-        """
-        return self.result().summary(alpha)
-
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.target_tags.required = True
@@ -286,39 +280,50 @@ class _KClassBase(RegressorMixin, BaseEstimator):
 class IVLRegression(_KClassBase):
     r"""IV-like (IVL) regression: IV regression regularised by the ERM (least-squares) risk.
 
-    Minimises :math:`\|P_Z(y - Xb)\|^2 + \alpha\|y - Xb\|^2` (Akbar et al., NeurIPS 2025). This is the
-    k-class estimator with :math:`\kappa = 1/(1+\alpha)` and anchor regression with :math:`\gamma = 1 + 1/\alpha`.
-    Computed from one thin QR of ``[instruments, X, y]``: no n x n matrix, memory of one data copy.
+    Minimises :math:`\|P_Z(y - Xb)\|^2 + \alpha_{IVL}\|y - Xb\|^2` (Akbar et al., NeurIPS 2025; their
+    :math:`\alpha`, here ``ivl_alpha``). This is the k-class estimator with :math:`\kappa = 1/(1+\alpha_{IVL})`
+    and anchor regression with :math:`\gamma = 1 + 1/\alpha_{IVL}`. Computed from one thin QR of
+    ``[instruments, X, y]``: no n x n matrix, memory of one data copy.
+
+    ``alpha`` means one thing here, as everywhere in causalkit: one minus the confidence level, a keyword of
+    ``summary(*, alpha=0.05)`` and ``conf_int(*, alpha=0.05)``. The ERM weight is ``ivl_alpha``.
 
     Parameters
     ----------
-    alpha : float, default 1.0
-        Weight of the ERM risk, in ``[0, inf]``. ``alpha=np.inf`` is OLS. ``alpha=0`` is the IV limit: 2SLS when
-        the instruments identify every regressor; otherwise (the usual case for data augmentations, fewer
-        instruments than regressors) the constrained :math:`\alpha\to 0^+` solution, least squares subject to the
-        IV normal equations, with a warning. Never the minimum-norm pseudo-inverse answer.
+    ivl_alpha : float, default 1.0
+        Weight of the ERM risk, in ``[0, inf]``. ``ivl_alpha=np.inf`` is OLS. ``ivl_alpha=0`` is the IV limit:
+        2SLS when the instruments identify every regressor; otherwise (the usual case for data augmentations,
+        fewer instruments than regressors) the constrained :math:`\alpha_{IVL}\to 0^+` solution, least squares
+        subject to the IV normal equations, with a warning. Never the minimum-norm pseudo-inverse answer.
     fit_intercept : bool, default True
         Fit an intercept (y, X and the instruments are centred; the constant is its own instrument).
     cov_type : {"HC1", "HC0", "nonrobust", None}, default "HC1"
         Covariance of the estimates: heteroskedasticity-robust sandwich (HC1 has the n/(n-p) factor), classical,
-        or None to skip inference (fastest).
+        or None to skip inference (fastest). ``groups`` in ``fit`` makes it cluster-robust (CR1).
 
     Attributes
     ----------
     coef_ : ndarray of shape (n_features,)
     intercept_ : float
     kappa_ : float
-        ``1 / (1 + alpha)``.
+        ``1 / (1 + ivl_alpha)``.
     anchor_gamma_ : float
-        ``1 + 1 / alpha`` (``inf`` at ``alpha=0``).
-    alpha_ : float
-        The ``alpha`` used.
+        ``1 + 1 / ivl_alpha`` (``inf`` at ``ivl_alpha=0``).
+    ivl_alpha_ : float
+        The ``ivl_alpha`` used.
     identified_ : bool
         Whether the instruments identify every regressor direction (rank of P_Z X equals n_features).
     first_stage_ : DataFrame
-        Per regressor: partial R^2 of the regression on the instruments and its classical F statistic.
+        Per regressor: partial R^2 of the regression on the instruments, its classical F statistic and the
+        F test's ``F_p_value``.
     cov_ : ndarray or None
         Covariance of ``[intercept_, *coef_]``.
+    stderr_ : ndarray
+        Its standard errors (an AttributeError saying why when there are none).
+    inference_ : EffectResult or None
+        Estimates, standard errors and Wald intervals, one term per parameter (``"intercept"`` first, then the
+        feature names or ``x0, x1, ...``); read by ``summary`` and ``conf_int``. None when no standard errors
+        are available (``cov_type=None``, or the reason ``summary`` gives).
     n_features_in_ : int
     feature_names_in_ : ndarray of str
         Only when X is a DataFrame with string column names.
@@ -344,7 +349,8 @@ class IVLRegression(_KClassBase):
     - ``groups`` with fewer than two clusters raise a ValueError; fewer than 20 give a
       :class:`~causalkit.exceptions.ClusterWarning`.
     - ``predict`` checks DataFrame column names and order against ``feature_names_in_`` as scikit-learn does
-      (ValueError when they differ; a warning when names are present on one side only).
+      (ValueError when they differ; a warning when names are present on one side only), and returns a Series
+      with the DataFrame's index.
     - Values beyond 1e100 in magnitude (or columns entirely below 1e-100) are refused: rescale them.
 
     Examples
@@ -356,38 +362,41 @@ class IVLRegression(_KClassBase):
     >>> u = rng.normal(size=500)
     >>> X = Z @ [[1.0], [0.5]] + u[:, None]
     >>> y = 2.0 * X[:, 0] + u + 0.1 * rng.normal(size=500)
-    >>> iv = IVLRegression(alpha=0).fit(X, y, instruments=Z)
+    >>> iv = IVLRegression(ivl_alpha=0).fit(X, y, instruments=Z)
     >>> bool(abs(iv.coef_[0] - 2) < 0.1)
     True
-    >>> ols = IVLRegression(alpha=np.inf).fit(X, y, instruments=Z)
+    >>> iv.conf_int(alpha=0.1).columns.tolist(), iv.conf_int().index.tolist()
+    (['lower', 'upper'], ['intercept', 'x0'])
+    >>> ols = IVLRegression(ivl_alpha=np.inf).fit(X, y, instruments=Z)
     >>> bool(ols.coef_[0] > 2.3)  # confounded
     True
     """
 
     def __init__(
-        self, alpha: float = 1.0, fit_intercept: bool = True, cov_type: str | None = "HC1"
+        self, ivl_alpha: float = 1.0, *, fit_intercept: bool = True, cov_type: str | None = "HC1"
     ):
-        self.alpha = alpha
+        self.ivl_alpha = ivl_alpha
         self.fit_intercept = fit_intercept
         self.cov_type = cov_type
 
     def _kappa_alpha(self, dec):
-        alpha = self._alpha
+        alpha = self._ivl_alpha
         if np.isinf(alpha):
             return 0.0, alpha
         return 1.0 / (1.0 + alpha), alpha
 
-    def fit(self, X, y, instruments=None, groups=None) -> IVLRegression:
+    def fit(self, X, y, *, instruments=None, groups=None) -> IVLRegression:
         """Fit IVL regression.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
-            Regressors (for data augmentation: the augmented ``GX``).
+            Regressors (for data augmentation: the augmented ``GX``). A dask array or DataFrame is reduced
+            chunk by chunk.
         y : array-like of shape (n_samples,)
-        instruments : array-like of shape (n_samples, n_instruments)
+        instruments : array-like of shape (n_samples, n_instruments), keyword-only
             Instruments (for data augmentation: the augmentation parameters ``G``). Must have full column rank.
-        groups : array-like of shape (n_samples,), optional
+        groups : array-like of shape (n_samples,), optional, keyword-only
             Cluster labels: the covariance becomes cluster-robust.
 
         Returns
@@ -397,35 +406,40 @@ class IVLRegression(_KClassBase):
         return self._fit_ivl(X, y, instruments, groups, depth=2)
 
     def _fit_ivl(self, X, y, instruments, groups, *, depth):
-        self._alpha = check_scalar_in_range(self.alpha, "alpha", low=0.0, allow_inf=True)
+        self._ivl_alpha = check_scalar_in_range(
+            self.ivl_alpha, "ivl_alpha", low=0.0, allow_inf=True
+        )
         self._fit(X, y, instruments, groups=groups, depth=depth)
-        self.alpha_ = self._alpha
-        self.anchor_gamma_ = np.inf if self._alpha == 0 else 1.0 + 1.0 / self._alpha
+        self.ivl_alpha_ = self._ivl_alpha
+        self.anchor_gamma_ = np.inf if self._ivl_alpha == 0 else 1.0 + 1.0 / self._ivl_alpha
+        self._set_inference()
         return self
 
     def _method_label(self) -> str:
-        return f"IVL regression (alpha={self.alpha_:g})"
+        return f"IVL regression (ivl_alpha={self.ivl_alpha_:g})"
 
 
 class KClassRegression(_KClassBase):
     r"""k-class instrumental-variable regression (OLS, 2SLS, LIML, Fuller and everything in between).
 
     :math:`\hat b = [X'(I-\kappa M_Z)X]^{-1}X'(I-\kappa M_Z)y`. Shares the solver of :class:`IVLRegression`
-    (``kappa = 1/(1+alpha)`` for ``kappa`` in ``[0, 1]``).
+    (``kappa = 1/(1+ivl_alpha)`` for ``kappa`` in ``[0, 1]``). ``alpha`` is only the CI level of ``summary``
+    and ``conf_int``.
 
     Parameters
     ----------
     kappa : float or {"ols", "tsls", "liml"} or "fuller(a)", default "tsls"
         A number, or ``"ols"`` (0), ``"tsls"`` (1), ``"liml"`` (estimated), ``"fuller(a)"`` (LIML's kappa minus
         ``a / (n - n_instruments)``, counting the constant as an instrument when ``fit_intercept``, as
-        linearmodels does). ``"tsls"`` with too few instruments returns the constrained alpha -> 0+ solution
-        with a warning (see :class:`IVLRegression`).
+        linearmodels does). ``"tsls"`` with too few instruments returns the constrained ivl_alpha -> 0+
+        solution with a warning (see :class:`IVLRegression`).
     fit_intercept : bool, default True
     cov_type : {"HC1", "HC0", "nonrobust", None}, default "HC1"
 
     Attributes
     ----------
-    coef_, intercept_, kappa_ (the numeric kappa used), first_stage_, cov_, identified_, n_features_in_
+    coef_, intercept_, kappa_ (the numeric kappa used), first_stage_, cov_, stderr_, inference_, identified_,
+    n_features_in_ : as in :class:`IVLRegression`
 
     Examples
     --------
@@ -444,6 +458,7 @@ class KClassRegression(_KClassBase):
     def __init__(
         self,
         kappa: float | str = "tsls",
+        *,
         fit_intercept: bool = True,
         cov_type: str | None = "HC1",
     ):
@@ -483,15 +498,15 @@ class KClassRegression(_KClassBase):
         alpha = np.inf if kappa == 0 else ((1 - kappa) / kappa if 0 < kappa <= 1 else np.nan)
         return kappa, alpha
 
-    def fit(self, X, y, instruments=None, groups=None) -> KClassRegression:
+    def fit(self, X, y, *, instruments=None, groups=None) -> KClassRegression:
         """Fit the k-class estimator.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
         y : array-like of shape (n_samples,)
-        instruments : array-like of shape (n_samples, n_instruments)
-        groups : array-like of shape (n_samples,), optional
+        instruments : array-like of shape (n_samples, n_instruments), keyword-only
+        groups : array-like of shape (n_samples,), optional, keyword-only
             Cluster labels for a cluster-robust covariance.
 
         Returns
@@ -499,6 +514,7 @@ class KClassRegression(_KClassBase):
         self
         """
         self._fit(X, y, instruments, groups=groups)
+        self._set_inference()
         return self
 
     def _method_label(self) -> str:
@@ -622,6 +638,13 @@ def check_magnitude(**arrays: np.ndarray | None) -> None:
                 f"underflow double precision below about {1 / _MAX_MAGNITUDE:.0e}. Rescale {name} (multiply "
                 "it by a power of ten) and rescale the coefficients back."
             )
+
+
+def keep_index(values: np.ndarray, X: Any) -> Any:
+    """Predictions for a pandas DataFrame come back as a Series with its index; otherwise as given."""
+    if isinstance(X, pd.DataFrame):
+        return pd.Series(values, index=X.index)
+    return values
 
 
 def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:

@@ -21,8 +21,9 @@ from typing import Any
 import numpy as np
 import scipy.linalg as sla
 from scipy import stats
-from sklearn.utils import check_random_state
 
+from .._base.inference import sandwich_cov
+from .._base.validation import check_random_state
 from ..exceptions import IllConditionedWarning, WeakInstrumentWarning
 
 __all__: list[str] = []
@@ -81,14 +82,18 @@ class _Decomposition:
 
 
 def local_random_state(seed: Any) -> np.random.RandomState:
-    """``check_random_state`` that never hands out numpy's global RandomState.
+    """:func:`causalkit._base.check_random_state` with the argument checked by name first.
 
-    ``None`` gives a fresh RandomState seeded from OS entropy (``SeedSequence``), so drawing from it leaves
-    ``np.random``'s global state alone; ints and RandomState instances behave as in scikit-learn.
+    ``None`` (and numpy's global RandomState itself) give a fresh RandomState seeded from OS entropy, so drawing
+    from it leaves ``np.random``'s global state alone; ints and RandomState instances behave as in
+    scikit-learn. Anything else is a TypeError, an int outside ``[0, 2**32)`` a ValueError, both naming
+    ``random_state``.
     """
-    if seed is None or seed is np.random.mtrand._rand:
-        return np.random.RandomState(np.random.SeedSequence().generate_state(4))
-    if isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.RandomState)):
+    if seed is np.random.mtrand._rand:
+        seed = None
+    if seed is not None and (
+        isinstance(seed, bool) or not isinstance(seed, (numbers.Integral, np.random.RandomState))
+    ):
         raise TypeError(
             f"random_state must be None, an int or a numpy RandomState; got {type(seed).__name__}."
         )
@@ -416,7 +421,7 @@ def first_stage(dec: _Decomposition) -> dict[str, np.ndarray]:
         F = (r2 / dec.k) / ((1 - r2) / df2) if df2 > 0 else np.full_like(r2, np.nan)
     F = np.where(r2 >= 1, np.inf, F)
     pval = stats.f.sf(F, dec.k, df2) if df2 > 0 else np.full_like(r2, np.nan)
-    return {"partial_r2": r2, "F": F, "pvalue": pval}
+    return {"partial_r2": r2, "F": F, "p_value": pval}
 
 
 def kclass_covariance(
@@ -435,31 +440,33 @@ def kclass_covariance(
     ``nonrobust``: s^2 (X1'(I - kappa M)X1)^{-1} with s^2 = e'e / (n - p1) (linearmodels' "unadjusted" with
     ``debiased=True``). ``HC0``/``HC1``: sandwich with meat sum e_i^2 w_i w_i' (HC1 scales by n / (n - p1));
     at kappa = 1 this is linearmodels' "robust" covariance, at kappa = 0 statsmodels' OLS HC covariance.
-    ``cluster``: meat sum_g s_g s_g' with the statsmodels small-sample factor.
+    ``cluster``: meat sum_g s_g s_g' with the statsmodels small-sample factor (CR1). The robust sandwiches are
+    :func:`causalkit._base.sandwich_cov`, applied in the coordinates below.
 
-    Everything is computed in centred coordinates ``[1, X - mean]`` (where the bread is block diagonal) from the
-    triangular factor of the bread (:func:`bread_factor`) by triangular solves, and mapped back to
-    ``[intercept, coef]`` at the end: the normal-equation matrix is never formed or inverted, so the standard
-    errors keep the precision of the coefficients and do not depend on offsets of the regressors.
+    Everything is computed in centred coordinates ``[1, (X - mean) L^{-1}]`` (where the bread is block diagonal
+    and well scaled: :func:`bread_factor`, :func:`bread_middle`), and mapped back to ``[intercept, coef]`` by
+    triangular solves at the end (:func:`covariance_from_middle`): the normal-equation matrix is never formed or
+    inverted, so the standard errors keep the precision of the coefficients and do not depend on offsets of the
+    regressors.
     """
     n, p = X.shape
     p1 = p + int(dec.fit_intercept)
     L, C = bread_factor(dec, kappa)
+    bread = bread_middle(dec, C)
     if cov_type == "nonrobust":
         e = residuals(X, y, dec, coef)
         s2 = float(e @ e) / (n - p1)
-        return covariance_from_middle(dec, L, C, s2 * bread_middle(dec, C))
+        return covariance_from_middle(dec, L, C, s2 * bread)
+    if cov_type == "cluster" and groups is None:
+        raise ValueError("cov_type='cluster' needs groups.")
     U = kclass_scores(X, y, Z, dec, coef, kappa, L=L)
-    if cov_type == "cluster":
-        codes, n_groups = _group_codes(groups)
-        S = np.zeros((n_groups, p1))
-        np.add.at(S, codes, U)
-        meat = S.T @ S
-        scale = n_groups / (n_groups - 1) * (n - 1) / (n - p1)
-    else:
-        meat = U.T @ U
-        scale = n / (n - p1) if cov_type == "HC1" else 1.0
-    return covariance_from_middle(dec, L, C, scale * sandwich_middle(dec, C, meat))
+    mid = sandwich_cov(
+        U,
+        bread,
+        groups=groups if cov_type == "cluster" else None,
+        small_sample=cov_type != "HC0",
+    )
+    return covariance_from_middle(dec, L, C, mid)
 
 
 def bread_factor(dec: _Decomposition, kappa: float) -> tuple[np.ndarray, np.ndarray | None]:
@@ -497,19 +504,6 @@ def bread_middle(dec: _Decomposition, C: np.ndarray | None) -> np.ndarray:
         G[0, 0] = 1.0 / dec.n
     G[off:, off:] = np.eye(p) if C is None else _solve_sym(C, np.eye(p))
     return G
-
-
-def sandwich_middle(dec: _Decomposition, C: np.ndarray | None, meat: np.ndarray) -> np.ndarray:
-    """``G meat G`` with ``G`` = :func:`bread_middle` (``meat`` from scores in the same coordinates)."""
-    off = int(dec.fit_intercept)
-    mid = np.array(meat, dtype=np.float64, copy=True)
-    if off:
-        mid[0, :] /= dec.n
-        mid[:, 0] /= dec.n
-    if C is not None:
-        mid[off:, :] = _solve_sym(C, mid[off:, :])
-        mid[:, off:] = _solve_sym(C, mid[:, off:].T).T
-    return mid
 
 
 def covariance_from_middle(
@@ -584,10 +578,3 @@ def kclass_scores(
     del Wx
     W *= e[:, None]
     return W
-
-
-def _group_codes(groups: np.ndarray | None) -> tuple[np.ndarray, int]:
-    if groups is None:
-        raise ValueError("cov_type='cluster' needs groups.")
-    _, codes = np.unique(groups, return_inverse=True)
-    return codes.ravel(), int(codes.max()) + 1

@@ -35,7 +35,7 @@ def test_ivl_equals_linearmodels_kclass(data, alpha):
     ref = lm_iv.IVLIML(y, const, X, Z, kappa=1 / (1 + alpha)).fit(
         cov_type="unadjusted", debiased=True
     )
-    est = IVLRegression(alpha=alpha, cov_type="nonrobust").fit(X, y, instruments=Z)
+    est = IVLRegression(ivl_alpha=alpha, cov_type="nonrobust").fit(X, y, instruments=Z)
     np.testing.assert_allclose(_params(est), ref.params.to_numpy(), rtol=RTOL)
     np.testing.assert_allclose(est.stderr_, ref.std_errors.to_numpy(), rtol=1e-8)
     assert est.kappa_ == pytest.approx(1 / (1 + alpha))
@@ -47,7 +47,7 @@ def test_alpha0_equals_2sls_linearmodels_and_statsmodels(data):
     n = len(y)
     const = np.ones((n, 1))
     ref = lm_iv.IV2SLS(y, const, X, Z).fit(cov_type="robust")
-    est = IVLRegression(alpha=0, cov_type="HC0").fit(X, y, instruments=Z)
+    est = IVLRegression(ivl_alpha=0, cov_type="HC0").fit(X, y, instruments=Z)
     np.testing.assert_allclose(_params(est), ref.params.to_numpy(), rtol=RTOL)
     # HC0 sandwich = linearmodels' robust covariance at kappa = 1
     np.testing.assert_allclose(est.stderr_, ref.std_errors.to_numpy(), rtol=1e-8)
@@ -63,14 +63,14 @@ def test_alpha0_equals_2sls_linearmodels_and_statsmodels(data):
 def test_large_alpha_is_ols(data):
     X, y, Z = data
     ols = sm.OLS(y, sm.add_constant(X)).fit()
-    big = IVLRegression(alpha=1e10).fit(X, y, instruments=Z)
+    big = IVLRegression(ivl_alpha=1e10).fit(X, y, instruments=Z)
     np.testing.assert_allclose(_params(big), ols.params, atol=1e-7)
-    inf = IVLRegression(alpha=np.inf, cov_type="HC1").fit(X, y, instruments=Z)
+    inf = IVLRegression(ivl_alpha=np.inf, cov_type="HC1").fit(X, y, instruments=Z)
     np.testing.assert_allclose(_params(inf), ols.params, rtol=RTOL)
     # kappa = 0: the sandwich is statsmodels' OLS HC1 / classical covariance
     hc1 = sm.OLS(y, sm.add_constant(X)).fit(cov_type="HC1")
     np.testing.assert_allclose(inf.stderr_, hc1.bse, rtol=1e-8)
-    nr = IVLRegression(alpha=np.inf, cov_type="nonrobust").fit(X, y, instruments=Z)
+    nr = IVLRegression(ivl_alpha=np.inf, cov_type="nonrobust").fit(X, y, instruments=Z)
     np.testing.assert_allclose(nr.stderr_, ols.bse, rtol=1e-8)
     assert inf.kappa_ == 0 and inf.anchor_gamma_ == 1
 
@@ -78,7 +78,7 @@ def test_large_alpha_is_ols(data):
 def test_without_intercept_matches_linearmodels(data):
     X, y, Z = data
     ref = lm_iv.IVLIML(y, None, X, Z, kappa=1 / 1.5).fit()
-    est = IVLRegression(alpha=0.5, fit_intercept=False).fit(X, y, instruments=Z)
+    est = IVLRegression(ivl_alpha=0.5, fit_intercept=False).fit(X, y, instruments=Z)
     np.testing.assert_allclose(est.coef_, ref.params.to_numpy(), rtol=RTOL)
     assert est.intercept_ == 0.0
 
@@ -97,7 +97,7 @@ def test_anchor_transform_and_normal_equations(data, alpha):
     anchor = np.linalg.lstsq(W(Xc), W(yc), rcond=None)[0]
     PX = Zc @ np.linalg.lstsq(Zc, Xc, rcond=None)[0]
     normal = np.linalg.solve(PX.T @ Xc + alpha * Xc.T @ Xc, PX.T @ yc + alpha * Xc.T @ yc)
-    est = IVLRegression(alpha=alpha).fit(X, y, instruments=Z)
+    est = IVLRegression(ivl_alpha=alpha).fit(X, y, instruments=Z)
     np.testing.assert_allclose(est.coef_, anchor, rtol=RTOL)
     np.testing.assert_allclose(est.coef_, normal, rtol=RTOL)
 
@@ -107,7 +107,7 @@ def test_underidentified_positive_alpha_equals_unchecked_kclass(data, alpha):
     X, y, Z = data
     Z1 = Z[:, :2]  # 2 instruments for 3 regressors
     ref = lm_iv.IVLIML.estimate_parameters(X, y[:, None], Z1, 1 / (1 + alpha)).ravel()
-    est = IVLRegression(alpha=alpha, fit_intercept=False).fit(X, y, instruments=Z1)
+    est = IVLRegression(ivl_alpha=alpha, fit_intercept=False).fit(X, y, instruments=Z1)
     np.testing.assert_allclose(est.coef_, ref, rtol=RTOL)
     assert not est.identified_
 
@@ -137,17 +137,19 @@ def test_kappa_outside_unit_interval_matches_linearmodels(data, kappa):
 def test_numeric_kappa_and_ols_string(data):
     X, y, Z = data
     a = KClassRegression(kappa=0.8).fit(X, y, instruments=Z)
-    b = IVLRegression(alpha=0.25).fit(X, y, instruments=Z)
+    b = IVLRegression(ivl_alpha=0.25).fit(X, y, instruments=Z)
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
     c = KClassRegression(kappa="ols").fit(X, y, instruments=Z)
-    np.testing.assert_allclose(c.coef_, IVLRegression(alpha=np.inf).fit(X, y, Z).coef_, rtol=1e-12)
+    np.testing.assert_allclose(
+        c.coef_, IVLRegression(ivl_alpha=np.inf).fit(X, y, instruments=Z).coef_, rtol=1e-12
+    )
 
 
 def test_first_stage_partial_r2_matches_linearmodels(data):
     X, y, Z = data
     ref = lm_iv.IV2SLS(y, np.ones((len(y), 1)), X, Z).fit()
     fs = ref.first_stage.diagnostics
-    est = IVLRegression(alpha=0).fit(X, y, instruments=Z)
+    est = IVLRegression(ivl_alpha=0).fit(X, y, instruments=Z)
     np.testing.assert_allclose(
         est.first_stage_["partial_r2"].to_numpy(), fs["partial.rsquared"], rtol=1e-8
     )
@@ -160,7 +162,7 @@ def test_first_stage_partial_r2_matches_linearmodels(data):
 def test_cluster_covariance_at_ols_matches_statsmodels(data):
     X, y, Z = data
     groups = np.arange(len(y)) % 37
-    est = IVLRegression(alpha=np.inf).fit(X, y, instruments=Z, groups=groups)
+    est = IVLRegression(ivl_alpha=np.inf).fit(X, y, instruments=Z, groups=groups)
     ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="cluster", cov_kwds={"groups": groups})
     np.testing.assert_allclose(est.stderr_, ref.bse, rtol=1e-8)
 
@@ -170,10 +172,14 @@ def test_dataframe_names_and_summary(data):
 
     X, y, Z = data
     Xd = pd.DataFrame(X, columns=["a", "b", "c"])
-    est = IVLRegression(alpha=1.0).fit(Xd, pd.Series(y), instruments=pd.DataFrame(Z))
+    est = IVLRegression(ivl_alpha=1.0).fit(Xd, pd.Series(y), instruments=pd.DataFrame(Z))
     assert list(est.feature_names_in_) == ["a", "b", "c"]
-    frame = est.result().summary_frame()
+    frame = est.inference_.summary_frame()
     assert list(frame.index) == ["intercept", "a", "b", "c"]
     text = str(est.summary())
-    assert "IVL regression (alpha=1)" in text and "first_stage_F" in text
+    assert "IVL regression (ivl_alpha=1)" in text and "first_stage_F" in text
+    assert {"estimate", "std_err", "p_value"} <= set(frame.columns)
+    ci = est.conf_int(alpha=0.1)
+    assert list(ci.columns) == ["lower", "upper"] and list(ci.index) == list(frame.index)
+    np.testing.assert_allclose(ci["lower"], est.inference_.summary_frame(0.1)["ci_lower_90%"])
     np.testing.assert_allclose(est.predict(Xd), X @ est.coef_ + est.intercept_)

@@ -22,7 +22,7 @@ def test_hc_stderr_matches_monte_carlo_spread(alpha):
     coefs, ses = [], []
     for _ in range(300):
         X, y, Z = _draw(rng, 400)
-        est = IVLRegression(alpha=alpha, cov_type="HC1").fit(X, y, instruments=Z)
+        est = IVLRegression(ivl_alpha=alpha, cov_type="HC1").fit(X, y, instruments=Z)
         coefs.append(est.coef_)
         ses.append(est.stderr_[1:])
     ratio = np.mean(ses, axis=0) / np.std(coefs, axis=0)
@@ -35,11 +35,12 @@ def test_hc_coverage_study(alpha):
     """95% Wald intervals cover the probability limit of IVL(alpha) about 95% of the time (1000 reps)."""
     rng = np.random.default_rng(2024)
     X, y, Z = _draw(np.random.default_rng(1), 2_000_000)
-    target = IVLRegression(alpha=alpha, cov_type=None).fit(X, y, instruments=Z).coef_
+    target = IVLRegression(ivl_alpha=alpha, cov_type=None).fit(X, y, instruments=Z).coef_
     hits = []
     for _ in range(1000):
         X, y, Z = _draw(rng, 500)
-        ci = IVLRegression(alpha=alpha).fit(X, y, instruments=Z).result().conf_int(0.05)[1:]
+        ci = IVLRegression(ivl_alpha=alpha).fit(X, y, instruments=Z).conf_int(alpha=0.05)
+        ci = ci.to_numpy()[1:]
         hits.append((ci[:, 0] <= target) & (target <= ci[:, 1]))
     cover = np.mean(hits, axis=0)
     assert np.all(np.abs(cover - 0.95) < 0.025), cover

@@ -18,12 +18,12 @@ def _err(h, f):
 def test_toy_sem_population_errors_and_ordering():
     d = make_ivl_toy_sem(5000, random_state=11)
     f = d.coef
-    erm = _err(IVLRegression(alpha=np.inf).fit(d.X, d.y, d.G).coef_, f)
-    da_erm = _err(IVLRegression(alpha=np.inf).fit(d.X_aug, d.y, d.G).coef_, f)
-    ivl1 = _err(IVLRegression(alpha=1.0).fit(d.X_aug, d.y, d.G).coef_, f)
-    ivl01 = _err(IVLRegression(alpha=0.1).fit(d.X_aug, d.y, d.G).coef_, f)
+    erm = _err(IVLRegression(ivl_alpha=np.inf).fit(d.X, d.y, instruments=d.G).coef_, f)
+    da_erm = _err(IVLRegression(ivl_alpha=np.inf).fit(d.X_aug, d.y, instruments=d.G).coef_, f)
+    ivl1 = _err(IVLRegression(ivl_alpha=1.0).fit(d.X_aug, d.y, instruments=d.G).coef_, f)
+    ivl01 = _err(IVLRegression(ivl_alpha=0.1).fit(d.X_aug, d.y, instruments=d.G).coef_, f)
     with pytest.warns(UserWarning, match="under-identified"):
-        ivl0 = _err(IVLRegression(alpha=0).fit(d.X_aug, d.y, d.G).coef_, f)
+        ivl0 = _err(IVLRegression(ivl_alpha=0).fit(d.X_aug, d.y, instruments=d.G).coef_, f)
     for got, want in [(erm, 1.25), (da_erm, 0.694), (ivl1, 0.5), (ivl01, 0.274), (ivl0, 0.25)]:
         assert abs(got - want) < 0.1, (got, want)
     assert ivl01 < ivl1 < da_erm < erm
@@ -40,7 +40,7 @@ def test_alpha0_is_not_the_min_norm_answer():
     assert min_norm > 5.0  # the trap: about 6.2
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = _err(IVLRegression(alpha=0).fit(d.X_aug, d.y, d.G).coef_, d.coef)
+        ours = _err(IVLRegression(ivl_alpha=0).fit(d.X_aug, d.y, instruments=d.G).coef_, d.coef)
     assert ours < 0.35
 
 
@@ -50,7 +50,9 @@ def test_mean_bias_vector_matches_population_formula():
     biases = []
     for seed in range(20):
         d = make_ivl_toy_sem(5000, random_state=100 + seed)
-        biases.append(IVLRegression(alpha=alpha).fit(d.X_aug, d.y, d.G).coef_ - d.coef)
+        biases.append(
+            IVLRegression(ivl_alpha=alpha).fit(d.X_aug, d.y, instruments=d.G).coef_ - d.coef
+        )
     f, b = d.coef, d.confounding
     Pf = np.outer(f, f) / (f @ f)
     expected = Pf @ b / s + (np.eye(5) - Pf) @ b / (s + 1.0 * (1 + 1 / alpha))
@@ -59,9 +61,9 @@ def test_mean_bias_vector_matches_population_formula():
 
 def _paper_fits(seed, confounding=1.0):
     d = make_ivl_paper_sem(2000, 8, confounding=confounding, strength=1.0, random_state=seed)
-    erm = IVLRegression(alpha=np.inf, cov_type=None).fit(d.X, d.y, d.G).coef_
-    da_erm = IVLRegression(alpha=np.inf, cov_type=None).fit(d.X_aug, d.y, d.G).coef_
-    ivl = IVLRegression(alpha=0.1, cov_type=None).fit(d.X_aug, d.y, d.G).coef_
+    erm = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(d.X, d.y, instruments=d.G).coef_
+    da_erm = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(d.X_aug, d.y, instruments=d.G).coef_
+    ivl = IVLRegression(ivl_alpha=0.1, cov_type=None).fit(d.X_aug, d.y, instruments=d.G).coef_
     return d, (erm, da_erm, ivl)
 
 
@@ -90,17 +92,17 @@ def test_amplification_identity():
     """IVL_alpha on (X + G B, G) ~ OLS on X + sqrt(1 + 1/alpha) G B."""
     alpha = 0.5
     d = make_ivl_paper_sem(200_000, 8, random_state=3)
-    ivl = IVLRegression(alpha=alpha, cov_type=None).fit(d.X_aug, d.y, d.G).coef_
+    ivl = IVLRegression(ivl_alpha=alpha, cov_type=None).fit(d.X_aug, d.y, instruments=d.G).coef_
     amp = np.sqrt(1 + 1 / alpha)
     X_amp = d.X + amp * d.G @ d.directions
-    ols = IVLRegression(alpha=np.inf, cov_type=None).fit(X_amp, d.y, d.G).coef_
+    ols = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(X_amp, d.y, instruments=d.G).coef_
     assert np.max(np.abs(ivl - ols)) < 1e-2
 
 
 def test_daivl_matches_ivl_on_precomputed_augmentation():
     d = make_ivl_toy_sem(3000, random_state=5)
-    est = DAIVLRegression(alpha=0.1).fit(d.X, d.y, augmentations=(d.X_aug, d.G))
-    ref = IVLRegression(alpha=0.1).fit(d.X_aug, d.y, d.G)
+    est = DAIVLRegression(ivl_alpha=0.1).fit(d.X, d.y, augmentations=(d.X_aug, d.G))
+    ref = IVLRegression(ivl_alpha=0.1).fit(d.X_aug, d.y, instruments=d.G)
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-12)
     np.testing.assert_allclose(est.predict(d.X), d.X @ ref.coef_ + ref.intercept_)
 
@@ -108,8 +110,8 @@ def test_daivl_matches_ivl_on_precomputed_augmentation():
 def test_daivl_stacked_copies_reduce_error_and_cluster():
     d = make_ivl_toy_sem(2000, random_state=6)
     aug = NullSpaceTranslation(d.directions, strength=1.0)
-    one = DAIVLRegression(aug, alpha=0.1, n_augmentations=1, random_state=0).fit(d.X, d.y)
-    many = DAIVLRegression(aug, alpha=0.1, n_augmentations=5, random_state=0).fit(d.X, d.y)
+    one = DAIVLRegression(aug, ivl_alpha=0.1, n_augmentations=1, random_state=0).fit(d.X, d.y)
+    many = DAIVLRegression(aug, ivl_alpha=0.1, n_augmentations=5, random_state=0).fit(d.X, d.y)
     assert many.ivl_.nobs_ == 10_000 and many.ivl_._cov_label == "cluster"
     # both close to the population error 0.274; more copies do not hurt
     assert abs(_err(many.coef_, d.coef) - d.population_error(0.1)) < 0.1

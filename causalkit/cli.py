@@ -269,9 +269,33 @@ def read_csv(path: str, **kwargs: Any):
         raise CLIUsageError(path, f"not a valid CSV table: {_one_line(exc)}") from None
     if frame.shape[1] == 0:
         raise CLIUsageError(path, "no columns (expected a CSV table with a header row)")
+    if frame.shape[1] == 1 and any(sep in str(frame.columns[0]) for sep in ";\t|"):
+        raise CLIUsageError(
+            path,
+            f"one column named {str(frame.columns[0])!r}: the file looks separated by ';', tab or '|'; "
+            "causalkit reads comma-separated CSV",
+        )
+    _check_unique_header(path, frame)
     if frame.shape[0] == 0:
         raise CLIUsageError(path, "has a header row but no data rows")
     return frame
+
+
+def _check_unique_header(path: str, frame) -> None:
+    """pandas renames a repeated column name ``x`` to ``x.1``: refuse it instead of picking one silently."""
+    import csv
+    from collections import Counter
+
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as fh:
+            header = next(csv.reader(fh), [])
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return
+    repeated = [name for name, k in Counter(header).items() if k > 1 and name.strip()]
+    if repeated and len(header) == frame.shape[1]:
+        raise CLIUsageError(
+            path, f"column name(s) {repeated} appear more than once in the header; rename them"
+        )
 
 
 def require_columns(frame, columns: Sequence[str], path: str, flag: str | None = None) -> None:

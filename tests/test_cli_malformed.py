@@ -203,6 +203,11 @@ CSV_CASES = {
     ),
     "directory": lambda f, p: p.mkdir(),
     "binary_garbage": lambda f, p: p.write_bytes(bytes(range(256)) * 8),
+    # pandas silently renames a repeated name x to x.1, so a command would pick one of the two
+    "duplicate_column_name": lambda f, p: (
+        f().rename(columns={f().columns[1]: f().columns[0]}).to_csv(p, index=False)
+    ),
+    "semicolon_separated": lambda f, p: f().to_csv(p, index=False, sep=";"),
 }
 
 
@@ -223,7 +228,17 @@ NPZ_CASES = {
     "one_dimensional": lambda f, p: np.savez(p, W1=np.ones(3)),
     "shape_mismatch": lambda f, p: np.savez(p, W1=np.ones((4, 3)), W2=np.ones((2, 5))),
     "empty_array": lambda f, p: np.savez(p, W1=np.ones((0, 3))),
+    "npy_in_disguise": lambda f, p: p.write_bytes(_npy_bytes()),
 }
+
+
+def _npy_bytes() -> bytes:
+    import io
+
+    buf = io.BytesIO()
+    np.save(buf, np.ones((3, 3)))
+    return buf.getvalue()
+
 
 CASES = {"csv": CSV_CASES, "npz": NPZ_CASES}
 # (subcommand, slot, case) that are not malformed for that subcommand: pcor uses every column, whatever its name
@@ -342,7 +357,7 @@ BAD_VALUES = {
     "deconfound": {"--cv": ["1", "0"], "--seed": ["-1"]},
     "rep4ex": {"--epochs": ["0"], "--at": ["nan", "inf", "abc"], "--seed": ["-1"]},
     "graph-effect": {"--threads": ["0"], "--seed": ["-1"]},
-    "lipschitz": {"--split-size": ["0"], "--output-index": ["a", "1,2,3", "-1", "99"]},
+    "lipschitz": {"--split-size": ["0"], "--output-index": ["a", "1,2,3", "-1", "99", "0,0"]},
     "dask-ivl": {
         "--n-samples": ["0", "-10", "abc", "1e400", "nan"],
         "--chunk-size": ["0", "-1"],
@@ -386,6 +401,24 @@ def test_bad_option_value(name, flag, value, tmp_path, capsys):
     argv, _ = _materialise(name, tmp_path)
     code, out, err = _run([*argv, f"{flag}={value}"], capsys)
     _assert_user_error(code, out, err, flag)
+
+
+# one column in two roles: (subcommand, flag to change, new value, flag the message must name)
+ROLE_CLASHES = [
+    ("ivl", "--x", "y", "--x"),  # the outcome as a regressor
+    ("ivl", "--instruments", "z1,y", "--instruments"),
+    ("deconfound", "--features", "reward", "--features"),
+    ("deconfound", "--features", "c1", "--features"),  # a confounder as a feature
+    ("graph-effect", "--features", "T", "--features"),
+    ("graph-effect", "--outcome", "T", "--outcome"),
+]
+
+
+@pytest.mark.parametrize(("name", "flag", "value", "named"), ROLE_CLASHES)
+def test_column_in_two_roles(name, flag, value, named, tmp_path, capsys):
+    argv, _ = _materialise(name, tmp_path)
+    code, out, err = _run([*argv, flag, value], capsys)
+    _assert_user_error(code, out, err, named)
 
 
 def test_unknown_demo_method_is_one_line(capsys):

@@ -27,7 +27,10 @@ def run_demo(random_state: int = 0) -> dict[str, Any]:
 
 
 def _cmd(args) -> int:
+    import pandas as pd
+
     from causalkit.cli import (
+        CLIUsageError,
         check_complete,
         numeric_columns,
         read_csv,
@@ -42,10 +45,29 @@ def _cmd(args) -> int:
     needed = list(dict.fromkeys([args.rewards, *args.confounders, *args.features]))
     require_columns(frame, needed, args.csv)
     check_complete(frame, needed, args.csv)
+    for flag, cols in (("--confounders", args.confounders), ("--features", args.features)):
+        if args.rewards in cols:
+            raise CLIUsageError(flag, f"includes the reward column {args.rewards!r}")
+    both = [c for c in args.features if c in args.confounders]
+    if both:
+        raise CLIUsageError("--features", f"column(s) {both} are also given as --confounders")
     rewards = numeric_columns(frame, [args.rewards], args.csv)[args.rewards]
+    # A confounder column without a single number is categorical (e.g. season, platform): one-hot encode it.
+    # A numeric column with a stray non-numeric cell is an error (numeric_columns names the line).
+    categorical = [
+        c
+        for c in args.confounders
+        if not pd.api.types.is_numeric_dtype(frame[c])
+        and pd.to_numeric(frame[c], errors="coerce").isna().all()
+    ]
+    numeric = [c for c in args.confounders if c not in categorical]
+    confounders = numeric_columns(frame, numeric, args.csv)
+    if categorical:
+        dummies = pd.get_dummies(frame[categorical].astype(str), drop_first=True, dtype=float)
+        confounders = pd.concat([confounders, dummies], axis=1)
     est = RewardDeconfounder(method=args.method, cv=args.cv, random_state=args.seed)
     with user_errors(args.csv):
-        est.fit(rewards, frame[args.confounders], frame[args.features])
+        est.fit(rewards, confounders, frame[args.features])
     print(est.summary())
     if args.output:
         out = frame.assign(adjusted_reward=est.adjusted_rewards_)
@@ -68,7 +90,7 @@ def register(subparsers) -> None:
         "--confounders",
         required=True,
         type=column_list,
-        help="comma-separated confounder columns",
+        help="comma-separated confounder columns (a column of labels, e.g. season names, is one-hot encoded)",
     )
     p.add_argument(
         "--features",

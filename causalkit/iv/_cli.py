@@ -7,6 +7,18 @@ import argparse
 DEMO_NAME = "iv"
 
 
+def ivl_alpha(cls, value: float) -> dict:
+    """``{name: value}`` for the ERM weight of an IVL estimator class.
+
+    The parameter is ``ivl_alpha`` (``alpha`` is the confidence level elsewhere); older versions called it
+    ``alpha``. The CLI keeps its ``--alpha`` flag either way.
+    """
+    import inspect
+
+    params = inspect.signature(cls.__init__).parameters
+    return {"ivl_alpha" if "ivl_alpha" in params else "alpha": value}
+
+
 def run_demo(random_state: int = 0) -> dict:
     """DA+IVL on the confounded 5-d SEM: the coefficient of x4 (truth 0, not used by the outcome).
 
@@ -22,9 +34,13 @@ def run_demo(random_state: int = 0) -> dict:
 
     d = make_ivl_toy_sem(5000, random_state=random_state)
     est = DAIVLRegression(
-        NullSpaceTranslation(d.directions), alpha=0.1, random_state=random_state
+        NullSpaceTranslation(d.directions),
+        **ivl_alpha(DAIVLRegression, 0.1),
+        random_state=random_state,
     ).fit(d.X, d.y)
-    naive = IVLRegression(alpha=np.inf, cov_type=None).fit(d.X, d.y, instruments=d.G)
+    naive = IVLRegression(**ivl_alpha(IVLRegression, np.inf), cov_type=None).fit(
+        d.X, d.y, instruments=d.G
+    )
     return {
         "method": "DA+IVL (alpha=0.1)",
         "quantity": "coef of x4 (ERM bias 0.5)",
@@ -35,14 +51,17 @@ def run_demo(random_state: int = 0) -> dict:
 
 
 def _cmd_ivl(args) -> int:
-    from causalkit.cli import numeric_columns, read_csv, user_errors
+    from causalkit.cli import CLIUsageError, numeric_columns, read_csv, user_errors
 
     from . import IVLRegression
 
     xs, zs = args.x, args.instruments
+    for flag, cols in (("--x", xs), ("--instruments", zs)):
+        if args.y in cols:
+            raise CLIUsageError(flag, f"includes the outcome column {args.y!r} (given by --y)")
     df = numeric_columns(read_csv(args.csv), list(dict.fromkeys([args.y, *xs, *zs])), args.csv)
     with user_errors(args.csv):
-        est = IVLRegression(alpha=args.alpha, cov_type=args.cov_type).fit(
+        est = IVLRegression(**ivl_alpha(IVLRegression, args.alpha), cov_type=args.cov_type).fit(
             df[xs], df[args.y], instruments=df[zs]
         )
     print(est.summary())

@@ -20,8 +20,12 @@ def run_demo(random_state: int = 0) -> dict:
     from causalkit.iv import IVLRegression
 
     sem = make_dask_iv_sem(200_000, chunk_size=25_000, random_state=random_state)
-    iv = IVLRegression(alpha=0.0, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
-    ols = IVLRegression(alpha=np.inf, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
+    from ._cli import ivl_alpha
+
+    iv = IVLRegression(**ivl_alpha(IVLRegression, 0.0), cov_type=None)
+    iv.fit(sem.X, sem.y, instruments=sem.Z)
+    ols = IVLRegression(**ivl_alpha(IVLRegression, np.inf), cov_type=None)
+    ols.fit(sem.X, sem.y, instruments=sem.Z)
     j = int(np.argmax(np.abs(sem.ols_bias)))  # the regressor most confounded in the population
     return {
         "method": "IVL alpha=0 on dask (8 chunks)",
@@ -43,7 +47,9 @@ def _cmd_dask_ivl(args) -> int:
         sem = make_dask_iv_sem(
             int(args.n_samples), chunk_size=int(args.chunk_size), random_state=args.seed
         )
-    est = IVLRegression(alpha=args.alpha, cov_type=args.cov_type)
+    from ._cli import ivl_alpha
+
+    est = IVLRegression(**ivl_alpha(IVLRegression, args.alpha), cov_type=args.cov_type)
 
     def fit():
         t0 = time.perf_counter()

@@ -65,7 +65,7 @@ def _edge_index(args, nodes, edges):
                 row = int((~known).argmax())
                 raise CLIUsageError(
                     args.edges,
-                    f"edge endpoint {edges[col].iloc[row]!r} (column {col!r}, line {row + 2}) is not "
+                    f"edge endpoint {str(edges[col].iloc[row])!r} (column {col!r}, line {row + 2}) is not "
                     f"a node id in column {args.id!r} of {args.nodes}",
                 )
             ends.append(pos.loc[edges[col].to_numpy()].to_numpy())
@@ -78,7 +78,7 @@ def _edge_index(args, nodes, edges):
                 row = int(bad.argmax())
                 raise CLIUsageError(
                     args.edges,
-                    f"edge endpoint {edges[col].iloc[row]!r} (column {col!r}, line {row + 2}) is not a "
+                    f"edge endpoint {str(edges[col].iloc[row])!r} (column {col!r}, line {row + 2}) is not a "
                     f"node row number 0..{n - 1} of {args.nodes} (or name the node id column with --id)",
                 )
             ends.append(v.astype(np.int64))
@@ -124,6 +124,13 @@ def _cmd_graph_effect(args) -> int:
     named = [args.treatment, args.outcome, *(args.features or []), *([args.id] if args.id else [])]
     require_columns(nodes, named, args.nodes)
     features = args.features or _default_features(nodes, {args.treatment, args.outcome, args.id})
+    if args.treatment == args.outcome:
+        raise CLIUsageError("--outcome", f"is the same column as --treatment ({args.treatment!r})")
+    clash = [c for c in features if c in (args.treatment, args.outcome, args.id)]
+    if clash:
+        raise CLIUsageError(
+            "--features", f"includes the treatment, outcome or id column {clash}; leave them out"
+        )
     if not features:
         raise CLIUsageError(args.nodes, "no numeric feature columns; name them with --features")
     data = numeric_columns(
@@ -136,7 +143,7 @@ def _cmd_graph_effect(args) -> int:
             row = int(dup.argmax())
             raise CLIUsageError(
                 args.nodes,
-                f"node id {nodes[args.id].iloc[row]!r} (column {args.id!r}, line {row + 2}) is not unique",
+                f"node id {str(nodes[args.id].iloc[row])!r} (column {args.id!r}, line {row + 2}) is not unique",
             )
     ei = _edge_index(args, nodes, edges)
     est = GraphRLearner(

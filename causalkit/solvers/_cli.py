@@ -67,10 +67,15 @@ def _load_weights(path: str) -> Any:
         import numpy as np
 
         try:
-            with np.load(p, allow_pickle=False) as data:
+            data = np.load(p, allow_pickle=False)
+            if not isinstance(data, np.lib.npyio.NpzFile):  # a single .npy array under an .npz name
+                raise CLIUsageError(
+                    path, "holds a single .npy array, not an .npz archive of weight matrices"
+                )
+            with data:
                 keys = sorted(data.files, key=lambda k: (len(k), k))
                 arrays = [data[k] for k in keys]
-        except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as exc:
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
             # garbage, an .npy in disguise, or object arrays (refused: they would need unpickling)
             raise CLIUsageError(
                 path, f"not a readable .npz file of numeric arrays ({' '.join(str(exc).split())})"
@@ -136,9 +141,9 @@ def _output_index(text: str):
         idx = [int(x) for x in parts]
     except ValueError:
         idx = []
-    if len(idx) not in (1, 2) or min(idx, default=-1) < 0:
+    if len(idx) not in (1, 2) or min(idx, default=-1) < 0 or len(set(idx)) != len(idx):
         raise argparse.ArgumentTypeError(
-            f"expected an output index i >= 0, or 'i,j' for f_i - f_j; got {text!r}"
+            f"expected an output index i >= 0, or 'i,j' (i != j) for f_i - f_j; got {text!r}"
         )
     return idx[0] if len(idx) == 1 else tuple(idx)
 

@@ -30,5 +30,8 @@ def test_ivl_subcommand(tmp_path, capsys):
         == 0
     )
     text = capsys.readouterr().out
-    assert "IVL regression (alpha=0)" in text and "first_stage_F" in text
+    # the estimator's label is "ivl_alpha=0" since the parameter rename (#12); "alpha=0" before
+    assert ("IVL regression (ivl_alpha=0)" in text or "IVL regression (alpha=0)" in text) and (
+        "first_stage_F" in text
+    )
     assert cli.main(["ivl", str(path), "--y", "y", "--x", "nope", "--instruments", "z1"]) == 2

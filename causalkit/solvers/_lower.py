@@ -95,10 +95,12 @@ def _torch_jacobians(model: Any):
     """X (n, n0) -> Jacobians (n, m, n0) of a float64 eval-mode copy of ``model`` (the model is untouched)."""
     import torch
 
-    net = copy.deepcopy(model).to(device="cpu", dtype=torch.float64).eval()
+    # autograd must work even inside the caller's torch.no_grad() / torch.inference_mode()
+    with torch.inference_mode(False), torch.enable_grad():
+        net = copy.deepcopy(model).to(device="cpu", dtype=torch.float64).eval()
 
     def jac(X: np.ndarray) -> np.ndarray:
-        with torch.enable_grad():
+        with torch.inference_mode(False), torch.enable_grad():
             x = torch.as_tensor(X, dtype=torch.float64).requires_grad_(True)
             y = net(x).reshape(X.shape[0], -1)
             m = y.shape[1]

@@ -553,3 +553,14 @@ def test_extreme_but_representable_weights_give_a_bound_without_numpy_warnings()
         )
         with pytest.raises(ValueError, match="not finite"):
             sampled_lower_bound([1e300 * np.eye(2), 1e300 * np.eye(2)], random_state=0)
+
+
+def test_sampled_lower_bound_inside_no_grad_and_inference_mode():
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    ref = sampled_lower_bound(net, random_state=0)
+    with torch.no_grad():
+        assert sampled_lower_bound(net, random_state=0) == ref
+    with torch.inference_mode():  # was RuntimeError "element 0 of tensors does not require grad"
+        assert sampled_lower_bound(net, random_state=0) == ref

@@ -189,6 +189,7 @@ def _set_cell(frame: pd.DataFrame, value) -> pd.DataFrame:
 CSV_CASES = {
     "missing": lambda f, p: None,
     "empty": lambda f, p: p.write_bytes(b""),
+    "blank_lines": lambda f, p: p.write_text("\n  \n\n"),
     "header_only": lambda f, p: f().iloc[:0].to_csv(p, index=False),
     "non_numeric_cell": lambda f, p: _set_cell(f(), "abc").to_csv(p, index=False),
     "nan_cell": lambda f, p: _set_cell(f(), np.nan).to_csv(p, index=False),
@@ -419,6 +420,12 @@ def test_column_in_two_roles(name, flag, value, named, tmp_path, capsys):
     argv, _ = _materialise(name, tmp_path)
     code, out, err = _run([*argv, flag, value], capsys)
     _assert_user_error(code, out, err, named)
+
+
+@pytest.mark.parametrize("name", sorted(SUBCOMMANDS))
+def test_help_works(name, capsys):
+    code, out, err = _run([name, "--help"], capsys)
+    assert code == 0 and out.startswith("usage: causalkit") and "Traceback" not in err
 
 
 def test_unknown_demo_method_is_one_line(capsys):

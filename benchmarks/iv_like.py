@@ -2,7 +2,7 @@
 
 n in {1e4, 1e5, 1e6}, p = k = 20 endogenous regressors and instruments (plus a constant). Reports the largest
 relative coefficient gap, the time ratio linearmodels / causalkit (best of repeats, one BLAS thread), and peak
-traced memory (tracemalloc, separate runs). Also one IVL row against linearmodels IVLIML(kappa = 1/(1+alpha)) and
+traced memory (tracemalloc, separate runs). Also one IVL row against linearmodels IVLIML(kappa = 1/(1+ivl_alpha)) and
 a memory-only row for causalkit at n = 1e6, p = k = 50.
 
 Run: ``python benchmarks/iv_like.py [--quick]``; writes ``benchmarks/results/iv_like.md``.
@@ -100,7 +100,7 @@ def bench_size(n: int, p: int, k: int) -> list[tuple]:
         alpha = 1.0
 
         def ivl():
-            return IVLRegression(alpha=alpha, cov_type=None).fit(X, y, instruments=Z)
+            return IVLRegression(ivl_alpha=alpha, cov_type=None).fit(X, y, instruments=Z)
 
         def kclass_lm():
             return IVLIML(y, const, X, Z, kappa=1 / (1 + alpha)).fit(cov_type="unadjusted")
@@ -111,7 +111,7 @@ def bench_size(n: int, p: int, k: int) -> list[tuple]:
         gap = np.max(np.abs(np.r_[r_i.intercept_, r_i.coef_] - ref) / np.abs(ref))
         rows.append(
             (
-                f"IVL alpha=1 vs IVLIML(kappa=0.5) n={n:.0e}",
+                f"IVL ivl_alpha=1 vs IVLIML(kappa=0.5) n={n:.0e}",
                 "coef only",
                 t_i,
                 t_l,
@@ -143,7 +143,7 @@ def main() -> None:
         X, y, Z = make_data(1_000_000, 50, 50, seed=1)
         data_mb = (X.nbytes + Z.nbytes + y.nbytes) / 2**20
         t0 = time.perf_counter()
-        mem = peak_mb(lambda: IVLRegression(alpha=1.0, cov_type=None).fit(X, y, instruments=Z))
+        mem = peak_mb(lambda: IVLRegression(ivl_alpha=1.0, cov_type=None).fit(X, y, instruments=Z))
         big = (data_mb, mem, time.perf_counter() - t0)
         print("n=1e6 p=k=50", big, flush=True)
 

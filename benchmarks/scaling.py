@@ -93,9 +93,9 @@ def bench_ivl(n: int, client, max_inmem_gb: float, chunk: int) -> dict:
     from causalkit.iv import IVLRegression
 
     sem = make_dask_iv_sem(n, chunk_size=chunk, random_state=0)
-    row = {"part": "IVL (alpha=0, HC1 SEs)", "n": n, "cols": int(sem.data.shape[1])}
+    row = {"part": "IVL (ivl_alpha=0, HC1 SEs)", "n": n, "cols": int(sem.data.shape[1])}
     gb = n * sem.data.shape[1] * 8 / 2**30
-    est = IVLRegression(alpha=0.0, cov_type="HC1")
+    est = IVLRegression(ivl_alpha=0.0, cov_type="HC1")
     coef_mem = None
     if 2.2 * gb <= max_inmem_gb:
 
@@ -136,8 +136,8 @@ def bench_ivl_threads(n: int, client, max_inmem_gb: float, chunk: int) -> dict:
     from causalkit.iv import IVLRegression
 
     sem = make_dask_iv_sem(n, chunk_size=chunk, random_state=0)
-    row = {"part": "IVL (alpha=0, HC1 SEs), threaded scheduler in-process", "n": n, "cols": 20}
-    est = IVLRegression(alpha=0.0, cov_type="HC1")
+    row = {"part": "IVL (ivl_alpha=0, HC1 SEs), threaded scheduler in-process", "n": n, "cols": 20}
+    est = IVLRegression(ivl_alpha=0.0, cov_type="HC1")
     with dask.config.set(scheduler="threads", num_workers=2):
         secs, mem, fit = timed(lambda: est.fit(sem.X, sem.y, instruments=sem.Z))
     row.update(dask_s=secs, dask_peak_gb=mem.peak_gb, dask_extra_gb=mem.extra_gb)

@@ -21,9 +21,10 @@
 #
 # - **ERM**: least squares of `y` on `X`, biased by the confounder.
 # - **DA+ERM**: least squares on the augmented `GX`: the augmentation dilutes the confounded variation.
-# - **DA+IVL**: `min ||P_G(y - GX b)||^2 + alpha ||y - GX b||^2`, IV regression regularised by the ERM risk.
-#   It is the k-class estimator with `kappa = 1/(1+alpha)` and behaves like DA with the augmentation strength
-#   amplified by `sqrt(1 + 1/alpha)`.
+# - **DA+IVL**: `min ||P_G(y - GX b)||^2 + ivl_alpha ||y - GX b||^2`, IV regression regularised by the ERM
+#   risk (the paper's alpha; in causalkit `alpha` is only ever the CI level of `summary`/`conf_int`). It is the
+#   k-class estimator with `kappa = 1/(1+ivl_alpha)` and behaves like DA with the augmentation strength
+#   amplified by `sqrt(1 + 1/ivl_alpha)`.
 #
 # Neither removes bias along directions the augmentation does not perturb: this is causal *regularisation*.
 
@@ -66,18 +67,22 @@ def sq_err(h):
 
 
 rows = {
-    "ERM (OLS on X)": IVLRegression(alpha=np.inf).fit(d.X, d.y, d.G).coef_,
-    "DA+ERM (OLS on GX)": IVLRegression(alpha=np.inf).fit(d.X_aug, d.y, d.G).coef_,
-    "DA+IVL alpha=1": DAIVLRegression(alpha=1.0).fit(d.X, d.y, (d.X_aug, d.G)).coef_,
-    "DA+IVL alpha=0.1": DAIVLRegression(alpha=0.1).fit(d.X, d.y, (d.X_aug, d.G)).coef_,
+    "ERM (OLS on X)": IVLRegression(ivl_alpha=np.inf).fit(d.X, d.y, instruments=d.G).coef_,
+    "DA+ERM (OLS on GX)": IVLRegression(ivl_alpha=np.inf).fit(d.X_aug, d.y, instruments=d.G).coef_,
+    "DA+IVL ivl_alpha=1": DAIVLRegression(ivl_alpha=1.0)
+    .fit(d.X, d.y, augmentations=(d.X_aug, d.G))
+    .coef_,
+    "DA+IVL ivl_alpha=0.1": DAIVLRegression(ivl_alpha=0.1)
+    .fit(d.X, d.y, augmentations=(d.X_aug, d.G))
+    .coef_,
 }
 for name, h in rows.items():
     print(f"{name:22s} |h - f|^2 = {sq_err(h):.3f}")
 
 # %% [markdown]
-# `alpha = 0` is the IV limit. With 4 instruments for 5 regressors the IV problem is under-identified, and a
+# `ivl_alpha = 0` is the IV limit. With 4 instruments for 5 regressors the IV problem is under-identified, and a
 # pseudo-inverse 2SLS returns the minimum-norm solution, which deletes the component along `f` (error about 6).
-# `IVLRegression(alpha=0)` instead returns the `alpha -> 0+` limit (least squares subject to the IV normal
+# `IVLRegression(ivl_alpha=0)` instead returns the `ivl_alpha -> 0+` limit (least squares subject to the IV normal
 # equations) and says so.
 
 # %%
@@ -85,23 +90,26 @@ import warnings
 
 with warnings.catch_warnings(record=True) as caught:
     warnings.simplefilter("always")
-    h0 = IVLRegression(alpha=0).fit(d.X_aug, d.y, d.G).coef_
+    h0 = IVLRegression(ivl_alpha=0).fit(d.X_aug, d.y, instruments=d.G).coef_
 print(caught[0].message)
 Gc, Xc, yc = d.G - d.G.mean(0), d.X_aug - d.X_aug.mean(0), d.y - d.y.mean()
 Xhat = Gc @ np.linalg.lstsq(Gc, Xc, rcond=None)[0]
 print(
-    f"alpha -> 0+ limit: {sq_err(h0):.3f};  min-norm 2SLS: {sq_err(np.linalg.pinv(Xhat) @ yc):.3f}"
+    f"ivl_alpha -> 0+ limit: {sq_err(h0):.3f};  min-norm 2SLS: {sq_err(np.linalg.pinv(Xhat) @ yc):.3f}"
 )
 
 # %% [markdown]
 # Inference comes with the fit: heteroskedasticity-robust standard errors of the k-class sandwich and
 # first-stage diagnostics of `GX` on `G` (weak by design here: the augmentation only moves four directions).
+# `inference_` holds them; `summary(alpha=...)` and `conf_int(alpha=...)` read it (here `alpha` is the CI level).
 
 # %%
-print(IVLRegression(alpha=0.1).fit(d.X_aug, d.y, d.G).summary())
+fit = IVLRegression(ivl_alpha=0.1).fit(d.X_aug, d.y, instruments=d.G)
+print(fit.summary())
+print(fit.conf_int(alpha=0.1))  # 90% intervals, one row per term
 
 # %% [markdown]
-# ## The paper's linear SEM: error as alpha varies
+# ## The paper's linear SEM: error as ivl_alpha varies
 #
 # `d`-dimensional confounded SEM with random loadings (the paper's simulation), translations in the null space
 # of `f`, error measured by the normalised causal excess risk `nCER = |h - f|^2 / (|h - f|^2 + |f|^2)`
@@ -112,15 +120,24 @@ alphas = np.logspace(-4, 2, 13)
 res = {"ERM": [], "DA+ERM": [], "DA+IVL": [], "DA+IVL-CV": [], "2SLS min-norm": []}
 for seed in range(N_SEMS):
     s = make_ivl_paper_sem(2048, DIM, confounding=1.0, strength=1.0, random_state=seed)
-    res["ERM"].append(s.ncer(IVLRegression(alpha=np.inf, cov_type=None).fit(s.X, s.y, s.G).coef_))
+    res["ERM"].append(
+        s.ncer(IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(s.X, s.y, instruments=s.G).coef_)
+    )
     res["DA+ERM"].append(
-        s.ncer(IVLRegression(alpha=np.inf, cov_type=None).fit(s.X_aug, s.y, s.G).coef_)
+        s.ncer(
+            IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(s.X_aug, s.y, instruments=s.G).coef_
+        )
     )
     res["DA+IVL"].append(
-        [s.ncer(IVLRegression(alpha=a, cov_type=None).fit(s.X_aug, s.y, s.G).coef_) for a in alphas]
+        [
+            s.ncer(
+                IVLRegression(ivl_alpha=a, cov_type=None).fit(s.X_aug, s.y, instruments=s.G).coef_
+            )
+            for a in alphas
+        ]
     )
     cv = IVLRegressionCV(cv="holdout", cov_type=None, random_state=seed).fit(
-        s.X_aug, s.y, s.G, X_score=s.X
+        s.X_aug, s.y, instruments=s.G, X_score=s.X
     )
     res["DA+IVL-CV"].append(s.ncer(cv.coef_))
     Gc, Xc, yc = s.G - s.G.mean(0), s.X_aug - s.X_aug.mean(0), s.y - s.y.mean()
@@ -129,13 +146,13 @@ for seed in range(N_SEMS):
 
 ivl = np.array(res["DA+IVL"])
 fig, ax = plt.subplots(figsize=(6.5, 4))
-ax.plot(alphas, ivl.mean(0), "o-", label="DA+IVL(alpha)")
+ax.plot(alphas, ivl.mean(0), "o-", label="DA+IVL(ivl_alpha)")
 ax.fill_between(alphas, np.quantile(ivl, 0.25, 0), np.quantile(ivl, 0.75, 0), alpha=0.2)
 for name, color, ls in [("ERM", "k", "--"), ("DA+ERM", "C1", "--"), ("2SLS min-norm", "C3", ":")]:
     ax.axhline(np.mean(res[name]), color=color, ls=ls, label=name)
-ax.axhline(np.mean(res["DA+IVL-CV"]), color="C2", ls="-.", label="DA+IVL, alpha by holdout CV")
+ax.axhline(np.mean(res["DA+IVL-CV"]), color="C2", ls="-.", label="DA+IVL, ivl_alpha by holdout CV")
 ax.set_xscale("log")
-ax.set_xlabel("alpha (ERM weight)")
+ax.set_xlabel("ivl_alpha (ERM weight)")
 ax.set_ylabel(f"mean nCER over {N_SEMS} SEMs (d={DIM})")
 ax.legend(fontsize=8)
 ax.set_title("Causal error of ERM, DA+ERM and DA+IVL")
@@ -146,24 +163,24 @@ for name in ["ERM", "DA+ERM", "DA+IVL-CV", "2SLS min-norm"]:
     print(f"{name:14s} mean nCER {np.mean(res[name]):.3f}")
 for a, v in zip(alphas, ivl.mean(0)):
     if a in (1e-2, 1e-1, 1.0):
-        print(f"DA+IVL alpha={a:<5g} mean nCER {v:.3f}")
+        print(f"DA+IVL ivl_alpha={a:<5g} mean nCER {v:.3f}")
 
 # %% [markdown]
-# DA+ERM already improves on ERM; IVL improves further as alpha decreases, until tiny alphas make the
-# finite-sample IV part unstable. As alpha grows, DA+IVL returns to DA+ERM (alpha = inf is OLS on `GX`). The
-# holdout selector scores on the un-augmented `X` and so prefers larger alphas than the best one.
+# DA+ERM already improves on ERM; IVL improves further as ivl_alpha decreases, until tiny values make the
+# finite-sample IV part unstable. As ivl_alpha grows, DA+IVL returns to DA+ERM (ivl_alpha = inf is OLS on `GX`).
+# The holdout selector scores on the un-augmented `X` and so prefers larger values than the best one.
 #
 # ## Amplification: IVL is augmentation at a larger strength
 #
-# For translations, IVL(alpha) on `(X + G B, G)` matches OLS on `X + sqrt(1 + 1/alpha) G B`.
+# For translations, IVL(ivl_alpha) on `(X + G B, G)` matches OLS on `X + sqrt(1 + 1/ivl_alpha) G B`.
 
 # %%
 s = make_ivl_paper_sem(50_000 if FAST else 200_000, 8, random_state=1)
 for a in [1.0, 0.1]:
-    h_ivl = IVLRegression(alpha=a, cov_type=None).fit(s.X_aug, s.y, s.G).coef_
+    h_ivl = IVLRegression(ivl_alpha=a, cov_type=None).fit(s.X_aug, s.y, instruments=s.G).coef_
     X_amp = s.X + np.sqrt(1 + 1 / a) * s.G @ s.directions
-    h_amp = IVLRegression(alpha=np.inf, cov_type=None).fit(X_amp, s.y, s.G).coef_
-    print(f"alpha={a}: max |IVL - OLS(amplified DA)| = {np.max(np.abs(h_ivl - h_amp)):.4f}")
+    h_amp = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(X_amp, s.y, instruments=s.G).coef_
+    print(f"ivl_alpha={a}: max |IVL - OLS(amplified DA)| = {np.max(np.abs(h_ivl - h_amp)):.4f}")
 
 # %% [markdown]
 # ## The k-class family

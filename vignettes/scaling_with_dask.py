@@ -78,10 +78,10 @@ sem = make_dask_iv_sem(N, chunk_size=CHUNK, random_state=0)
 print(sem.data)
 
 t0 = time.perf_counter()
-iv = IVLRegression(alpha=0.0, cov_type="HC1").fit(sem.X, sem.y, instruments=sem.Z)
+iv = IVLRegression(ivl_alpha=0.0, cov_type="HC1").fit(sem.X, sem.y, instruments=sem.Z)
 t_iv = time.perf_counter() - t0
-ols = IVLRegression(alpha=np.inf, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
-print(f"IVL(alpha=0) on {N:,} rows in {sem.X.numblocks[0]} blocks: {t_iv:.1f} s")
+ols = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
+print(f"IVL(ivl_alpha=0) on {N:,} rows in {sem.X.numblocks[0]} blocks: {t_iv:.1f} s")
 print(f"max |IV coef - truth|  = {np.abs(iv.coef_ - sem.coef).max():.4f}")
 print(f"max |OLS coef - truth| = {np.abs(ols.coef_ - sem.coef).max():.4f}  (confounded)")
 iv.summary()
@@ -102,8 +102,8 @@ print(type(pred).__name__, pred.shape, "first values:", pred[:3].compute().round
 first = sem.data.blocks[0].compute()
 k, p = sem.Z.shape[1], sem.X.shape[1]
 Xb, yb, Zb = first[:, k : k + p], first[:, -1], first[:, :k]
-mem_fit = IVLRegression(alpha=0.0).fit(Xb, yb, instruments=Zb)
-dask_fit = IVLRegression(alpha=0.0).fit(
+mem_fit = IVLRegression(ivl_alpha=0.0).fit(Xb, yb, instruments=Zb)
+dask_fit = IVLRegression(ivl_alpha=0.0).fit(
     sem.X.blocks[0], sem.y.blocks[0], instruments=sem.Z.blocks[0]
 )
 print("max |dask - numpy| on one block:", np.abs(mem_fit.coef_ - dask_fit.coef_).max())
@@ -137,7 +137,7 @@ Xs, ys, Zs = Xb[:5_000], yb[:5_000], Zb[:5_000]
 
 
 def slope(idx):
-    fit = IVLRegression(alpha=0.0, cov_type=None).fit(Xs[idx], ys[idx], instruments=Zs[idx])
+    fit = IVLRegression(ivl_alpha=0.0, cov_type=None).fit(Xs[idx], ys[idx], instruments=Zs[idx])
     return fit.coef_[:3]
 
 

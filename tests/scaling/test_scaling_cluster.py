@@ -34,8 +34,8 @@ def client():
 
 
 ESTIMATORS = [
-    IVLRegression(alpha=1.0),
-    IVLRegression(alpha=0.0, cov_type="nonrobust"),
+    IVLRegression(ivl_alpha=1.0),
+    IVLRegression(ivl_alpha=0.0, cov_type="nonrobust"),
     KClassRegression(kappa="liml", cov_type="HC0"),
 ]
 
@@ -51,7 +51,7 @@ def test_dask_fit_equals_numpy_fit_on_cluster(client, est):
     assert abs(on_cluster.intercept_ - icpt) < 1e-8
     np.testing.assert_allclose(on_cluster.cov_, cov, rtol=1e-8, atol=1e-14)
     # and the estimate is the right one: 2SLS/LIML close to the causal coefficients at n = 60 000
-    if est.get_params().get("alpha", 0.0) == 0.0:
+    if est.get_params().get("ivl_alpha", 0.0) == 0.0:
         assert np.abs(on_cluster.coef_ - sem.coef).max() < 0.05
 
 
@@ -70,14 +70,14 @@ def test_worker_killed_mid_computation_gives_same_answer(client, tmp_path):
 
     data = sem.data.map_blocks(die_once_on_block_3, dtype=np.float64)
     k, p = 4, 3
-    est = IVLRegression(alpha=0.5, cov_type="HC1")
+    est = IVLRegression(ivl_alpha=0.5, cov_type="HC1")
     fit = est.fit(data[:, k : k + p], data[:, -1], instruments=data[:, :k])
     assert os.path.exists(marker), "the worker was not killed: the test did not test anything"
     workers_after = set(client.scheduler_info()["workers"])
     assert workers_after != workers_before or len(workers_after) < 2
     client.wait_for_workers(2, timeout=60)  # the nanny restarts the killed worker
     X, y, Z = sem.materialize()
-    ref = IVLRegression(alpha=0.5, cov_type="HC1").fit(X, y, instruments=Z)
+    ref = IVLRegression(ivl_alpha=0.5, cov_type="HC1").fit(X, y, instruments=Z)
     np.testing.assert_allclose(fit.coef_, ref.coef_, rtol=1e-8)
     np.testing.assert_allclose(fit.cov_, ref.cov_, rtol=1e-8)
 
@@ -93,7 +93,7 @@ def test_bootstrap_through_dask_backend_equals_sequential(client):
     y = 2.0 * X[:, 0] + u + rng.normal(size=n)
 
     def statistic(idx):
-        fit = IVLRegression(alpha=0.0, cov_type=None).fit(X[idx], y[idx], instruments=Z[idx])
+        fit = IVLRegression(ivl_alpha=0.0, cov_type=None).fit(X[idx], y[idx], instruments=Z[idx])
         return np.r_[fit.intercept_, fit.coef_]
 
     point = statistic(np.arange(n))
@@ -108,7 +108,7 @@ def test_bootstrap_through_dask_backend_equals_sequential(client):
     ci_dask = EffectResult(point, bootstrap_estimates=on_cluster, ci_method="percentile").conf_int()
     assert np.array_equal(np.asarray(ci_seq), np.asarray(ci_dask))
     # the replicates are real resamples: the slope's bootstrap SE is near its sandwich SE
-    hc = IVLRegression(alpha=0.0).fit(X, y, instruments=Z).stderr_[1]
+    hc = IVLRegression(ivl_alpha=0.0).fit(X, y, instruments=Z).stderr_[1]
     assert 0.5 * hc < sequential[:, 1].std(ddof=1) < 2.0 * hc
 
 

@@ -50,8 +50,8 @@ def test_chunked_factor_keeps_accuracy_with_large_means():
 @pytest.mark.parametrize(
     "est",
     [
-        IVLRegression(alpha=0.3, fit_intercept=False),
-        IVLRegression(alpha=np.inf, cov_type="HC0"),
+        IVLRegression(ivl_alpha=0.3, fit_intercept=False),
+        IVLRegression(ivl_alpha=np.inf, cov_type="HC0"),
         KClassRegression(kappa="fuller(1)", cov_type="nonrobust"),
         KClassRegression(kappa=0.5, cov_type=None),
     ],
@@ -75,8 +75,8 @@ def test_iv_dask_dataframe_mixed_inputs_and_lazy_predict():
     sem = make_dask_iv_sem(6_000, n_features=2, n_instruments=2, chunk_size=1_000, random_state=5)
     X, y, Z = sem.materialize()
     ddf = dd.from_pandas(pd.DataFrame(X, columns=["price", "income"]), npartitions=4)
-    est = IVLRegression(alpha=0.0).fit(ddf, y, instruments=Z)  # dask X, numpy y and Z
-    ref = IVLRegression(alpha=0.0).fit(
+    est = IVLRegression(ivl_alpha=0.0).fit(ddf, y, instruments=Z)  # dask X, numpy y and Z
+    ref = IVLRegression(ivl_alpha=0.0).fit(
         pd.DataFrame(X, columns=["price", "income"]), y, instruments=Z
     )
     np.testing.assert_allclose(est.coef_, ref.coef_, rtol=1e-8)
@@ -92,7 +92,7 @@ def test_iv_dask_dataframe_mixed_inputs_and_lazy_predict():
 
 def test_iv_sklearn_contract_still_holds():
     sem = make_dask_iv_sem(2_000, n_features=2, n_instruments=2, chunk_size=500, random_state=0)
-    for est in (IVLRegression(alpha=0.5), KClassRegression(kappa="liml")):
+    for est in (IVLRegression(ivl_alpha=0.5), KClassRegression(kappa="liml")):
         check_sklearn_contract(
             est,
             lambda e: e.fit(sem.X, sem.y, instruments=sem.Z),
@@ -104,8 +104,8 @@ def test_dask_iv_simulator_truth():
     sem = make_dask_iv_sem(
         120_000, n_features=3, n_instruments=4, chunk_size=30_000, random_state=7
     )
-    iv = IVLRegression(alpha=0.0).fit(sem.X, sem.y, instruments=sem.Z)
-    ols = IVLRegression(alpha=np.inf, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
+    iv = IVLRegression(ivl_alpha=0.0).fit(sem.X, sem.y, instruments=sem.Z)
+    ols = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(sem.X, sem.y, instruments=sem.Z)
     assert np.abs(iv.coef_ - sem.coef).max() < 5 * iv.stderr_[1:].max()
     assert abs(iv.intercept_ - sem.intercept) < 0.05
     # least squares converges to coef + the simulator's population bias

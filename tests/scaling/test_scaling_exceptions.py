@@ -155,7 +155,7 @@ def test_bootstrap_and_simulator_errors():
         bootstrap(np.mean, 0)
     with pytest.raises(TypeError, match="statistic must be callable"):
         bootstrap("mean", 10)
-    with pytest.raises(ValueError, match="chunk_size must be an integer >= 1"):
+    with pytest.raises(ValueError, match="chunk_size must be >= 1"):
         make_dask_iv_sem(100, chunk_size=0)
-    with pytest.raises(ValueError, match="n_calibration must be an integer >= 3"):
+    with pytest.raises(ValueError, match="n_calibration must be >= 3"):
         make_dask_debias_study(100, n_calibration=2)

@@ -254,34 +254,35 @@ def test_never_above_the_naive_bound(monkeypatch):
 _DEGENERATE = """
 import numpy as np
 from causalkit.datasets import make_random_network
-from causalkit.solvers import _network as nw, _sdp, lipschitz_bound
+from causalkit.solvers import _network as nw, _sdp, installed_solvers, lipschitz_bound
 
 ws = [1e50 * w for w in make_random_network([3, 5, 2], random_state=0)]
-if {raw!r}:  # the unscaled degenerate LMI straight to the solver
+try:  # the public entry point with solver="auto" (SDPA ran first, and ended the process)
+    r = lipschitz_bound(ws, solver="auto")
+    print("AUTO RESULT", r.bound <= r.naive_bound * (1 + 1e-6), r.certified, flush=True)
+except Exception as exc:
+    print("AUTO EXCEPTION", type(exc).__name__, flush=True)
+if "SDPA" in installed_solvers():  # the unscaled degenerate LMI straight to SDPA
     ops = [nw._Linear(ws[0]), nw._Act(nw.parse_activation("relu")), nw._Linear(ws[1])]
     lmi = _sdp.build_lmi(_sdp.compile_ops(ops), "neuron", 2, None)
     try:
-        y, status = _sdp.solve_lmi(lmi, {solver!r})
-        print("RESULT", status, flush=True)
+        y, status = _sdp.solve_lmi(lmi, "SDPA")
+        print("SDPA RESULT", status, flush=True)
     except _sdp.SolverFailure as exc:
-        print("EXCEPTION", exc.status, flush=True)
-else:
-    try:
-        r = lipschitz_bound(ws, solver={solver!r})
-        print("RESULT", r.bound <= r.naive_bound * (1 + 1e-6), r.certified, flush=True)
-    except Exception as exc:
-        print("EXCEPTION", type(exc).__name__, flush=True)
+        print("SDPA EXCEPTION", exc.status, flush=True)
 print("ALIVE", flush=True)
 """
 
 
-def _run_child(solver, raw):
+@pytest.fixture(scope="module")
+def degenerate_child():
+    """One child process running the degenerate problems (a process that ends silently prints nothing)."""
     import subprocess
     import sys
 
-    code = _DEGENERATE.format(solver=solver, raw=raw)
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=240)
-    return proc
+    return subprocess.run(
+        [sys.executable, "-c", _DEGENERATE], capture_output=True, text=True, timeout=240
+    )
 
 
 def _needs(solver):
@@ -291,19 +292,19 @@ def _needs(solver):
         pytest.skip(f"{solver} is not installed")
 
 
-def test_sdpa_cannot_end_the_process():
+def test_sdpa_cannot_end_the_process(degenerate_child):
     _needs("SDPA")
     # SDPA's C++ code calls exit() on this LMI: the child used to end with status 0 and print nothing
-    proc = _run_child("SDPA", raw=True)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "ALIVE" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
-    assert "EXCEPTION" in proc.stdout or "RESULT" in proc.stdout
+    out = degenerate_child.stdout
+    assert degenerate_child.returncode == 0, degenerate_child.stderr[-2000:]
+    assert "ALIVE" in out, (out, degenerate_child.stderr[-2000:])
+    assert "SDPA EXCEPTION" in out or "SDPA RESULT" in out
 
 
-def test_auto_survives_a_degenerate_network():
-    proc = _run_child("auto", raw=False)
-    assert "ALIVE" in proc.stdout, (proc.stdout, proc.stderr[-2000:])
-    assert "RESULT True True" in proc.stdout
+def test_auto_survives_a_degenerate_network(degenerate_child):
+    out = degenerate_child.stdout
+    assert "ALIVE" in out, (out, degenerate_child.stderr[-2000:])
+    assert "AUTO RESULT True True" in out
 
 
 def test_auto_chain_runs_no_process_ending_solver_in_process():

@@ -89,6 +89,13 @@ def _sparse_torch(S: sp.csr_matrix, device) -> torch.Tensor:
 def graph_tensors(X: np.ndarray, edge_index: np.ndarray, device: Any = "cpu") -> GraphTensors:
     """Precompute the tensors of a graph: features, neighbour means, sparse mean operator, CSR."""
     n = X.shape[0]
+    with np.errstate(over="ignore", invalid="ignore"):
+        x32 = np.asarray(X, dtype=np.float32)
+    if not np.all(np.isfinite(x32)):
+        raise ValueError(
+            "X: the (standardised) node features exceed the float32 range of the GNNs (up to "
+            f"{float(np.max(np.abs(X))):.3g}); new nodes may lie far outside the range seen in fit."
+        )
     S = mean_adjacency(edge_index, n)
     sx = S @ X
     A = S.copy()

@@ -562,9 +562,21 @@ class Rep4Ex(BaseEstimator):
     # ------------------------------------------------------------------ transform / predict
     def _encode(self, Xs: np.ndarray) -> np.ndarray:
         torch = optional_import("torch")
+        with np.errstate(over="ignore"):
+            xs32 = np.asarray(Xs, dtype=np.float32)
+        if not np.all(np.isfinite(xs32)):
+            raise ValueError(
+                "X lies too far outside the range seen in fit: after standardising with the training scale "
+                f"its values (up to {float(np.max(np.abs(Xs))):.3g}) overflow the networks' float32."
+            )
         with torch.no_grad():
-            out = self.encoder_(torch.as_tensor(Xs, dtype=torch.float32))
-        return out.numpy().astype(np.float64)
+            out = self.encoder_(torch.from_numpy(xs32))
+        out = out.numpy().astype(np.float64)
+        if not np.all(np.isfinite(out)):
+            raise ValueError(
+                "the encoder returned non-finite values for X (inputs far outside the range seen in fit)."
+            )
+        return out
 
     def _check_X(self, X: Any) -> np.ndarray:
         check_is_fitted(self, "encoder_")
@@ -631,6 +643,10 @@ class Rep4Ex(BaseEstimator):
         X = self._check_X(X)
         A = check_2d(A, "A", ensure_2d_from_1d=True)
         check_consistent_length(X=X, A=A)
+        if min(X.shape[0], int(max_samples)) < 2:
+            raise ValueError(
+                f"mmr_score needs at least 2 rows (pairs of actions); got {min(X.shape[0], int(max_samples))}."
+            )
         code = torch.as_tensor(self.transform(X[:max_samples]), dtype=torch.float64)
         At = torch.tensor(A[:max_samples], dtype=torch.float64)
         with torch.no_grad():

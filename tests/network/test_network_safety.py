@@ -322,3 +322,15 @@ def test_linear_final_stage_needs_more_nodes_than_terms(data):
         ValueError, match="model_final='linear' has 4 terms but there are only 4 nodes"
     ):
         est.fit(data.X[:4, :3], T4, data.Y[:4], edge_index=np.array([[0, 1], [1, 0]]))
+
+
+def test_new_graph_features_beyond_float32(data):
+    """effect() on new nodes with X * 1e200 returned NaN effects from the float32 GNN."""
+    est = GraphRLearner(**FAST, random_state=0)
+    _fit(est, data)
+    with pytest.raises(ValueError, match="exceed the float32 range"):
+        est.effect(data.X * 1e200, edge_index=data.edge_index)
+    s = GraphSLearner(**FAST, random_state=0)
+    _fit(s, data)
+    with pytest.raises(ValueError, match="exceed the float32 range"):
+        s.effect(data.X * 1e200, edge_index=data.edge_index)

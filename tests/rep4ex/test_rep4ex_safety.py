@@ -231,3 +231,16 @@ def test_control_function_refuses_a_representation_that_ignores_A():
     A2 = np.column_stack([d.A, np.random.default_rng(0).uniform(size=300)])
     with pytest.raises(ValueError, match="Z must vary"):
         ControlFunctionExtrapolator().fit(Z, A2, d.Y)
+
+
+def test_predict_time_inputs_far_outside_fit_and_tiny_mmr_samples():
+    """X * 1e200 at transform time gave NaN codes (float32 overflow); mmr_score on one row returned NaN."""
+    d = make_rep4ex_1d(300, random_state=0)
+    est = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    with pytest.raises(ValueError, match="X lies too far outside the range seen in fit"):
+        est.transform(d.X * 1e200)
+    with pytest.raises(ValueError, match="X lies too far outside the range seen in fit"):
+        est.predict_conditional_intervention(d.X * 1e200, [0.5])
+    with pytest.raises(ValueError, match="mmr_score needs at least 2 rows"):
+        est.mmr_score(d.X[:1], d.A[:1])
+    assert np.isfinite(est.mmr_score(d.X[:2], d.A[:2]))

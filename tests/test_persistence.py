@@ -55,6 +55,7 @@ ALLOWED_TYPES: dict[str, list[str]] = {
         *_SPLINE,
     ],
     "DAIVLRegression": [
+        "causalkit._base.inference.EffectResult",
         "causalkit.iv._augment.DAIVLRegression",
         "causalkit.iv._estimators.IVLRegression",
     ],
@@ -77,8 +78,12 @@ ALLOWED_TYPES: dict[str, list[str]] = {
         "causalkit.network._metalearners.GraphTLearner",
     ],
     "ILR": ["causalkit.compositional._transforms.ILR"],
-    "IVLRegression": ["causalkit.iv._estimators.IVLRegression"],
+    "IVLRegression": [
+        "causalkit._base.inference.EffectResult",
+        "causalkit.iv._estimators.IVLRegression",
+    ],
     "IVLRegressionCV": [
+        "causalkit._base.inference.EffectResult",
         "causalkit.iv._cv.IVLRegressionCV",
         "causalkit.iv._estimators.IVLRegression",
         "sklearn.metrics._regression.r2_score",
@@ -215,7 +220,7 @@ def _iv_case(name, **fit_kw):
         if name == "DAIVLRegression":
             return cls(random_state=0).fit(d.X, d.y, augmentations=(d.X_aug, d.G)), d
         kw = {"random_state": 0, "cv": 3} if name == "IVLRegressionCV" else {}
-        return cls(**kw).fit(d.X, d.y, d.G), d
+        return cls(**kw).fit(d.X, d.y, instruments=d.G), d
 
     def outputs(est, d):
         return {"predict": est.predict(d.X), "summary": _summary_text(est)}

@@ -113,16 +113,29 @@ def _parse_model(model_or_weights: Any, activation: Any):
         return "ops", nw.ops_from_torch(model_or_weights)
     if isinstance(model_or_weights, np.ndarray) and model_or_weights.ndim == 2:
         model_or_weights = [model_or_weights]
-    if isinstance(model_or_weights, np.ndarray) and model_or_weights.dtype == object:
-        model_or_weights = list(model_or_weights.ravel())
     if isinstance(model_or_weights, dict) and "weights" in model_or_weights:
-        model_or_weights = list(np.asarray(model_or_weights["weights"], dtype=object).ravel())
+        model_or_weights = model_or_weights["weights"]  # a loadmat dict: its 'weights' cell array
+        if isinstance(model_or_weights, np.ndarray) and model_or_weights.dtype != object:
+            model_or_weights = (
+                [model_or_weights] if model_or_weights.ndim == 2 else list(model_or_weights)
+            )
+    if isinstance(model_or_weights, np.ndarray) and model_or_weights.dtype == object:
+        model_or_weights = _cell_items(model_or_weights)
     if not isinstance(model_or_weights, Sequence) or isinstance(model_or_weights, (str, bytes)):
         raise TypeError(
             "model_or_weights must be a list of weight matrices (n_out, n_in) or (W, b) pairs, a torch "
             f"nn.Sequential, or an Implicit model; got {type(model_or_weights).__name__}."
         )
     return "ops", nw.ops_from_weights(model_or_weights, activation)
+
+
+def _cell_items(arr: np.ndarray) -> list:
+    """The matrices of an object array: a MATLAB-style cell array (elements are matrices), or numpy's
+    stacking of equal-shape matrices into one object array of scalars (last two axes are the matrices)."""
+    flat = arr.ravel()
+    if arr.ndim >= 3 and all(np.ndim(x) == 0 for x in flat):
+        return list(arr.reshape(-1, *arr.shape[-2:]))
+    return list(flat)
 
 
 def _check_representable(ops: list, norm: Any, rows: Any, naive_rows: list[float]) -> None:

@@ -536,6 +536,11 @@ def ops_from_torch(model: Any) -> list:
                     raise ValueError(
                         "model_or_weights: put the model in eval() mode (BatchNorm1d)."
                     )
+                if layer.running_var is None or layer.running_mean is None:
+                    raise ValueError(
+                        "model_or_weights: BatchNorm1d without running statistics (track_running_stats="
+                        "False) normalises by batch statistics even in eval() mode; it is not a fixed map."
+                    )
                 var = layer.running_var.detach().cpu().double().numpy() + layer.eps
                 if not np.all(np.isfinite(var)) or np.any(var <= 0):
                     raise ValueError(

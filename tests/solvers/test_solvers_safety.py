@@ -565,3 +565,22 @@ def test_sampled_lower_bound_inside_no_grad_and_inference_mode():
         assert sampled_lower_bound(net, random_state=0) == ref
     with torch.inference_mode():  # was RuntimeError "element 0 of tensors does not require grad"
         assert sampled_lower_bound(net, random_state=0) == ref
+
+
+def test_cell_arrays_and_weight_dicts_of_equal_shape_matrices():
+    I2 = np.eye(2)
+    # numpy stacks equal-shape matrices into one object array of scalars: it was read as scalar "layers"
+    for m in (
+        {"weights": [I2, 2 * I2]},
+        np.array([I2, 2 * I2], dtype=object),
+        {"weights": np.array([[I2, 2 * I2]], dtype=object)},
+    ):
+        assert lipschitz_bound(m).bound == pytest.approx(2.0, rel=1e-9)
+
+
+def test_batchnorm_without_running_statistics_is_refused():
+    torch = pytest.importorskip("torch")
+    bn = torch.nn.BatchNorm1d(3, track_running_stats=False)
+    net = torch.nn.Sequential(torch.nn.Linear(2, 3), bn, torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="running statistics"):
+        lipschitz_bound(net.eval())  # was AttributeError

@@ -318,8 +318,9 @@ def test_linear_final_stage_needs_more_nodes_than_terms(data):
     """4 nodes and 4 terms: HC1 divided by df_resid = 0 (RuntimeWarning, infinite standard errors)."""
     est = ALL_ESTIMATORS["rlearner_linear"]()
     T4 = np.array([0.0, 1.0, 0.0, 1.0])
-    with pytest.raises(
-        ValueError, match="model_final='linear' has 4 terms but there are only 4 nodes"
+    with (
+        pytest.warns(CausalkitWarning, match="collinear"),
+        pytest.raises(ValueError, match="'linear' has 4 terms but there are only 4 nodes"),
     ):
         est.fit(data.X[:4, :3], T4, data.Y[:4], edge_index=np.array([[0, 1], [1, 0]]))
 

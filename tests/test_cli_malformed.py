@@ -32,6 +32,12 @@ def _subcommands() -> dict[str, argparse.ArgumentParser]:
 SUBCOMMANDS = _subcommands()
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp(tmp_path, monkeypatch):
+    """Run in a scratch folder: a relative or default output (e.g. effects.csv) never lands in the tree."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _rng():
     return np.random.default_rng(0)
 

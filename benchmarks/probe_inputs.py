@@ -161,10 +161,23 @@ def _iv(rng):
     return {"X": X, "y": y, "instruments": Z, "groups": np.repeat(np.arange(20), 2)}
 
 
+def _renamed(cls, kw: dict) -> dict:
+    """Keyword names across versions: ``alpha``/``alphas`` became ``ivl_alpha``/``ivl_alphas``."""
+    import inspect
+
+    names = inspect.signature(cls).parameters
+    out = {}
+    for k, v in kw.items():
+        if k not in names and f"ivl_{k}" in names:
+            k = f"ivl_{k}"
+        out[k] = v
+    return out
+
+
 def _fit_iv(cls, **kw):
     def call(a):
         groups = a.get("groups", None)
-        est = cls(**kw)
+        est = cls(**_renamed(cls, kw))
         if cls.__name__ == "IVLRegressionCV":
             est.fit(a["X"], a["y"], instruments=a["instruments"])
         else:
@@ -443,6 +456,7 @@ def _targets() -> list[Target]:
             a["directions"], strength=a.get("_params", {}).get("strength", 1.0)
         )
         kw = {k: v for k, v in a.get("_params", {}).items() if k != "strength"}
+        kw = _renamed(iv.DAIVLRegression, kw)
         est = iv.DAIVLRegression(aug, random_state=0, **kw).fit(a["X"], a["y"])
         finite(est.coef_, "coef_")
         finite(est.predict(a["X"]), "predict")

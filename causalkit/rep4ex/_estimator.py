@@ -161,7 +161,9 @@ class Rep4Ex(BaseEstimator):
         torch device for training (e.g. "cuda"); the fitted networks are moved back to the CPU.
     n_threads : int or None, default 1
         torch CPU threads during ``fit`` (restored afterwards); tiny networks run fastest on one thread.
-    random_state : int, RandomState or None, default None
+    random_state : int, RandomState, Generator or None, default None
+        Seeds initialisation, shuffling and subsampling. Fitting never reads or changes the global numpy or
+        torch RNG states (torch is seeded inside ``torch.random.fork_rng``); None draws a fresh OS seed.
     verbose : bool, default False
         Progress bar over epochs.
 

@@ -1270,6 +1270,8 @@ def catalogue() -> tuple[list[Target], list[tuple[int, Probe, Any]]]:
     targets = _targets()
     probes: list[tuple[int, Probe, Any]] = []
     for ti, t in enumerate(targets):
+        # the valid base inputs first: a target that refuses them makes its other probes vacuous
+        probes.append((ti, Probe(t.family, t.name, "-", "valid-input"), ("valid", None, None)))
         for slot, kind in t.slots.items():
             cs = (
                 list(ARRAY_CORRUPTIONS)
@@ -1360,6 +1362,8 @@ def run_one(index: int, time_limit: int = 20) -> tuple[str, str]:
                     inputs[r] = (
                         pd.DataFrame(inputs[r]) if inputs[r].ndim == 2 else pd.Series(inputs[r])
                     )
+    elif how == "valid":
+        pass
     elif how == "rows":
         k = int(c.split("=")[1])
         for r in t.rows:
@@ -1592,6 +1596,16 @@ def report_md(runs: list[dict], labels) -> str:
             f"- [{r['outcome']}] {r['target']} `{r['argument']}` {r['corruption']}: {r['detail']}"
             for r in broke
         ]
+        out.append("")
+    for run, label in zip(runs, labels):
+        bad = [
+            r
+            for r in run["results"]
+            if r["corruption"] == "valid-input"
+            and r["outcome"] not in ("ok-valid", "named-warning")
+        ]
+        out += [f"Targets refusing their valid base inputs in {label}: {len(bad)}", ""]
+        out += [f"- {r['target']}: [{r['outcome']}] {r['detail']}" for r in bad]
         out.append("")
     out += [f"## Not ok in {labels[-1]}", ""]
     out += [

@@ -624,6 +624,10 @@ class GraphRLearner(_RLearnerBase):
     ate_result_ : EffectResult
     n_clipped_ : int
         Number of propensities at the clipping bounds.
+    n_features_in_ : int
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame ``X`` (only then); ``effect``/``score`` refuse DataFrames with other
+        columns or another order.
 
     Notes
     -----

@@ -193,6 +193,9 @@ class Rep4Ex(BaseEstimator):
         Epochs run.
     n_features_in_ : int
         Dimension of ``X``.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame ``X`` (only then); later DataFrames must have the same columns in the
+        same order.
 
     Examples
     --------

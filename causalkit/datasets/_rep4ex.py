@@ -60,7 +60,7 @@ def _mix_points(z, params) -> np.ndarray:
 
 
 def _truth_1d_general(a_values, m0: float, damp: float) -> np.ndarray:
-    a = np.asarray(a_values, dtype=float).reshape(-1)
+    a = _finite_actions(a_values).reshape(-1)
     return damp * np.sin(m0 * a)
 
 
@@ -75,6 +75,20 @@ def _rng(random_state) -> np.random.RandomState:
     if isinstance(random_state, np.random.Generator):
         return np.random.RandomState(int(random_state.integers(0, 2**32)))
     return check_random_state(random_state)
+
+
+def _finite_actions(a_values) -> np.ndarray:
+    try:
+        a = np.asarray(a_values, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"a_values must be numeric; got {type(a_values).__name__} ({exc})"
+        ) from None
+    if not np.all(np.isfinite(a)):
+        raise ValueError(
+            f"a_values must be finite; found {int(np.sum(~np.isfinite(a)))} NaN/inf value(s)."
+        )
+    return a
 
 
 def _check_n(n_samples: int) -> int:
@@ -93,7 +107,7 @@ def rep4ex_truth_1d(a_values) -> np.ndarray:
     >>> float(rep4ex_truth_1d([0.0])[0])
     0.0
     """
-    a = np.asarray(a_values, dtype=float).reshape(-1)
+    a = _finite_actions(a_values).reshape(-1)
     return 2.0 * np.exp(-0.5) * np.sin(2.0 * a)
 
 
@@ -107,7 +121,7 @@ def rep4ex_truth_2d(a_values) -> np.ndarray:
     >>> rep4ex_truth_2d([[0.0, 0.0]]).shape
     (1,)
     """
-    a = np.asarray(a_values, dtype=float)
+    a = _finite_actions(a_values)
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"a_values must have shape (m, 2); got {a.shape}.")
     mean = a @ _M0_2D.T
@@ -130,6 +144,11 @@ def rep4ex_grid(dim: int = 1, *, n_points: int | None = None, limit: float = 1.7
     >>> g.a.shape, int(g.inside.sum()), int(g.outside.sum())
     ((29,), 17, 10)
     """
+    if n_points is not None and (
+        isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
+    ):
+        raise ValueError(f"n_points must be an integer >= 2; got {n_points!r}.")
+    limit = check_scalar_in_range(limit, "limit", low=0.0, low_inclusive=False)
     if dim == 1:
         m = 29 if n_points is None else int(n_points)
         a = np.linspace(-limit, limit, m)

@@ -88,6 +88,9 @@ def _sparse_torch(S: sp.csr_matrix, device) -> torch.Tensor:
 
 def graph_tensors(X: np.ndarray, edge_index: np.ndarray, device: Any = "cpu") -> GraphTensors:
     """Precompute the tensors of a graph: features, neighbour means, sparse mean operator, CSR."""
+    from .._base.validation import check_2d
+
+    X = check_2d(X, "X")
     n = X.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
         x32 = np.asarray(X, dtype=np.float32)

@@ -335,3 +335,14 @@ def test_new_graph_features_beyond_float32(data):
     _fit(s, data)
     with pytest.raises(ValueError, match="exceed the float32 range"):
         s.effect(data.X * 1e200, edge_index=data.edge_index)
+
+
+def test_graph_tensors_validate_features():
+    """NaN features went silently into the tensors; a list X raised AttributeError."""
+    from causalkit.graphs import graph_tensors
+
+    ei = np.array([[0, 1], [1, 0]])
+    with pytest.raises(ValueError, match="X must be finite"):
+        graph_tensors(np.array([[np.nan], [1.0]]), ei)
+    g = graph_tensors([[1.0], [2.0]], ei)
+    assert g.x.shape == (2, 1)

@@ -244,3 +244,23 @@ def test_predict_time_inputs_far_outside_fit_and_tiny_mmr_samples():
     with pytest.raises(ValueError, match="mmr_score needs at least 2 rows"):
         est.mmr_score(d.X[:1], d.A[:1])
     assert np.isfinite(est.mmr_score(d.X[:2], d.A[:2]))
+
+
+def test_truth_and_grid_helpers_validate_inputs():
+    """inf gave a RuntimeWarning and NaN truths; rep4ex_grid(2, n_points=0) raised numpy AxisError."""
+    from causalkit.datasets import rep4ex_grid, rep4ex_truth_1d, rep4ex_truth_2d
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="a_values must be finite"):
+            rep4ex_truth_1d([np.inf, 0.0])
+        with pytest.raises(ValueError, match="a_values must be finite"):
+            rep4ex_truth_2d([[np.nan, 0.0]])
+        with pytest.raises(ValueError, match="a_values must be finite"):
+            make_rep4ex_1d(20, random_state=0).truth([np.inf])
+    for dim in (1, 2):
+        with pytest.raises(ValueError, match="n_points must be an integer >= 2"):
+            rep4ex_grid(dim, n_points=0)
+        with pytest.raises(ValueError, match="limit must be"):
+            rep4ex_grid(dim, limit=np.nan)
+    assert rep4ex_grid(2, n_points=3).a.shape == (9, 2)

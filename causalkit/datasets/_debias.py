@@ -12,9 +12,19 @@ import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.utils import Bunch
 
-from .._base.validation import check_generator
+from .._base.validation import check_generator, check_scalar_in_range
 
 __all__ = ["make_confounded_trial", "make_linear_shrinkage", "make_nonlinear_shrinkage"]
+
+
+def _check_sizes(minimum: int = 0, **sizes) -> None:
+    """Sample sizes must be integers >= ``minimum`` (a clear error naming the argument)."""
+    for name, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer; got {type(value).__name__}.")
+        low = minimum.get(name, 0) if isinstance(minimum, dict) else minimum
+        if value < low:
+            raise ValueError(f"{name} must be >= {low}; got {value}.")
 
 
 def make_linear_shrinkage(
@@ -56,6 +66,11 @@ def make_linear_shrinkage(
     >>> bool(abs(naive - 0.6) < 0.1)
     True
     """
+    _check_sizes(n_trial=n_trial, n_calibration=n_calibration, n_unlabeled=n_unlabeled)
+    check_scalar_in_range(ate, "ate")
+    check_scalar_in_range(slope, "slope")
+    check_scalar_in_range(intercept, "intercept")
+    check_scalar_in_range(noise, "noise", low=0)
     rng = check_generator(random_state)
 
     def draw(n):
@@ -130,6 +145,8 @@ def make_nonlinear_shrinkage(
     >>> bool(naive < 0.8 * d.ate)
     True
     """
+    _check_sizes(n_trial=n_trial, n_calibration=n_calibration, n_unlabeled=n_unlabeled)
+    check_scalar_in_range(noise, "noise")
     if not 0 < noise < _MIX_SD.min():
         raise ValueError(f"noise must be in (0, {_MIX_SD.min()}); got {noise}.")
     rng = check_generator(random_state)
@@ -203,6 +220,15 @@ def make_confounded_trial(
     >>> d.covariates.shape
     (3000, 1)
     """
+    _check_sizes(
+        {"n_train": 2},
+        n_trial=n_trial,
+        n_calibration=n_calibration,
+        n_train=n_train,
+        n_unlabeled=n_unlabeled,
+    )
+    check_scalar_in_range(ate, "ate")
+    check_scalar_in_range(feature_noise, "feature_noise", low=0)
     rng = check_generator(random_state)
 
     def draw(n):

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.stats import rankdata
 from sklearn.base import BaseEstimator, clone
 from sklearn.exceptions import ConvergenceWarning as SkConvergenceWarning
 from sklearn.linear_model import LogisticRegression
@@ -63,6 +64,20 @@ def _contrast_weights(
     if method == "ipw":
         return w * (a / e + (1 - a) / (1 - e))
     return w
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """OLS slope of ``y`` on ``x``, from unit-scale copies (no overflow or underflow of the squares)."""
+    cx, cy = _outcome_scale(x), _outcome_scale(y)
+    xs, ys = x / cx, y / cy
+    xc = xs - xs.mean()
+    return float(xc @ (ys - ys.mean()) / (xc @ xc)) * (cy / cx)
+
+
+def _scaled_std(x: np.ndarray) -> float:
+    """Sample SD (``ddof=1``) of unit-scale copies, scaled back: no overflow of squares at 1e300."""
+    c = _outcome_scale(x)
+    return c * float(np.std(x / c, ddof=1))
 
 
 def _outcome_scale(*columns: np.ndarray) -> float:
@@ -378,6 +393,14 @@ class DebiasedATE(BaseEstimator):
                     "least 2 units with positive weight in each arm."
                 )
         g = check_groups(groups, n)
+        if g is not None:
+            # integer codes: labels of mixed types (1 and "a") need no ordering
+            codes = pd.factorize(g, use_na_sentinel=True)[0]
+            if np.any(codes < 0):
+                raise ValueError(
+                    f"groups has {int(np.sum(codes < 0))} missing label(s) (None/NaN)."
+                )
+            g = codes
         check_n_clusters(g, "groups", stacklevel=user_stacklevel() + 1)
         X = None
         if covariates is not None:
@@ -415,7 +438,9 @@ class DebiasedATE(BaseEstimator):
                 f"the debiaser's corrected predictions are not finite for "
                 f"{int(np.sum(~np.isfinite(corrected)))} trial unit(s) (overflow at these magnitudes?)."
             )
-        scale = _outcome_scale(corrected, pred)
+        scale = np.array(
+            [_outcome_scale(corrected), _outcome_scale(pred)]
+        )  # one per outcome column
         outcomes = np.column_stack([corrected, pred]) / scale
         est, naive = _contrast(outcomes, a, ww, Xreg) * scale
         self.bootstrap_effects_ = None
@@ -423,7 +448,7 @@ class DebiasedATE(BaseEstimator):
         extra_info = {}
         if self.inference == "analytic":
             stderr, naive_se = self._analytic(
-                debiaser, pred, outcomes, a, ww, Xreg, g, naive / scale, scale
+                debiaser, pred, outcomes, a, ww, Xreg, g, naive / scale[1], scale
             )
             result_kw = {"stderr": stderr, "ci_method": "normal"}
             ci_label = "delta method (calibration uncertainty included)"
@@ -436,8 +461,12 @@ class DebiasedATE(BaseEstimator):
             Xb = Xreg if self.method == "regression" else X
             boot = self._bootstrap(debiaser, pred, a, w, Xb, e, g, cal_p, cal_y, cal_w, unl)
             self.bootstrap_effects_ = boot
-            naive_se = float(np.std(boot[:, 1], ddof=1))
-            result_kw = {"bootstrap_estimates": boot[:, 0], "ci_method": "percentile"}
+            naive_se = _scaled_std(boot[:, 1])
+            result_kw = {
+                "stderr": _scaled_std(boot[:, 0]),
+                "bootstrap_estimates": boot[:, 0],
+                "ci_method": "percentile",
+            }
             ci_label = "joint bootstrap of trial and calibration units"
             extra_info = {"Bootstrap replicates dropped": self.bootstrap_dropped_}
         self._store_result(
@@ -572,7 +601,8 @@ class DebiasedATE(BaseEstimator):
 
     # -- inference ----------------------------------------------------------------------------------------
     def _analytic(self, debiaser, pred, outcomes, a, ww, Xreg, g, naive, scale):
-        """Delta-method SEs, computed on the outcomes divided by ``scale`` (``naive`` too) and scaled back."""
+        """Delta-method SEs on the outcome columns divided by ``scale`` (corrected, raw; ``naive`` in the raw
+        column's units), scaled back."""
         corrected, pred_s = outcomes[:, 0], outcomes[:, 1]
         design = np.column_stack([np.ones_like(a), a] + ([] if Xreg is None else [Xreg]))
 
@@ -585,16 +615,16 @@ class DebiasedATE(BaseEstimator):
             # Var(naive)/k^2 + naive^2 Var(k)/k^4, as a hypotenuse (no overflow of k^4)
             k = debiaser.slope_
             se = float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k)
-            var = se**2
+            return se * scale[1], float(np.sqrt(var_naive)) * scale[1]  # in the raw column's units
         elif isinstance(debiaser, TweedieDebiaser):
             var = coef_var(corrected)
             if debiaser.noise_scale is None:
-                # in units of scale: sigma^2 / scale^2 and scale * score
-                r = (debiaser.calibration_targets_ - debiaser.calibration_predictions_) / scale
+                # in the corrected column's units s: sigma^2 / s^2 and s * score
+                r = (debiaser.calibration_targets_ - debiaser.calibration_predictions_) / scale[0]
                 m = r.shape[0]
                 var_s2 = float(np.var((r - r.mean()) ** 2)) / m
                 score_contrast = float(
-                    _contrast((debiaser.score_function(pred) * scale)[:, None], a, ww, Xreg)[0]
+                    _contrast((debiaser.score_function(pred) * scale[0])[:, None], a, ww, Xreg)[0]
                 )
                 var += score_contrast**2 * var_s2
         else:
@@ -602,7 +632,7 @@ class DebiasedATE(BaseEstimator):
                 "inference='analytic' supports LinearCalibrationDebiaser and TweedieDebiaser; use "
                 f"inference='bootstrap' for {type(debiaser).__name__}."
             )
-        return float(np.sqrt(var)) * scale, float(np.sqrt(var_naive)) * scale
+        return float(np.sqrt(var)) * scale[0], float(np.sqrt(var_naive)) * scale[1]
 
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
         B = self.n_bootstrap
@@ -626,7 +656,7 @@ class DebiasedATE(BaseEstimator):
             ui = None if unl is None else unl[rng.integers(0, unl.shape[0], unl.shape[0])]
             ab, wb0 = a[idx], w[idx]
             if not (wb0 @ ab > 0 and wb0 @ (1 - ab) > 0):
-                return failed, _LOST_ARM, ()
+                return failed, _LOST_ARM, (), ""
             with warnings.catch_warnings(record=True) as caught:
                 warnings.simplefilter("always")
                 try:
@@ -634,7 +664,7 @@ class DebiasedATE(BaseEstimator):
                         clone(proto), cal_p[ci], cal_y[ci], ui, None if cal_w is None else cal_w[ci]
                     )
                 except ValueError as exc:  # e.g. a resampled calibration set with slope <= 0
-                    return failed, _REFIT_FAILED, ((ValueError, str(exc)),)
+                    return failed, _REFIT_FAILED, (), str(exc)
                 pb = pred[idx]
                 Xb = None if X is None else X[idx]
                 eb = None
@@ -642,11 +672,11 @@ class DebiasedATE(BaseEstimator):
                     eb = e[idx] if e is not None else _propensity(ab, Xb, None)
                 wb = _contrast_weights(ab, wb0, method, eb)
                 if method == "regression" and not _treatment_identified(ab, Xb, wb):
-                    return failed, _COLLINEAR, ()
+                    return failed, _COLLINEAR, (), ""
                 corr = np.asarray(deb.transform(pb), dtype=float).ravel()
                 if not np.all(np.isfinite(corr)):
-                    return failed, _NOT_FINITE, ()
-                sb = _outcome_scale(corr, pb)
+                    return failed, _NOT_FINITE, (), ""
+                sb = np.array([_outcome_scale(corr), _outcome_scale(pb)])
                 out = sb * _contrast(
                     np.column_stack([corr, pb]) / sb, ab, wb, Xb if method == "regression" else None
                 )
@@ -654,8 +684,8 @@ class DebiasedATE(BaseEstimator):
                 (r.category, str(r.message)) for r in caught if _reported_in_bootstrap(r.category)
             )
             if not np.all(np.isfinite(out)):
-                return failed, _NOT_FINITE, notes
-            return out, _OK, notes
+                return failed, _NOT_FINITE, notes, ""
+            return out, _OK, notes, ""
 
         reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
         boot = np.asarray([r[0] for r in reps], dtype=float)
@@ -672,7 +702,7 @@ class DebiasedATE(BaseEstimator):
             ),
             _REFIT_FAILED: (
                 "refitting the debiaser on the resampled calibration set failed (first error: "
-                + next((str(r[2][0][1]) for r in reps if r[1] == _REFIT_FAILED), "")
+                + next((r[3] for r in reps if r[1] == _REFIT_FAILED), "")
                 + ")",
                 CalibrationWarning,
             ),
@@ -786,10 +816,11 @@ def compare_debiasers(
                 f"targets is constant in a held-out fold of {te.shape[0]} unit(s): the fold's slope and "
                 "group contrast are undefined; use fewer n_splits or more calibration pairs."
             )
-        # Truth-quantile groups (never prediction groups); ties stay together and empty groups are dropped,
-        # so discrete targets or folds smaller than n_groups give fewer, non-empty groups.
-        inner = np.unique(np.quantile(yt, np.linspace(0, 1, n_groups + 1)[1:-1]))
-        grp = np.searchsorted(inner, yt, side="left")
+        # Truth-quantile groups (never prediction groups) from mid-ranks: ties share a rank and so a group;
+        # empty groups are dropped, so discrete targets or folds smaller than n_groups give fewer groups
+        # (always at least 2, since the lowest tie block's mid-rank is below 1/2 and the highest's above).
+        q = (rankdata(yt) - 0.5) / yt.shape[0]
+        grp = np.minimum((q * n_groups).astype(int), n_groups - 1)
         groups_per_fold.append(np.unique(grp, return_inverse=True)[1])
     fewest = min(int(gr.max()) + 1 for gr in groups_per_fold)
     if fewest < n_groups:
@@ -814,7 +845,7 @@ def compare_debiasers(
                     fitted = _fit_debiaser(clone(deb), pred[tr], y[tr], unl, None)
                     corr = np.asarray(fitted.transform(pred[te]), dtype=float).ravel()
             yt = y[te]
-            slope = np.polyfit(yt, corr, 1)[0]
+            slope = _slope(yt, corr)
             k = int(grp.max()) + 1
             bias = np.array([corr[grp == j].mean() - yt[grp == j].mean() for j in range(k)])
             true_c = yt[grp == k - 1].mean() - yt[grp == 0].mean()
@@ -823,7 +854,9 @@ def compare_debiasers(
         s = np.asarray(stats)
         rows[name] = {
             "slope": s[:, 0].mean(),
-            "slope_se": s[:, 0].std(ddof=1) / np.sqrt(len(folds)),
+            "slope_se": _outcome_scale(s[:, 0])
+            * float(np.std(s[:, 0] / _outcome_scale(s[:, 0]), ddof=1))
+            / np.sqrt(len(folds)),
             "group_bias_mae": s[:, 1].mean(),
             "bottom_bias": s[:, 2].mean(),
             "top_bias": s[:, 3].mean(),

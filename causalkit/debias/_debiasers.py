@@ -89,26 +89,33 @@ def _max_abs(*arrays: np.ndarray) -> float:
 def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = None) -> dict:
     w = np.ones_like(pred) if w is None else w
     support = (float(pred.min()), float(pred.max()))
-    c = _max_abs(pred, y)  # slopes and correlations are scale-free; the residual SD is scaled back
-    pred, y = pred / c, y / c
-    mp, my = np.average(pred, weights=w), np.average(y, weights=w)
-    vp = np.average((pred - mp) ** 2, weights=w)
-    vy = np.average((y - my) ** 2, weights=w)
-    cov = np.average((pred - mp) * (y - my), weights=w)
-    resid = y - pred
-    rc = np.corrcoef(resid, pred)[0, 1] if np.ptp(resid) > 0 else 0.0
+    # Slopes from separately unit-scaled copies (any scale, even prediction and truth 1e300 apart); residual
+    # statistics from a common unit scale ``c``, the residual SD scaled back.
+    cp, cy = _max_abs(pred), _max_abs(y)
+    ps, ys = pred / cp, y / cy
+    mp, my = np.average(ps, weights=w), np.average(ys, weights=w)
+    vp = np.average((ps - mp) ** 2, weights=w)
+    vy = np.average((ys - my) ** 2, weights=w)
+    cov = np.average((ps - mp) * (ys - my), weights=w)
+    lcc_slope, calibration_slope = float(cov / vy) * (cp / cy), float(cov / vp) * (cy / cp)
+    c = max(cp, cy)
+    with np.errstate(under="ignore"):
+        resid = y / c - pred / c
+    cr = _max_abs(resid)
+    rs = resid / cr  # unit-scale residuals: correlations are scale-free, the SD is scaled back
+    rc = np.corrcoef(rs, ps)[0, 1] if np.ptp(rs) > 0 else 0.0
     # Heteroskedasticity: correlation of squared (centred) residuals with the prediction.
-    r2 = (resid - np.average(resid, weights=w)) ** 2
-    het = np.corrcoef(r2, pred)[0, 1] if np.ptp(r2) > 0 else 0.0
+    r2 = (rs - np.average(rs, weights=w)) ** 2
+    het = np.corrcoef(r2, ps)[0, 1] if np.ptp(r2) > 0 else 0.0
+    resid_sd = c * cr * float(np.sqrt(np.average((rs - np.average(rs, weights=w)) ** 2, weights=w)))
     return {
         "n_calibration": int(pred.shape[0]),
         "support": support,
-        "lcc_slope": float(cov / vy),
-        "calibration_slope": float(cov / vp),
+        "lcc_slope": lcc_slope,
+        "calibration_slope": calibration_slope,
         "residual_prediction_corr": float(rc),
         "heteroskedasticity_corr": float(het),
-        "residual_std": c
-        * float(np.sqrt(np.average((resid - np.average(resid, weights=w)) ** 2, weights=w))),
+        "residual_std": resid_sd,
     }
 
 
@@ -188,9 +195,18 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
                 "the calibration slope overflows double precision: predictions and targets differ in scale "
                 f"by a factor of about {cp / cy:.3g}; rescale one of them."
             )
-        if not slope > _MIN_SLOPE:
+        # scale-free test: the slope of the unit-scale copies (predictions in units 1e-300 of the truth are
+        # still a valid calibration)
+        if not slope_s > _MIN_SLOPE:
+            shown = (
+                f"{slope:.4g} <= {_MIN_SLOPE}"
+                if slope <= _MIN_SLOPE
+                else (
+                    f"{slope:.4g} ({slope_s:.3g} <= {_MIN_SLOPE} relative to the data's magnitudes)"
+                )
+            )
             raise ValueError(
-                f"the calibration slope of predictions on targets is {slope:.4g} <= {_MIN_SLOPE}: the "
+                f"the calibration slope of predictions on targets is {shown}: the "
                 "predictions do not increase with the truth, so the linear calibration cannot be inverted."
             )
         intercept = float(mp - slope_s * my) * cp
@@ -455,7 +471,10 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         check_feature_names(self, predictions, argument="predictions")
         z = _as_vector(predictions, "predictions")
         if self.density == "kde":
-            return kde_score(z, self.density_data_, self.bandwidth_, method=self.score_method)
+            try:
+                return kde_score(z, self.density_data_, self.bandwidth_, method=self.score_method)
+            except ValueError as exc:
+                raise ValueError(f"predictions: {exc}") from None
         if self.density == "gaussian":
             return -((z - self.gaussian_mean_) / self.gaussian_std_) / self.gaussian_std_
         d = self.fd_step_

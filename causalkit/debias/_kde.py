@@ -15,6 +15,7 @@ the exact, numerically stable kernel sum (log-sum-exp). The test suite checks th
 
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 import warnings
@@ -79,18 +80,31 @@ def bandwidth_rule(data: np.ndarray, rule: str | float = "scott") -> float:
     >>> bool(np.isclose(bandwidth_rule(x), np.sqrt(gaussian_kde(x).covariance[0, 0])))
     True
     """
+    return _bandwidth(data, rule, "rule")
+
+
+def _bandwidth(data, rule, name: str) -> float:
+    """:func:`bandwidth_rule` with errors naming the caller's argument (``rule`` or ``bandwidth``)."""
     if not isinstance(rule, str):
+        if isinstance(rule, bool) or not isinstance(rule, numbers.Real):
+            raise TypeError(
+                f"{name} must be 'scott', 'silverman' or a positive float; got {type(rule).__name__}."
+            )
+        if not (np.isfinite(rule) and rule > 0):
+            raise ValueError(f"{name} must be positive and finite; got {rule}.")
         return float(rule)
+    if rule not in ("scott", "silverman"):
+        raise ValueError(f"{name} must be 'scott', 'silverman' or a positive float; got {rule!r}.")
     data = check_1d(data, "data", min_samples=2)
     m = data.shape[0]
     # the SD computed on data scaled to unit maximum: no overflow (1e300) or underflow (1e-300) of squares
     c = float(np.max(np.abs(data)))
     sd = c * float(np.std(data / c, ddof=1)) if c > 0 else 0.0
-    if rule == "scott":
-        return sd * m ** (-0.2)
-    if rule == "silverman":
-        return sd * (m * 0.75) ** (-0.2)
-    raise ValueError(f"bandwidth must be 'scott', 'silverman' or a positive float; got {rule!r}.")
+    if not sd > 0:
+        raise ValueError(
+            "data is constant: the bandwidth rule gives 0; pass a positive bandwidth or varying data."
+        )
+    return sd * (m if rule == "scott" else m * 0.75) ** (-0.2)
 
 
 def _exact_score(points: np.ndarray, data: np.ndarray, h: float) -> np.ndarray:
@@ -183,9 +197,7 @@ def kde_score(
     """
     points = check_1d(points, "points")
     data = check_1d(data, "data", min_samples=2)
-    h = bandwidth_rule(data, bandwidth)
-    if not np.isfinite(h) or h <= 0:
-        raise ValueError(f"bandwidth must be positive and finite; got {h}.")
+    h = _bandwidth(data, bandwidth, "bandwidth")
     if method not in ("binned", "exact"):
         raise ValueError(f"method must be 'binned' or 'exact'; got {method!r}.")
     # Work in bandwidth units around the median: the grid, the FFT and the kernel sums then see O(1) numbers

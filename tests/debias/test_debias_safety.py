@@ -443,3 +443,127 @@ def test_tiny_calibration_bootstrap_counts_failed_refits(data):
     # a resample of 3 pairs is constant (3 of 27 draws) or has two distinct points with a positive slope
     assert 0 < est.bootstrap_dropped_ < 20
     assert np.isfinite(est.stderr_) and est.stderr_ > 0
+
+
+def test_bandwidth_rule_validates_rule_and_data():
+    from causalkit.debias import bandwidth_rule, kde_score
+
+    x = np.random.default_rng(0).normal(size=50)
+    for bad in (-1.0, 0.0, np.nan, np.inf):  # were returned as "bandwidths"
+        with pytest.raises(ValueError, match="rule must be positive and finite"):
+            bandwidth_rule(x, bad)
+    with pytest.raises(TypeError, match="rule must be 'scott', 'silverman' or a positive float"):
+        bandwidth_rule(x, None)
+    with pytest.raises(ValueError, match="rule must be 'scott', 'silverman'"):
+        bandwidth_rule(x, "nope")
+    with pytest.raises(ValueError, match="data is constant"):
+        bandwidth_rule(np.ones(5))  # was 0.0
+    with pytest.raises(ValueError, match="data is constant"):
+        kde_score([0.0], np.ones(5))
+    assert bandwidth_rule(x, 0.25) == 0.25
+
+
+@pytest.mark.parametrize("case", ["bool", "x1e-300", "x1e300"])
+def test_compare_debiasers_odd_targets(case):
+    """Boolean targets gave NaN contrast ratios (all units in one group); targets * 1e-300 raised
+    LinAlgError from np.polyfit."""
+    rng = np.random.default_rng(0)
+    t = rng.normal(size=60)
+    p = 0.6 * t + rng.normal(scale=0.3, size=60)
+    y = {"bool": t > np.median(t), "x1e-300": t * 1e-300, "x1e300": t * 1e300}[case]
+    debiasers = None
+    if case == "x1e300":  # Tweedie's sigma^2 = 1e600 overflows: a clear error; naive and LCC work
+        with pytest.raises(ValueError, match="residual variance overflows"):
+            compare_debiasers(p, y, n_splits=2, n_groups=2, random_state=0)
+        debiasers = {"naive": None, "lcc": LinearCalibrationDebiaser()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        table = compare_debiasers(p, y, debiasers, n_splits=2, n_groups=2, random_state=0)
+    assert np.all(np.isfinite(table.to_numpy())), table
+    if case != "bool":  # the naive slope is equivariant: (p on t) * 1e-300 / 1e-300 ... scaled back
+        ref = compare_debiasers(p, t, {"naive": None}, n_splits=2, n_groups=2, random_state=0)
+        factor = {"x1e-300": 1e300, "x1e300": 1e-300}[case]
+        assert table.loc["naive", "slope"] == pytest.approx(ref.loc["naive", "slope"] * factor)
+
+
+def test_groups_of_mixed_label_types(data):
+    groups = np.array(
+        [1 if i % 3 else "a" for i in range(600)], dtype=object
+    )  # was TypeError from sort
+    est = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic")
+    with pytest.warns(ClusterWarning, match="only 2 clusters"):
+        _quiet_fit(est, data.predictions, data.treatment, calibration=_cal(data), groups=groups)
+    ref = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic")
+    with pytest.warns(ClusterWarning):
+        codes = (np.arange(600) % 3 == 0).astype(int)
+        _quiet_fit(ref, data.predictions, data.treatment, calibration=_cal(data), groups=codes)
+    assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-12)
+
+
+def test_diagnostics_at_mixed_scales_have_no_overflow():
+    rng = np.random.default_rng(0)
+    y = rng.normal(size=300)
+    p = 0.6 * y + rng.normal(scale=0.3, size=300)
+    ref = LinearCalibrationDebiaser().fit(p, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)  # was divide-by-zero in the diagnostics
+        warnings.simplefilter("ignore", CausalkitWarning)
+        big = LinearCalibrationDebiaser().fit(p * 1e300, y)
+    assert big.slope_ == pytest.approx(ref.slope_ * 1e300, rel=1e-10)
+    assert big.diagnostics_["calibration_slope"] == pytest.approx(
+        ref.diagnostics_["calibration_slope"] * 1e-300, rel=1e-10
+    )
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "exc", "match"),
+    [
+        ({"n_trial": -1}, ValueError, "n_trial must be >= 0"),  # was numpy's "negative dimensions"
+        ({"n_calibration": 1.5}, TypeError, "n_calibration must be an integer"),
+        ({"n_unlabeled": -3}, ValueError, "n_unlabeled must be >= 0"),
+        ({"ate": np.inf}, ValueError, "ate must be finite"),  # was non-finite data
+        ({"noise": np.nan}, ValueError, "noise must be finite"),
+    ],
+)
+@pytest.mark.parametrize("which", ["linear", "nonlinear", "confounded"])
+def test_simulators_validate_their_arguments(kwargs, exc, match, which):
+    from causalkit.datasets import (
+        make_confounded_trial,
+        make_linear_shrinkage,
+        make_nonlinear_shrinkage,
+    )
+
+    make = {
+        "linear": make_linear_shrinkage,
+        "nonlinear": make_nonlinear_shrinkage,
+        "confounded": make_confounded_trial,
+    }[which]
+    if which == "confounded" and "noise" in kwargs:
+        kwargs = {"feature_noise": kwargs["noise"]}
+        match = "feature_noise must be finite"
+    if which == "nonlinear" and "ate" in kwargs:
+        pytest.skip("make_nonlinear_shrinkage has a fixed effect")
+    args = {"n_trial": 10, "n_calibration": 10, "random_state": 0, **kwargs}
+    with pytest.raises(exc, match=match):
+        make(**args)
+
+
+@pytest.mark.parametrize("inference", ["bootstrap", "analytic"])
+def test_huge_correction_factor_is_finite_or_a_value_error(data, inference):
+    """Calibration predictions in units 1e-300 of the truth: LCC divides by a slope of ~1e-300, so the corrected
+    values are ~1e300. The bootstrap SE overflowed to inf (np.std of 1e300 values) and was reported."""
+    p, y = _cal(data)
+    est = DebiasedATE(
+        LinearCalibrationDebiaser(), inference=inference, n_bootstrap=30, random_state=0
+    )
+    ref = DebiasedATE(
+        LinearCalibrationDebiaser(), inference=inference, n_bootstrap=30, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", CausalkitWarning)
+        warnings.simplefilter("error", RuntimeWarning)
+        est.fit(data.predictions * 1e-300, data.treatment, calibration=(p * 1e-300, y))
+        ref.fit(data.predictions, data.treatment, calibration=(p, y))
+    assert np.isfinite(est.stderr_) and np.all(np.isfinite(est.conf_int_))
+    assert est.effect_ == pytest.approx(ref.effect_, rel=1e-9)
+    assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-9)

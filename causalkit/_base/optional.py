@@ -46,7 +46,12 @@ def optional_import(module: str, extra: str | None = None) -> ModuleType:
 def resolve_device(device: Any = "cpu"):
     """Return a ``torch.device``; raise a clear error when CUDA is asked for but absent."""
     torch = optional_import("torch")
-    dev = torch.device(device)
+    try:
+        dev = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device ('cpu', 'cuda', 'cuda:0', ...)."
+        ) from exc
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} was requested but CUDA is not available on this machine."

@@ -323,6 +323,8 @@ def check_groups(groups: Any, n: int, name: str = "groups") -> np.ndarray | None
         raise ValueError(f"{name} has length {arr.shape[0]}; expected {n}.")
     if arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must not contain NaN or inf.")
+    if arr.dtype.kind == "O" and pd.isna(arr).any():
+        raise ValueError(f"{name} must not contain missing labels (None/NaN).")
     return arr
 
 
@@ -339,7 +341,11 @@ def check_n_clusters(
     """
     if groups is None:
         return 0
-    n_clusters = int(np.unique(np.asarray(groups)).shape[0])
+    # factorize, not np.unique: labels of mixed types (1 and "a") cannot be sorted but are valid clusters
+    codes, uniques = pd.factorize(np.asarray(groups, dtype=object).ravel())
+    if (codes < 0).any():
+        raise ValueError(f"{name} must not contain missing labels (None/NaN).")
+    n_clusters = len(uniques)
     if n_clusters < 2:
         raise ValueError(
             f"{name} has {n_clusters} distinct cluster(s); cluster-robust inference needs at least 2 "
@@ -467,7 +473,11 @@ def check_int(
 
 
 def warn_no_overlap(
-    propensity: np.ndarray, clip: tuple[float, float], name: str = "propensity"
+    propensity: np.ndarray,
+    clip: tuple[float, float],
+    name: str = "propensity",
+    *,
+    stacklevel: int = 3,
 ) -> int:
     """Warn (with the count) when estimated propensities reach the clipping bounds."""
     lo, hi = clip
@@ -477,7 +487,7 @@ def warn_no_overlap(
             f"{n_bad} of {propensity.shape[0]} {name} values are at the clipping bounds {clip}: "
             "overlap is weak and effect estimates there rest on extrapolation.",
             OverlapWarning,
-            stacklevel=3,
+            stacklevel=stacklevel,
         )
     return n_bad
 

@@ -121,3 +121,15 @@ def test_check_feature_names_warns_when_names_are_on_one_side_only():
         warnings.simplefilter("error")
         check_feature_names(Fitted(), pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1)
         check_feature_names(Fitted(), np.zeros((3, 2)))  # no stacklevel: no warning (old behaviour)
+
+
+def test_cluster_labels_of_mixed_types_and_missing_labels():
+    from causalkit._base import check_groups, check_n_clusters
+
+    labels = np.array([1, "a", 1, "a"] * 10, dtype=object)
+    with pytest.warns(UserWarning, match="only 2 clusters"):
+        assert check_n_clusters(labels, stacklevel=1) == 2
+    with pytest.raises(ValueError, match="missing labels"):
+        check_n_clusters(np.array([1, None, 2] * 10, dtype=object))
+    with pytest.raises(ValueError, match="missing labels"):
+        check_groups(np.array(["a", None], dtype=object), 2)

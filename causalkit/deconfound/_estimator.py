@@ -172,6 +172,38 @@ def _check_model(model: Any, name: str) -> None:
         raise TypeError(
             f"{name} must be a scikit-learn regressor with fit and predict; got {type(model).__name__}."
         )
+    try:
+        clone(model)
+    except Exception as exc:  # clone is how every fold gets its own copy
+        raise TypeError(
+            f"{name} must be a scikit-learn regressor that can be cloned for each fold (fit, predict, "
+            f"get_params; e.g. a BaseEstimator subclass); cloning {type(model).__name__} failed: {exc}"
+        ) from None
+
+
+def _seed(random_state: Any) -> int:
+    """One int seed from None, an int, a RandomState (one draw, as before) or a Generator (one draw)."""
+    if isinstance(random_state, np.random.Generator):
+        return int(random_state.integers(0, 2**31 - 1))
+    valid = random_state is None or isinstance(random_state, np.random.RandomState)
+    valid = valid or (
+        isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool)
+    )
+    if not valid:
+        raise TypeError(
+            "random_state must be None, an int, a RandomState or a Generator; got "
+            f"{type(random_state).__name__} {random_state!r}."
+        )
+    return int(check_random_state(random_state).randint(0, 2**31 - 1))
+
+
+def _check_nuisance(pred: np.ndarray, model: str, target: str) -> None:
+    bad = int(np.sum(~np.isfinite(pred)))
+    if bad:
+        raise ValueError(
+            f"{model} returned {bad} non-finite prediction(s) of E[{target} | confounders] out of "
+            f"{pred.shape[0]}; check the model (or its input)."
+        )
 
 
 def _crossfit_task(args):
@@ -452,9 +484,7 @@ class RewardDeconfounder(BaseEstimator):
                 raise ValueError(f"{name} is required; got None.")
         _is_text(features)  # rejects a single string before its length is taken
         check_consistent_length(rewards=rewards, confounders=confounders, features=features)
-        seeds = spawn_seeds(
-            check_random_state(self.random_state).randint(0, 2**31 - 1), self.n_rep + 1
-        )
+        seeds = spawn_seeds(_seed(self.random_state), self.n_rep + 1)
         Y = check_1d(rewards, "rewards")
         C, c_names = check_2d(confounders, "confounders", ensure_2d_from_1d=True, return_names=True)
         T, t_names = self._featurize(features, fit=True, seed=seeds[-1])
@@ -462,7 +492,18 @@ class RewardDeconfounder(BaseEstimator):
         groups = check_groups(groups, n)
         if self.cov_type == "cluster" and groups is None:
             raise ValueError("cov_type='cluster' needs cluster labels: pass groups to fit.")
-        n_clusters = check_n_clusters(groups, "groups", stacklevel=_caller_stacklevel() + 1)
+        if groups is not None:
+            missing = int(np.sum(pd.isna(groups)))
+            if missing:
+                raise ValueError(
+                    f"groups has {missing} missing label(s) (None/NaN); every sample needs a cluster."
+                )
+        # factorised codes: any hashable labels, mixed types too
+        n_clusters = check_n_clusters(
+            None if groups is None else pd.factorize(groups)[0],
+            "groups",
+            stacklevel=_caller_stacklevel() + 1,
+        )
         cross_fitted = self.method in ("dml", "residualize_confounders")
         if (
             n_clusters
@@ -613,6 +654,8 @@ class RewardDeconfounder(BaseEstimator):
             block = out[r * k : (r + 1) * k]
             m = block[0][0]
             e = np.column_stack([b[0] for b in block[1:]])
+            if r == 0:
+                self._check_nuisance_predictions(m, e)
             self.nuisance_models_["rewards"].append(block[0][1])
             self.nuisance_models_["features"].append([b[1] for b in block[1:]])
             rt, ry = T - e, Y - m
@@ -641,6 +684,18 @@ class RewardDeconfounder(BaseEstimator):
         self.rewards_residuals_ = Y - m_bar
         self.features_residuals_ = T - e_bar
         self.df_resid_ = float(n - p)
+
+    def _model_name(self, *, rewards: bool) -> str:
+        if not rewards and self.model_features is not None:
+            return "model_features"
+        return "model_confounders" if self.model_confounders is not None else "the default model"
+
+    def _check_nuisance_predictions(self, m: np.ndarray, e: np.ndarray) -> None:
+        _check_nuisance(m, self._model_name(rewards=True), "rewards")
+        for j in range(e.shape[1]):
+            _check_nuisance(
+                e[:, j], self._model_name(rewards=False), f"feature {self.feature_names_in_[j]!r}"
+            )
 
     def _final_stage(self, rt, ry, cov_type):
         alpha = float(self.final_alpha)
@@ -731,6 +786,7 @@ class RewardDeconfounder(BaseEstimator):
         else:
             out = self._crossfit(C, [Y])
             m = np.mean([o[0] for o in out], axis=0)
+            _check_nuisance(m, self._model_name(rewards=True), "rewards")
             self.nuisance_models_ = {"rewards": [o[1] for o in out]}
             self.confounder_effect_ = m
             target = Y - m

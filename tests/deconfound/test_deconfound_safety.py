@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from sklearn.base import BaseEstimator, RegressorMixin
 
 from causalkit.datasets import make_confounded_content
 from causalkit.deconfound import RewardDeconfounder
@@ -216,3 +217,55 @@ def test_standalone_reward_model_checks_feature_names(fitted, d):
         np.testing.assert_allclose(fitted.reward_model_.predict(F), fitted.predict(F), atol=1e-12)
     with pytest.raises(ValueError, match="feature names"):
         fitted.reward_model_.predict(F[F.columns[::-1]])
+
+
+# ------------------------------------------------------------------- nuisance models, seeds, labels
+class _NaNModel(RegressorMixin, BaseEstimator):
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.full(len(X), np.nan)
+
+
+class _NotCloneable:
+    def fit(self, X, y):
+        return self
+
+    def predict(self, X):
+        return np.zeros(len(X))
+
+
+@pytest.mark.parametrize("method", ["dml", "residualize_confounders"])
+def test_nuisance_model_with_non_finite_predictions_is_named(d, method):
+    est = RewardDeconfounder(method=method, model_confounders=_NaNModel(), random_state=0)
+    with pytest.raises(ValueError, match=r"model_confounders returned 300 non-finite prediction"):
+        est.fit(d.rewards, d.confounders, d.features)
+    est = RewardDeconfounder(model_features=_NaNModel(), random_state=0)
+    with pytest.raises(ValueError, match=r"model_features returned 300 non-finite .* 't_spur'"):
+        est.fit(d.rewards, d.confounders, d.features)
+
+
+def test_model_that_cannot_be_cloned_is_a_type_error_naming_it(d):
+    with pytest.raises(TypeError, match=r"model_confounders must be a scikit-learn regressor"):
+        RewardDeconfounder(model_confounders=_NotCloneable()).fit(
+            d.rewards, d.confounders, d.features
+        )
+
+
+def test_random_state_is_validated_by_name(d):
+    with pytest.raises(TypeError, match=r"random_state must be None, an int, a RandomState or a"):
+        RewardDeconfounder(random_state="seed").fit(d.rewards, d.confounders, d.features)
+    a = RewardDeconfounder(random_state=np.random.default_rng(2)).fit(
+        d.rewards, d.confounders, d.features
+    )
+    b = RewardDeconfounder(random_state=np.random.default_rng(2)).fit(
+        d.rewards, d.confounders, d.features
+    )
+    np.testing.assert_array_equal(a.coef_, b.coef_)
+
+
+def test_groups_with_missing_labels_are_named(d):
+    groups = np.array([None] * 10 + list(range(290)), dtype=object)
+    with pytest.raises(ValueError, match=r"groups .*missing label"):
+        RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features, groups=groups)

@@ -45,6 +45,7 @@ _EXPORTS = {
     "seed_torch": ".optional",
     "spawn_seeds": ".parallel",
     "torch_threads": ".optional",
+    "user_stacklevel": ".validation",
     "warn_dropped_replicates": "._bootstrap",
     "warn_no_overlap": ".validation",
 }

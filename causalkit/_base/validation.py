@@ -7,12 +7,15 @@ an error raised deep inside an estimator still points the user at the right inpu
 from __future__ import annotations
 
 import numbers
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import sklearn
 from sklearn.utils import check_random_state as _sk_check_random_state
 
 from ..exceptions import ClusterWarning, OverlapWarning
@@ -30,6 +33,7 @@ __all__ = [
     "check_scalar_in_range",
     "check_weights",
     "feature_names_of",
+    "user_stacklevel",
     "warn_no_overlap",
 ]
 
@@ -470,6 +474,28 @@ def check_int(
     if high is not None and value > high:
         raise ValueError(f"{name} must be <= {high}; got {value}.")
     return value
+
+
+# frames a warning skips to reach the user's call: causalkit/ and scikit-learn/ (whose ``set_output`` and
+# meta-estimator wrappers can sit between a user and an estimator method)
+_LIBRARY_DIRS = tuple(
+    os.path.dirname(os.path.abspath(path)) + os.sep
+    for path in (os.path.dirname(__file__), sklearn.__file__)  # causalkit/, sklearn/
+)
+
+
+def user_stacklevel() -> int:
+    """``stacklevel`` that makes a ``warnings.warn`` in the calling function point at the user's line.
+
+    Counts the frames from the caller up to the first one outside causalkit and scikit-learn, so a warning is
+    attributed to the user's call whichever public entry point (``fit``, ``transform``, a function) led there.
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def warn_no_overlap(

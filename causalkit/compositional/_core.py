@@ -6,12 +6,9 @@ Everything works on the log-proportion ("basis") matrix ``L = log(closure(X))``.
 from __future__ import annotations
 
 import numbers
-import os
-import sys
 from typing import Any
 
 import numpy as np
-import sklearn
 from scipy.linalg import lapack
 
 from causalkit._base import check_2d, check_scalar_in_range
@@ -24,29 +21,6 @@ __all__ = [
     "partial_correlation_from_covariance",
     "variation_matrix",
 ]
-
-
-# library frames a warning must skip to reach the user's call: causalkit/ and scikit-learn/ (whose wrappers can sit
-# between a user and an estimator method)
-_LIBRARY_DIRS = tuple(
-    os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (os.path.dirname(__file__), sklearn.__file__)  # causalkit/, sklearn/
-)
-
-
-def caller_stacklevel() -> int:
-    """``stacklevel`` that makes a ``warnings.warn`` in the calling function point at the user's line.
-
-    Counts the frames from the caller up to the first one outside causalkit and scikit-learn, so the
-    warning is attributed correctly whichever public entry point (``fit``, ``partial_correlation``, ...) led
-    there.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def zero_variance_cutoff(L: np.ndarray) -> np.ndarray:

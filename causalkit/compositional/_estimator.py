@@ -20,11 +20,11 @@ from causalkit._base import (
     spawn_seeds,
 )
 from causalkit._base._dask import is_dask_collection
+from causalkit._base.validation import user_stacklevel
 from causalkit.exceptions import CollinearityWarning
 
 from ._core import (
     _check_lambda,
-    caller_stacklevel,
     check_clr_variances,
     closure_null_partial_correlation,
     collinear_parts,
@@ -216,7 +216,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
                 f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
                 "closure and its Moore–Penrose inverse is unstable. Consider shrinkage='basis'.",
                 CollinearityWarning,
-                stacklevel=caller_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
         out = fit_partial_correlation(L, lam, lam_v, ddof)
         self._L = L
@@ -242,7 +242,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
                 f"X has n_samples={n} < n_parts={D}: the clr covariance is rank-deficient beyond the "
                 "closure and its Moore–Penrose inverse is unstable.",
                 CollinearityWarning,
-                stacklevel=caller_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
         self._L = None  # the data stay on the cluster: no bootstrap / permutation replicates
         self._lam = (None, 0.0, int(d))
@@ -257,7 +257,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
                 "or collinear in log-ratio space; using its Moore–Penrose inverse. Partial correlations "
                 "of these parts are not identified.",
                 CollinearityWarning,
-                stacklevel=caller_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
         self.n_features_in_ = D
         if names is not None:

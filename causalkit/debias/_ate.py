@@ -28,6 +28,7 @@ from .._base import (
     ols_inference,
     parallel_map,
     spawn_seeds,
+    user_stacklevel,
     warn_no_overlap,
 )
 from ..exceptions import (
@@ -41,7 +42,6 @@ from ..exceptions import (
 )
 from . import _dask
 from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
-from ._kde import user_stacklevel
 
 __all__ = ["DebiasedATE", "compare_debiasers"]
 

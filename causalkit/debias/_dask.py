@@ -98,9 +98,9 @@ def analytic_ate(
     -------
     (est, naive, stderr, naive_stderr, n)
     """
+    from .._base import user_stacklevel
     from .._base._dask import _da
     from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
-    from ._kde import user_stacklevel
 
     da = _da()
     pred = as_dask_array(predictions, "predictions", ndim=1)

@@ -20,10 +20,11 @@ from .._base import (
     check_scalar_in_range,
     check_weights,
     feature_names_of,
+    user_stacklevel,
 )
 from ..exceptions import CalibrationWarning, ExtrapolationWarning
 from . import _dask
-from ._kde import bandwidth_rule, kde_score, user_stacklevel
+from ._kde import bandwidth_rule, kde_score
 
 __all__ = ["LinearCalibrationDebiaser", "TweedieDebiaser"]
 

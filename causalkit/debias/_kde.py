@@ -16,40 +16,17 @@ the exact, numerically stable kernel sum (log-sum-exp). The test suite checks th
 from __future__ import annotations
 
 import numbers
-import os
-import sys
 import warnings
 
 import numpy as np
-import sklearn
 from scipy.signal import fftconvolve
 
-from .._base import check_1d
+from .._base import check_1d, user_stacklevel
 from ..exceptions import SolverWarning
 
 __all__ = ["bandwidth_rule", "kde_score"]
 
 # Frames in these folders are library internals; a warning should point at the first frame outside them.
-_INTERNAL_DIRS = tuple(
-    os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (os.path.dirname(__file__), sklearn.__file__)  # causalkit/, sklearn/
-)
-
-
-def user_stacklevel() -> int:
-    """``stacklevel`` for a ``warnings.warn`` in the calling function that points at the user's call.
-
-    Walks up from the caller past every frame inside causalkit (and scikit-learn, whose ``set_output`` wrapper
-    sits between a user and ``transform``), so a warning raised deep in ``DebiasedATE.fit -> transform``
-    names the user's line, wherever the entry point was.
-    """
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and frame.f_code.co_filename.startswith(_INTERNAL_DIRS):
-        frame = frame.f_back
-        level += 1
-    return level
-
 
 _POINTS_PER_BANDWIDTH = 256
 _MAX_GRID = 2**21

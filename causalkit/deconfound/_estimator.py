@@ -8,14 +8,11 @@ rewards ``Y - h_hat(C)``, ready to be used as a fine-tuning / reward-model targe
 from __future__ import annotations
 
 import numbers
-import os
-import sys
 import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import sklearn
 from scipy import linalg, stats
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
@@ -35,6 +32,7 @@ from causalkit._base import (
     ols_inference,
     parallel_map,
     spawn_seeds,
+    user_stacklevel,
 )
 from causalkit.exceptions import OverlapWarning
 
@@ -49,22 +47,6 @@ _WEAK_OVERLAP = 1e-2
 _COLLINEAR_TOL = 1e-7
 #: |rewards - median| beyond this (or, if not zero, below its inverse) puts squared residuals out of range
 _MAGNITUDE = 1e150
-
-# library frames a warning skips to reach the user's call: causalkit/ and scikit-learn/
-_LIBRARY_DIRS = tuple(
-    os.path.dirname(os.path.abspath(path)) + os.sep
-    for path in (os.path.dirname(__file__), sklearn.__file__)
-)
-
-
-def _caller_stacklevel() -> int:
-    """``stacklevel`` that makes a ``warnings.warn`` in the calling function point at the user's line."""
-    frame = sys._getframe(1)
-    level = 1
-    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
-        frame = frame.f_back
-        level += 1
-    return level
 
 
 def _power_of_two_scale(T: np.ndarray) -> np.ndarray:
@@ -502,7 +484,7 @@ class RewardDeconfounder(BaseEstimator):
         n_clusters = check_n_clusters(
             None if groups is None else pd.factorize(groups)[0],
             "groups",
-            stacklevel=_caller_stacklevel() + 1,
+            stacklevel=user_stacklevel() + 1,
         )
         cross_fitted = self.method in ("dml", "residualize_confounders")
         if (
@@ -723,7 +705,7 @@ class RewardDeconfounder(BaseEstimator):
             warnings.warn(
                 f"weak overlap: {msg}. Effects rest on little variation.",
                 OverlapWarning,
-                stacklevel=_caller_stacklevel(),
+                stacklevel=user_stacklevel(),
             )
 
     def _basis_matrix(self, C, *, fit: bool):

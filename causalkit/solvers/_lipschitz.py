@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import sys
 import time
 import warnings
 from collections.abc import Sequence
@@ -13,6 +11,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator
 
+from causalkit._base.validation import user_stacklevel
 from causalkit.exceptions import SolverWarning
 
 from . import _network as nw
@@ -21,7 +20,6 @@ from . import _sdp
 __all__ = ["LipschitzEstimator", "LipschitzResult", "lipschitz_bound"]
 
 METHODS = ("neuron", "layer", "chordal", "split", "eclipse_fast", "naive")
-_PKG_DIR = os.path.dirname(os.path.abspath(__file__))
 # Fallback ladder, tightest first.
 _LADDER = ("neuron", "chordal", "split", "layer", "eclipse_fast", "naive")
 
@@ -78,10 +76,7 @@ class LipschitzResult:
 
 def _warn(message: str, category: type[Warning] = SolverWarning) -> None:
     """Warn at the first caller outside causalkit.solvers (the user's call, whichever entry point it used)."""
-    k, f = 1, sys._getframe(1)
-    while f is not None and os.path.dirname(os.path.abspath(f.f_code.co_filename)) == _PKG_DIR:
-        f, k = f.f_back, k + 1
-    warnings.warn(message, category, stacklevel=k + 1)
+    warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import sklearn
-from sklearn.utils import check_random_state as _sk_check_random_state
 
 from ..exceptions import ClusterWarning, OverlapWarning
 
@@ -38,7 +37,7 @@ __all__ = [
 ]
 
 
-def check_random_state(seed: Any) -> np.random.RandomState:
+def check_random_state(seed: Any, name: str = "random_state") -> np.random.RandomState:
     """Turn ``seed`` into a :class:`numpy.random.RandomState`.
 
     As scikit-learn's, except that ``None`` gives a fresh RandomState seeded from OS entropy, never numpy's
@@ -53,7 +52,13 @@ def check_random_state(seed: Any) -> np.random.RandomState:
     """
     if seed is None:
         return np.random.RandomState(np.random.SeedSequence().generate_state(1)[0])
-    return _sk_check_random_state(seed)
+    if isinstance(seed, np.random.RandomState):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, numbers.Integral):
+        raise TypeError(f"{name} must be None, an int or a RandomState; got {type(seed).__name__}.")
+    if not 0 <= int(seed) < 2**32:
+        raise ValueError(f"{name} must be in [0, 2**32 - 1]; got {int(seed)}.")
+    return np.random.RandomState(int(seed))
 
 
 def check_generator(seed: Any) -> np.random.Generator:
@@ -264,11 +269,19 @@ def check_consistent_length(**arrays: Any) -> int:
     >>> check_consistent_length(X=[[1], [2]], y=[1, 2])
     2
     """
-    lengths = {
-        k: (len(v) if not hasattr(v, "shape") else v.shape[0])
-        for k, v in arrays.items()
-        if v is not None
-    }
+    lengths = {}
+    for k, v in arrays.items():
+        if v is None:
+            continue
+        shape = getattr(v, "shape", None)
+        if shape is not None:
+            if len(shape) == 0:
+                raise ValueError(f"{k} must be an array of samples; got a scalar.")
+            lengths[k] = shape[0]
+        elif hasattr(v, "__len__"):
+            lengths[k] = len(v)
+        else:
+            raise TypeError(f"{k} must be array-like; got {type(v).__name__}.")
     if len(set(lengths.values())) > 1:
         detail = ", ".join(f"{k}: {n}" for k, n in lengths.items())
         raise ValueError(

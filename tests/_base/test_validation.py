@@ -116,10 +116,14 @@ def test_check_feature_names_warns_when_names_are_on_one_side_only():
     unnamed = Fitted()
     unnamed.feature_names_in_ = None
     with pytest.warns(FeatureNamesWarning, match="fitted without feature names"):
-        check_feature_names(unnamed, pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1)
+        check_feature_names(
+            unnamed, pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        check_feature_names(Fitted(), pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1)
+        check_feature_names(
+            Fitted(), pd.DataFrame(np.zeros((3, 2)), columns=["a", "b"]), stacklevel=1
+        )
         check_feature_names(Fitted(), np.zeros((3, 2)))  # no stacklevel: no warning (old behaviour)
 
 
@@ -133,3 +137,20 @@ def test_cluster_labels_of_mixed_types_and_missing_labels():
         check_n_clusters(np.array([1, None, 2] * 10, dtype=object))
     with pytest.raises(ValueError, match="missing labels"):
         check_groups(np.array(["a", None], dtype=object), 2)
+
+
+def test_check_random_state_names_the_argument_and_bad_inputs():
+    from causalkit._base import check_consistent_length, check_random_state
+
+    rs = np.random.RandomState(0)
+    assert check_random_state(rs) is rs
+    with pytest.raises(TypeError, match="seed must be None, an int"):
+        check_random_state("seed", name="seed")
+    with pytest.raises(TypeError, match="random_state"):
+        check_random_state(1.5)
+    with pytest.raises(ValueError, match=r"random_state must be in \[0, 2\*\*32 - 1\]; got -1"):
+        check_random_state(-1)
+    with pytest.raises(ValueError, match="rewards must be an array of samples"):
+        check_consistent_length(rewards=np.float64(1.0), X=np.zeros((3, 1)))
+    with pytest.raises(TypeError, match="rewards must be array-like"):
+        check_consistent_length(rewards=1.0, X=np.zeros((3, 1)))

@@ -138,7 +138,7 @@ def test_bad_inference_arguments(X):
         est.conf_int(n_bootstrap=1)
     with pytest.raises(ValueError, match="n_permutations must be an integer >= 2"):
         est.permutation_test(n_permutations=0)
-    with pytest.raises(ValueError, match="cannot be used to seed"):
+    with pytest.raises(TypeError, match="random_state must be None, an int"):
         est.conf_int(n_bootstrap=5, random_state="seed")
 
 

@@ -390,7 +390,9 @@ def check_feature_names(
     number of columns is checked against ``n_features_in_`` when present.
     """
     fitted = getattr(estimator, "feature_names_in_", None)
-    named = isinstance(X, pd.DataFrame) and not all(isinstance(c, int) for c in X.columns)
+    columns = getattr(X, "columns", None)  # pandas or dask DataFrame
+    # scikit-learn's rule: feature names are valid only when every column name is a string
+    named = columns is not None and len(columns) > 0 and all(isinstance(c, str) for c in columns)
     if (
         stacklevel is not None
         and (fitted is None) == named
@@ -409,8 +411,8 @@ def check_feature_names(
             FeatureNamesWarning,
             stacklevel=stacklevel + 1,
         )
-    if isinstance(X, pd.DataFrame):
-        given = [str(c) for c in X.columns]
+    if columns is not None:
+        given = [str(c) for c in columns]
         if fitted is not None:
             expected = [str(c) for c in fitted]
             if given != expected:

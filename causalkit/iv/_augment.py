@@ -13,6 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 from .._base import (
     InferenceMixin,
     check_2d,
+    check_feature_names,
     check_int,
     check_scalar_in_range,
 )
@@ -20,7 +21,6 @@ from ._estimators import (
     IVLRegression,
     check_magnitude,
     check_n_features,
-    check_predict_names,
     keep_index,
     validate_X,
     validate_y,
@@ -224,7 +224,7 @@ class DAIVLRegression(InferenceMixin, RegressorMixin, BaseEstimator):
         check_is_fitted(self, "coef_")
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
-        check_predict_names(self, X, stacklevel=3)
+        check_feature_names(self, X, argument="X", stacklevel=2)
         return keep_index(Xa @ self.coef_ + self.intercept_, X)
 
     def __sklearn_tags__(self):

@@ -183,11 +183,11 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
 
             Xd = as_dask_array(X, "X", ndim=2)
             check_n_features(Xd, self.n_features_in_, type(self).__name__)
-            check_predict_names(self, X, stacklevel=stacklevel)
+            check_feature_names(self, X, argument="X", stacklevel=stacklevel - 1)
             return Xd @ self.coef_ + self.intercept_
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
-        check_predict_names(self, X, stacklevel=stacklevel)
+        check_feature_names(self, X, argument="X", stacklevel=stacklevel - 1)
         return keep_index(Xa @ self.coef_ + self.intercept_, X)
 
     @property
@@ -561,40 +561,6 @@ def validate_y(y: Any, owner: str, stacklevel: int = 3) -> np.ndarray:
 
 class DataConversionWarning(CausalkitWarning, _SkDataConversionWarning):
     """A column-vector y was ravelled (a causalkit warning that is also scikit-learn's DataConversionWarning)."""
-
-
-class _FeatureNamesWarning(CausalkitWarning):
-    """X at predict time has feature names and fit did not see any, or the other way round."""
-
-
-def check_predict_names(estimator: Any, X: Any, *, stacklevel: int) -> None:
-    """scikit-learn's ``validate_data(reset=False)`` name checks at predict time.
-
-    Other names or another order than in ``fit``: ValueError (:func:`causalkit._base.check_feature_names`).
-    Names now but not in ``fit``, or the reverse: a warning (the columns are then used by position).
-    """
-    owner = type(estimator).__name__
-    cols = getattr(X, "columns", None)
-    named = cols is not None and len(cols) > 0 and all(isinstance(c, str) for c in cols)
-    if cols is not None and not isinstance(X, pd.DataFrame):  # a dask DataFrame: check its names
-        check_feature_names(estimator, pd.DataFrame(columns=list(cols)), argument="X")
-    else:
-        check_feature_names(estimator, X, argument="X")
-    fitted = getattr(estimator, "feature_names_in_", None)
-    if fitted is not None and not named:
-        warnings.warn(
-            f"X does not have valid feature names, but {owner} was fitted with feature names; its columns are "
-            "used by position.",
-            _FeatureNamesWarning,
-            stacklevel=stacklevel,
-        )
-    elif fitted is None and named:
-        warnings.warn(
-            f"X has feature names, but {owner} was fitted without feature names; its columns are used by "
-            "position.",
-            _FeatureNamesWarning,
-            stacklevel=stacklevel,
-        )
 
 
 #: k-class estimators of interest have kappa in [0, 1] (LIML and Fuller slightly above 1); far outside, the

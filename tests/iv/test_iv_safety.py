@@ -21,6 +21,7 @@ from causalkit.datasets import make_ivl_toy_sem
 from causalkit.exceptions import (
     CausalkitWarning,
     ClusterWarning,
+    FeatureNamesWarning,
     IllConditionedWarning,
     WeakInstrumentWarning,
 )
@@ -279,8 +280,15 @@ def test_predict_refuses_reordered_or_renamed_columns(named):
 def test_predict_with_names_after_fit_without_warns(named):
     d, _, X, _ = named
     est = IVLRegression(ivl_alpha=0.5).fit(d.X_aug, d.y, instruments=d.G)
-    with pytest.warns(CausalkitWarning, match=r"X has feature names, but IVLRegression was fitted"):
+    with pytest.warns(
+        FeatureNamesWarning, match=r"X has feature names, but IVLRegression was fitted"
+    ) as rec:
         est.predict(X)
+    assert rec[0].filename == __file__  # the user's line, not the library's
+    named_fit = IVLRegression(ivl_alpha=0.5).fit(X, d.y, instruments=d.G)
+    with pytest.warns(FeatureNamesWarning, match=r"does not have valid feature names") as rec:
+        named_fit.predict(X.to_numpy())
+    assert rec[0].filename == __file__
 
 
 def test_cv_refuses_x_score_with_other_columns(named):

@@ -23,6 +23,7 @@ import scipy.linalg as sla
 
 __all__ = [
     "CenteredR",
+    "any_dask",
     "as_dask_array",
     "chunked_centered_r",
     "chunked_sum",
@@ -42,6 +43,11 @@ def is_dask_collection(obj: Any) -> bool:
     if "dask" not in sys.modules:
         return False
     return bool(sys.modules["dask"].is_dask_collection(obj))
+
+
+def any_dask(*objs: Any) -> bool:
+    """True when any argument is a dask collection (the switch between an estimator's two paths)."""
+    return any(is_dask_collection(o) for o in objs)
 
 
 def as_dask_array(

@@ -31,6 +31,7 @@ from .._base import (
     user_stacklevel,
     warn_no_overlap,
 )
+from .._base._dask import any_dask
 from ..exceptions import (
     CalibrationWarning,
     CausalkitWarning,
@@ -363,7 +364,7 @@ class DebiasedATE(BaseEstimator):
         self
         """
         deb = self._check_params()
-        if _dask.any_dask(predictions, treatment, weights, propensity, covariates, groups):
+        if any_dask(predictions, treatment, weights, propensity, covariates, groups):
             return self._fit_dask(
                 deb,
                 predictions,
@@ -501,7 +502,7 @@ class DebiasedATE(BaseEstimator):
             raise ValueError("method='ipw' with dask inputs needs the known propensity.")
         if calibration is not None:
             calibration = tuple(np.asarray(c) for c in calibration)  # small: computed if lazy
-        if unlabeled_predictions is not None and _dask.any_dask(unlabeled_predictions):
+        if unlabeled_predictions is not None and any_dask(unlabeled_predictions):
             unlabeled_predictions = np.asarray(unlabeled_predictions)
         debiaser, cal_p, _, _, _ = self._resolve_debiaser(deb, calibration, unlabeled_predictions)
         self.debiaser_ = debiaser

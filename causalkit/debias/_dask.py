@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from .._base._dask import as_dask_array, chunked_sum, is_dask_collection
+from .._base._dask import as_dask_array, chunked_sum
 from ..exceptions import ExtrapolationWarning
 
 __all__: list[str] = []
@@ -34,10 +34,6 @@ def transform(debiaser: Any, predictions: Any) -> Any:
     if ndim == 2 and arr.shape[1] != 1:
         raise ValueError(f"predictions must be 1-D or a single column; got shape {arr.shape}.")
     return arr.map_blocks(_transform_block, debiaser, dtype=np.float64)
-
-
-def any_dask(*objs: Any) -> bool:
-    return any(is_dask_collection(o) for o in objs)
 
 
 def _arm_moments(pred, a, w, e, debiaser, method, with_score):

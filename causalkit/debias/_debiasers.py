@@ -22,6 +22,7 @@ from .._base import (
     feature_names_of,
     user_stacklevel,
 )
+from .._base._dask import any_dask
 from ..exceptions import CalibrationWarning, ExtrapolationWarning
 from . import _dask
 from ._kde import bandwidth_rule, kde_score
@@ -253,7 +254,7 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
             out-of-support warning is then not raised).
         """
         check_is_fitted(self, "slope_")
-        if _dask.any_dask(predictions):
+        if any_dask(predictions):
             return _dask.transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
@@ -497,7 +498,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
             out-of-support warning is then not raised).
         """
         check_is_fitted(self, "noise_var_")
-        if _dask.any_dask(predictions):
+        if any_dask(predictions):
             return _dask.transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")

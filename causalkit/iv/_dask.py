@@ -12,15 +12,15 @@ from typing import Any
 
 import numpy as np
 
-from .._base._dask import as_dask_array, chunked_centered_r, chunked_sum, is_dask_collection
+from .._base._dask import (
+    as_dask_array,
+    chunked_centered_r,
+    chunked_sum,
+    is_dask_collection,
+)
 from . import _solver
 
 __all__: list[str] = []
-
-
-def any_dask(*objs: Any) -> bool:
-    """True when any argument is a dask collection."""
-    return any(is_dask_collection(o) for o in objs)
 
 
 def validate(X: Any, y: Any, instruments: Any, owner: str):

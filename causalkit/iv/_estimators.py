@@ -25,6 +25,7 @@ from .._base import (
     check_n_clusters,
     check_scalar_in_range,
 )
+from .._base._dask import any_dask
 from ..exceptions import CausalkitWarning, WeakInstrumentWarning
 from . import _dask, _solver
 
@@ -64,7 +65,7 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
 
     def _fit(self, X, y, instruments, groups=None, *, depth=1):
         # depth: library frames between the user's call and this method (warnings point at the user's call)
-        on_dask = _dask.any_dask(X, y, instruments)
+        on_dask = any_dask(X, y, instruments)
         if on_dask:  # out-of-core: chunk-wise sufficient statistics, the data never gathered
             if groups is not None:
                 raise ValueError(
@@ -178,7 +179,7 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
 
     def _predict(self, X, *, stacklevel: int) -> np.ndarray:
         check_is_fitted(self, "coef_")
-        if _dask.any_dask(X):
+        if any_dask(X):
             from .._base._dask import as_dask_array
 
             Xd = as_dask_array(X, "X", ndim=2)

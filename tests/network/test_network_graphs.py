@@ -139,7 +139,7 @@ def test_minibatch_training_accuracy(num_layers):
     assert mse < 1.5, mse
 
 
-def test_cli_graph_effect(tmp_path):
+def test_cli_graph_effect(tmp_path, capsys):
     import pandas as pd
 
     from causalkit import cli
@@ -183,10 +183,15 @@ def test_cli_graph_effect(tmp_path):
                 "nope",
                 "--outcome",
                 "Y",
+                "--out",
+                str(tmp_path / "fresh.csv"),
             ]
         )
         == 2
     )
+    # refused for the unknown column, not for some other reason (e.g. an existing default output file)
+    assert "nope" in capsys.readouterr().err
+    assert not (tmp_path / "fresh.csv").exists()
 
 
 def test_demo_runs():

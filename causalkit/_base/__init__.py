@@ -42,7 +42,6 @@ _EXPORTS = {
     "resolve_device": ".optional",
     "root_seed": ".parallel",
     "sandwich_cov": ".inference",
-    "seed_torch": ".optional",
     "spawn_seeds": ".parallel",
     "torch_threads": ".optional",
     "user_stacklevel": ".validation",

@@ -11,7 +11,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-__all__ = ["optional_import", "resolve_device", "seed_torch", "torch_threads"]
+__all__ = ["optional_import", "resolve_device", "torch_threads"]
 
 _EXTRA_OF = {
     "torch": "graph",
@@ -57,14 +57,6 @@ def resolve_device(device: Any = "cpu"):
             f"device={device!r} was requested but CUDA is not available on this machine."
         )
     return dev
-
-
-def seed_torch(seed: int) -> Any:
-    """A ``torch.Generator`` seeded with ``seed``; torch's global RNG is left alone (nothing here reseeds it)."""
-    torch = optional_import("torch")
-    gen = torch.Generator()
-    gen.manual_seed(seed)
-    return gen
 
 
 @contextlib.contextmanager

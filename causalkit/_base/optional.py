@@ -1,4 +1,4 @@
-"""Optional dependencies and the torch helpers (device, seeding, threads).
+"""Optional dependencies and the torch helpers (device, threads).
 
 Nothing here imports torch, cvxpy or torch-geometric at module import time: ``import causalkit`` must work with
 the core install alone.

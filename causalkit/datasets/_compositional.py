@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.utils import Bunch, check_random_state
+from sklearn.utils import Bunch
 
-from causalkit._base import check_scalar_in_range
+from causalkit._base import check_random_state, check_scalar_in_range
 
 __all__ = ["load_roman_cups", "make_closure_null", "make_logratio_network"]
 

@@ -131,6 +131,11 @@ def _is_text(features: Any) -> bool:
         values = features
     elif isinstance(features, np.ndarray):
         if features.dtype.kind in "US":
+            if features.ndim != 1:
+                raise TypeError(
+                    f"features: got a {features.ndim}-D array of strings; pass texts as a 1-D list or array "
+                    "of str (one text per row), or a numeric matrix."
+                )
             return True
         if features.dtype.kind != "O" or features.ndim != 1:
             return False

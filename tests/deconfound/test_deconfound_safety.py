@@ -269,3 +269,10 @@ def test_groups_with_missing_labels_are_named(d):
     groups = np.array([None] * 10 + list(range(290)), dtype=object)
     with pytest.raises(ValueError, match=r"groups .*missing label"):
         RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features, groups=groups)
+
+
+def test_two_dimensional_string_features_are_refused_by_name():
+    """A 2-D string array was fed to the text featurizer row by row (AttributeError: no attribute 'lower')."""
+    d = make_confounded_content(120, random_state=0)
+    with pytest.raises(TypeError, match=r"features: got a 2-D array of strings"):
+        RewardDeconfounder().fit(d.rewards, d.confounders, np.asarray(d.features).astype(str))

@@ -368,11 +368,6 @@ BW_CONSTANT = (
     "[thorough] bandwidth_rule(np.ones(9)) returns 0.0 for constant data (a zero bandwidth) instead of a "
     "ValueError naming data; owner: debias"
 )
-ATE_BIG = (
-    "DebiasedATE(LinearCalibrationDebiaser(), method='ipw', inference='analytic').fit(p, t, "
-    "calibration=(cal_predictions * 1e300, cal_targets), propensity=0.5) reports stderr_ = 0.0 with numpy "
-    "RuntimeWarnings (overflow, invalid value); owner: debias"
-)
 
 
 def _debias_base(n: int) -> dict:
@@ -393,10 +388,7 @@ def _debias_base(n: int) -> dict:
 
 
 @variants(
-    {
-        "degenerate-warnings-TweedieDebiaser": "[thorough] TweedieDebiaser().fit(p * 1e-300, t) (24 pairs) "
-        "emits numpy RuntimeWarning 'divide by zero' before its clear ValueError; owner: debias",
-    },
+    {},
     outer=["LinearCalibrationDebiaser", "TweedieDebiaser"],
 )
 @settings(SOME)
@@ -430,9 +422,7 @@ def _check_ate(est):
 
 
 @variants(
-    {
-        "degenerate-warnings-ipw": ATE_BIG,
-    },
+    {},
     outer=[
         ("difference", ("weights", "groups")),
         ("regression", ("covariates",)),
@@ -470,10 +460,6 @@ def test_debiased_ate(method, extra, group, check_warnings, data, inference):
 
 @variants(
     {
-        "regular-warnings": "[thorough] kde_score(points, data[:, None] * 1e8, 1e-300) emits numpy "
-        "RuntimeWarning 'overflow encountered in square' (debias/_kde.py:140) before its ValueError; "
-        "owner: debias",
-        "degenerate-core": BW_CONSTANT,
         "degenerate-warnings": KDE_BIG + "; " + BW_CONSTANT,
     }
 )
@@ -506,13 +492,7 @@ def test_kde_score_and_bandwidth(group, check_warnings, data, bandwidth):
     )
 
 
-@variants(
-    {
-        "degenerate-warnings": "[thorough] compare_debiasers(p * 1e300, t, n_splits=2, n_groups=2) emits "
-        "numpy RuntimeWarnings (overflow; divide by zero in debias/_debiasers.py) before its ValueError; "
-        "owner: debias",
-    }
-)
+@variants({})
 @settings(FEW)
 @given(data=st.data())
 def test_compare_debiasers(group, check_warnings, data):
@@ -595,14 +575,7 @@ def test_compositional_partial_correlation(group, check_warnings, data, shrinkag
 
 
 # -------------------------------------------------------------------------------------------- deconfound
-@variants(
-    {
-        "regular-core": "[thorough] RewardDeconfounder().fit(rewards, confounders, features.astype(str)) raises "
-        "AttributeError: 'numpy.ndarray' object has no attribute 'lower'; owner: deconfound",
-        "regular-warnings": "[thorough] RewardDeconfounder().fit(rewards, confounders, features.astype(str)) raises "
-        "AttributeError: 'numpy.ndarray' object has no attribute 'lower'; owner: deconfound",
-    }
-)
+@variants({})
 @settings(SOME)
 @given(data=st.data())
 def test_reward_deconfounder(group, check_warnings, data):
@@ -714,11 +687,7 @@ def _check_net(est):
 
 
 @variants(
-    {
-        "degenerate-warnings-GraphRLearner": "GraphRLearner(hidden_channels=4, max_epochs=2).fit(X, T, "
-        "Y=np.ones(n), edge_index=...) emits RuntimeWarning 'divide by zero' (network/_rlearner.py:224) and "
-        "returns non-zero effects (0.24, 0.27, ...) for a constant outcome; owner: network",
-    },
+    {},
     outer=["BlindRLearner", "GraphRLearner", "GraphSLearner", "GraphTLearner"],
 )
 @settings(FEW)
@@ -738,9 +707,6 @@ def test_network_learners(name, group, check_warnings, data):
         )
 
     outcome(call, _check_net, check_warnings=check_warnings, case=case)
-
-
-GEN_ZERO = "make_graph('er', 0, random_state=0) raises ZeroDivisionError (n = 0 nodes); owner: network (graphs)"
 
 
 @st.composite
@@ -793,10 +759,7 @@ def test_graph_functions(check_warnings, ne, hops, p):
 
 
 @variants(
-    {
-        "core": GEN_ZERO,
-        "warnings": GEN_ZERO,
-    },
+    {},
     groups=False,
 )
 @settings(SOME)
@@ -872,16 +835,6 @@ def weight_lists(draw, scales=(1.0, 0.1, 10.0)):
     return Ws, [W.tolist() for W in Ws] if as_list else Ws
 
 
-COMPLEX_W = (
-    "complex weights are cast to real with a numpy ComplexWarning (solvers/_network.py:254) and the real "
-    "part is certified, instead of a TypeError; owner: solvers"
-)
-SOLVER_OVERFLOW = (
-    "lipschitz_bound([W1 * 1e300, W2], solver='CLARABEL') (W1 4x3, W2 2x4 standard normal; also W2 * 1e300) "
-    "raises OverflowError (34, 'Numerical result out of range'); owner: solvers"
-)
-
-
 def _check_bound(res, Ws, activation, lower_fn):
     assert_finite(res.bound, "bound")
     if res.certified:
@@ -915,10 +868,7 @@ def test_lipschitz_bound_is_sound(check_warnings, w, activation):
 
 
 @variants(
-    {
-        "warnings": "sampled_lower_bound(weights * 1e4, activation='sigmoid') emits numpy RuntimeWarning "
-        "'overflow encountered in exp' (solvers/_lower.py:22); owner: solvers",
-    },
+    {},
     groups=False,
 )
 @settings(SOME)
@@ -1001,13 +951,7 @@ def test_lipschitz_bound_torch_models(check_warnings, seed, act, param):
     outcome(call, validate, check_warnings=check_warnings)
 
 
-@variants(
-    {
-        "regular-warnings": "lipschitz_bound([W1 + 1j, W2]): " + COMPLEX_W,
-        "degenerate-core": SOLVER_OVERFLOW,
-        "degenerate-warnings": SOLVER_OVERFLOW,
-    }
-)
+@variants({})
 @settings(SOME)
 @given(data=st.data())
 def test_solver_inputs(group, check_warnings, data):
@@ -1137,12 +1081,7 @@ _DATASETS = {
 
 
 @variants(
-    {
-        "core": "[thorough] make_confounded_trial(n_trial=None, ...) and make_nonlinear_shrinkage(n_trial=None, ...) "
-        "raise AttributeError: 'int' object has no attribute 'astype'; owner: debias (datasets)",
-        "warnings": "[thorough] make_confounded_trial(n_trial=None, ...) and make_nonlinear_shrinkage(n_trial=None, ...) "
-        "raise AttributeError: 'int' object has no attribute 'astype'; owner: debias (datasets)",
-    },
+    {},
     groups=False,
 )
 @settings(SOME)
@@ -1225,11 +1164,7 @@ def _rng_calls():
     }
 
 
-RNG_NONE = {
-    "make_closure_null": "compositional (datasets)",
-    "make_confounded_content": "deconfound (datasets)",
-    "make_rep4ex_1d": "rep4ex (datasets)",
-}
+RNG_NONE: dict[str, str] = {}  # every simulator leaves the global RNG alone now
 
 
 @pytest.mark.parametrize(
@@ -1479,25 +1414,10 @@ TRUTH_INF = (
     "rep4ex_truth_1d([inf, ...]) / rep4ex_truth_2d emit numpy RuntimeWarning 'invalid value encountered in "
     "sin' (datasets/_rep4ex.py:76, 93); owner: rep4ex (datasets)"
 )
-GRAPH_TENSORS = (
-    "graph_tensors(X, edge_index) accepts NaN/inf features silently (X with one NaN -> tensors with NaN) "
-    "and raises AttributeError for a list X; owner: network (graphs)"
-)
 
 
 @variants(
     {
-        **{
-            f"{g}-{c}-graph_tensors": GRAPH_TENSORS
-            for g in ("regular", "degenerate")
-            for c in ("core", "warnings")
-        },
-        "regular-warnings-LipschitzEstimator": "LipschitzEstimator().fit([W + 1j, ...]): "
-        + COMPLEX_W,
-        "degenerate-core-LipschitzEstimator": "LipschitzEstimator().fit([W * 1e300, ...]): "
-        + SOLVER_OVERFLOW,
-        "degenerate-warnings-LipschitzEstimator": "LipschitzEstimator().fit([W * 1e300, ...]): "
-        + SOLVER_OVERFLOW,
         "regular-warnings-rep4ex_truth_1d": TRUTH_INF,
         "regular-warnings-closure_null_partial_correlation": "[thorough] closure_null_partial_correlation("
         "variances + 1j) discards the imaginary part with a numpy ComplexWarning instead of a TypeError; "
@@ -1526,15 +1446,7 @@ def test_public_functions(name, group, check_warnings, data):
     "fn",
     [
         "helmert_basis",
-        pytest.param(
-            "rep4ex_grid",
-            marks=[
-                xfail(
-                    "[thorough] rep4ex_grid(2, n_points=0) raises numpy AxisError "
-                    "('axis 1 is out of bounds'); owner: rep4ex (datasets)"
-                )
-            ],
-        ),
+        "rep4ex_grid",
         "make_random_network",
         "make_orthogonal_maxmin_network",
     ],

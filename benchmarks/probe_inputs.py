@@ -748,7 +748,7 @@ def _targets() -> list[Target]:
             r = est.ate_result_ if hasattr(est, "ate_result_") else None
             if r is not None:
                 finite(r.estimate, "ate estimate")
-                ordered(*r.conf_int(0.05), "ate conf_int")
+                ordered(*r.interval_bounds(0.05), "ate conf_int")
             return est
 
         return call

@@ -683,7 +683,7 @@ def _check_net(est):
     res = getattr(est, "ate_result_", None)
     if res is not None:
         assert_finite(res.estimate, "ATE")
-        assert_ci(*res.conf_int(0.05), "ATE conf_int")
+        assert_ci(*res.interval_bounds(0.05), "ATE conf_int")
 
 
 @variants(

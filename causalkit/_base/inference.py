@@ -91,8 +91,8 @@ class EffectResult:
     Examples
     --------
     >>> r = EffectResult(1.0, 0.5, names=["ATE"], method="difference in means")
-    >>> lo, hi = r.conf_int(0.05)
-    >>> round(lo, 3), round(hi, 3)
+    >>> ci = r.conf_int(alpha=0.05)
+    >>> round(ci.loc["ATE", "lower"], 3), round(ci.loc["ATE", "upper"], 3)
     (0.02, 1.98)
     >>> round(r.pvalue, 4)
     0.0455
@@ -180,13 +180,10 @@ class EffectResult:
             z = np.abs(self._estimate / self._stderr)
         return self._out(2 * self._dist().sf(z))
 
-    def conf_int(self, alpha: float = 0.05):
-        """Two-sided ``1 - alpha`` confidence interval.
-
-        Returns
-        -------
-        tuple (lower, upper) for a single effect, else an array of shape (k, 2).
-        """
+    def interval_bounds(self, alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
+        """Two-sided ``1 - alpha`` bounds as two arrays of shape ``(k,)`` (lower, upper)."""
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float, np.integer, np.floating)):
+            raise TypeError(f"alpha must be a number in (0, 1); got {type(alpha).__name__}.")
         if not 0 < alpha < 1:
             raise ValueError(f"alpha must be in (0, 1); got {alpha}.")
         if self.ci_method == "percentile":
@@ -196,20 +193,22 @@ class EffectResult:
             q = self._dist().ppf(1 - alpha / 2)
             lo = self._estimate - q * self._stderr
             hi = self._estimate + q * self._stderr
-        if self._scalar:
-            return float(lo[0]), float(hi[0])
-        return np.column_stack([lo, hi])
+        return np.atleast_1d(lo), np.atleast_1d(hi)
 
-    def conf_int_frame(self, alpha: float = 0.05) -> pd.DataFrame:
-        """Two-sided ``1 - alpha`` intervals as a DataFrame ``[lower, upper]`` indexed by term."""
-        ci = np.atleast_2d(np.asarray(self.conf_int(alpha)))
-        return pd.DataFrame(
-            {"lower": ci[:, 0], "upper": ci[:, 1]}, index=pd.Index(self.names, name="term")
-        )
+    def conf_int(self, *, alpha: float = 0.05) -> pd.DataFrame:
+        """Two-sided ``1 - alpha`` confidence intervals.
+
+        Returns
+        -------
+        DataFrame with columns ``lower`` and ``upper``, one row per term (index named ``term``), the same
+        shape for one effect as for many (``ci.loc["ATE", "lower"]``).
+        """
+        lo, hi = self.interval_bounds(alpha)
+        return pd.DataFrame({"lower": lo, "upper": hi}, index=pd.Index(self.names, name="term"))
 
     def summary_frame(self, alpha: float = 0.05) -> pd.DataFrame:
         """One row per estimate: estimate, std_err, statistic, p_value, CI bounds and any extra columns."""
-        ci = np.atleast_2d(np.asarray(self.conf_int(alpha)))
+        lo, hi = self.interval_bounds(alpha)
         stat_name = "t" if self.ci_method == "t" else "z"
         with np.errstate(divide="ignore", invalid="ignore"):
             stat = self._estimate / self._stderr
@@ -219,8 +218,8 @@ class EffectResult:
                 "std_err": self._stderr,
                 stat_name: stat,
                 "p_value": np.atleast_1d(self.pvalue),
-                f"ci_lower_{1 - alpha:.0%}": ci[:, 0],
-                f"ci_upper_{1 - alpha:.0%}": ci[:, 1],
+                f"ci_lower_{1 - alpha:.0%}": lo,
+                f"ci_upper_{1 - alpha:.0%}": hi,
             },
             index=pd.Index(self.names, name="term"),
         )

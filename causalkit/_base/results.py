@@ -42,7 +42,7 @@ class InferenceMixin:
 
     def conf_int(self, *, alpha: float = 0.05) -> pd.DataFrame:
         """Two-sided ``1 - alpha`` confidence intervals: DataFrame ``[lower, upper]`` indexed by term."""
-        return self._fitted_inference().conf_int_frame(alpha=alpha)
+        return self._fitted_inference().conf_int(alpha=alpha)
 
 
 class EffectMixin(InferenceMixin):

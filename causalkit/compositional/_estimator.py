@@ -467,9 +467,9 @@ class CompositionalPartialCorrelation(BaseEstimator):
         alpha = check_scalar_in_range(
             alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
         )
-        ci = self.bootstrap(n_bootstrap, random_state, n_jobs).conf_int(alpha)
+        lower, upper = self.bootstrap(n_bootstrap, random_state, n_jobs).interval_bounds(alpha)
         return self._long(
-            {"partial_corr": self._upper(self.partial_corr_), "lower": ci[:, 0], "upper": ci[:, 1]}
+            {"partial_corr": self._upper(self.partial_corr_), "lower": lower, "upper": upper}
         )
 
     def permutation_test(

@@ -597,7 +597,8 @@ class DebiasedATE(BaseEstimator):
         self.stderr_ = float(self.result_.stderr)
         self.naive_effect_ = float(naive)
         self.naive_stderr_ = float(naive_se)
-        self.conf_int_ = self.result_.conf_int(self.alpha)
+        lower, upper = self.result_.interval_bounds(self.alpha)
+        self.conf_int_ = (float(lower[0]), float(upper[0]))
         self.attenuation_ = float(naive / est) if est != 0 else float("nan")
 
     # -- inference ----------------------------------------------------------------------------------------
@@ -739,7 +740,8 @@ class DebiasedATE(BaseEstimator):
     def conf_int(self, alpha: float | None = None):
         """``1 - alpha`` confidence interval of the corrected ATE."""
         check_is_fitted(self, "result_")
-        return self.result_.conf_int(self.alpha if alpha is None else alpha)
+        lower, upper = self.result_.interval_bounds(self.alpha if alpha is None else alpha)
+        return float(lower[0]), float(upper[0])
 
 
 def compare_debiasers(

@@ -922,9 +922,9 @@ class RewardDeconfounder(BaseEstimator):
 
     def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
         """``1 - alpha`` Wald confidence intervals of ``coef_``, one row per feature."""
-        ci = np.atleast_2d(self.effect_inference().conf_int(alpha))
+        lower, upper = self.effect_inference().interval_bounds(alpha)
         return pd.DataFrame(
-            ci,
+            np.column_stack([lower, upper]),
             index=pd.Index([str(n) for n in self.feature_names_in_], name="term"),
             columns=["lower", "upper"],
         )

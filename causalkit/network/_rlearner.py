@@ -478,7 +478,8 @@ class _RLearnerBase(BaseEstimator):
         check_scalar_in_range(
             alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
         )
-        return self.ate_result_.conf_int(alpha)
+        lower, upper = self.ate_result_.interval_bounds(alpha)
+        return float(lower[0]), float(upper[0])
 
     def summary(self, alpha: float = 0.05):
         """ATE with its interval (and the coefficients of a linear final stage), as a printable Summary."""

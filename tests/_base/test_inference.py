@@ -10,7 +10,9 @@ from causalkit._base import EffectResult, ols_inference
 
 def test_scalar_result_wald_interval_and_pvalue():
     r = EffectResult(2.0, 1.0, names=["ATE"], method="test")
-    lo, hi = r.conf_int(0.05)
+    ci = r.conf_int(alpha=0.05)
+    assert list(ci.columns) == ["lower", "upper"] and list(ci.index) == ["ATE"]
+    lo, hi = ci.loc["ATE"]
     q = stats.norm.ppf(0.975)
     assert (lo, hi) == pytest.approx((2 - q, 2 + q), abs=1e-12)
     assert r.pvalue == pytest.approx(2 * stats.norm.sf(2.0), abs=1e-12)
@@ -26,9 +28,10 @@ def test_vector_result_t_interval_and_frame_keeps_names():
         df=10,
         extra={"naive": [0, 0]},
     )
-    ci = r.conf_int(0.1)
+    ci = r.conf_int(alpha=0.1)
+    assert list(ci.index) == ["age", "income"]
     q = stats.t(10).ppf(0.95)
-    np.testing.assert_allclose(ci, [[1 - q * 0.5, 1 + q * 0.5], [-2 - q, -2 + q]])
+    np.testing.assert_allclose(ci.to_numpy(), [[1 - q * 0.5, 1 + q * 0.5], [-2 - q, -2 + q]])
     frame = r.summary_frame()
     assert list(frame.index) == ["age", "income"]
     assert {"estimate", "std_err", "t", "p_value", "naive"} <= set(frame.columns)
@@ -40,7 +43,7 @@ def test_vector_result_t_interval_and_frame_keeps_names():
 def test_percentile_bootstrap_interval():
     boots = np.arange(1, 1001, dtype=float)
     r = EffectResult(500.0, bootstrap_estimates=boots, ci_method="percentile")
-    lo, hi = r.conf_int(0.1)
+    lo, hi = r.interval_bounds(0.1)
     assert lo == pytest.approx(np.quantile(boots, 0.05)) and hi == pytest.approx(
         np.quantile(boots, 0.95)
     )
@@ -49,7 +52,11 @@ def test_percentile_bootstrap_interval():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="alpha must be in"):
-        EffectResult(1.0, 1.0).conf_int(1.5)
+        EffectResult(1.0, 1.0).conf_int(alpha=1.5)
+    with pytest.raises(TypeError, match="conf_int"):
+        EffectResult(1.0, 1.0).conf_int(0.1)  # alpha is keyword-only
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        EffectResult(1.0, 1.0).conf_int(alpha="0.05")
     with pytest.raises(ValueError, match="needs bootstrap_estimates"):
         EffectResult(1.0, 1.0, ci_method="percentile")
     with pytest.raises(ValueError, match="names has 1 entries; expected 2"):

@@ -187,7 +187,7 @@ def test_api_convention(toy):
         assert list(ci.index) == ["intercept", *cols]
         assert np.all(ci["lower"] < ci["upper"])
         # the interval is the inference_'s, computed once in fit (no refit or resampling per call)
-        pd.testing.assert_frame_equal(ci, est.inference_.conf_int_frame(0.1))
+        pd.testing.assert_frame_equal(ci, est.inference_.conf_int(alpha=0.1))
         assert "ci_lower_90%" in str(est.summary(alpha=0.1))
         with pytest.raises(TypeError):
             est.summary(0.1)  # alpha is keyword-only

@@ -25,9 +25,16 @@ _FAMILIES = (
 )
 
 
+_SUBMODULES = frozenset({*_FAMILIES, "cli", "exceptions"})
+
+
 def __getattr__(name: str):
     if name.startswith("_"):
         raise AttributeError(name)
+    if name in _SUBMODULES:
+        # ``from causalkit import cli`` asks for the attribute before importing the submodule: import just that
+        # one, not every family in search of a public name called "cli"
+        return importlib.import_module(f"{__name__}.{name}")
     import_errors = []
     for fam in _FAMILIES:
         try:

@@ -211,6 +211,61 @@ def add_output_argument(
     return action
 
 
+def add_table_output(parser: argparse.ArgumentParser, *, what: str = "the results table") -> None:
+    """The one output dialect of every subcommand that produces a table.
+
+    ``--out FILE`` writes ``what`` to FILE (refused if it exists, unless ``--force``) instead of printing it;
+    ``--format csv|json`` chooses the file format (default: ``csv``; printed to stdout when ``--out`` is not
+    given and ``--format`` is). Use :func:`emit_table` to write it.
+    """
+    add_output_argument(parser, "--out", default=None, help=f"write {what} to this file")
+    parser.add_argument(
+        "--format",
+        choices=["csv", "json"],
+        default=None,
+        help="format of the table (default: csv for --out; a printed summary on stdout otherwise)",
+    )
+
+
+def emit_table(frame, args: argparse.Namespace, *, summary: Any = None) -> None:
+    """Write ``frame`` as :func:`add_table_output` promised.
+
+    With neither ``--out`` nor ``--format``, ``summary`` (or the frame) is printed as text; with ``--format`` and
+    no ``--out``, the table goes to stdout in that format; with ``--out``, to the file (``--format``, default csv).
+    """
+    out, fmt = getattr(args, "out", None), getattr(args, "format", None)
+    if out is None and fmt is None:
+        print(summary if summary is not None else frame.to_string())
+        return
+    fmt = fmt or "csv"
+    target = out if out is not None else sys.stdout
+    try:
+        if fmt == "csv":
+            frame.to_csv(target)
+        else:
+            text = frame.reset_index().to_json(orient="records", double_precision=15)
+            if out is None:
+                print(text)
+            else:
+                Path(out).write_text(text + "\n")
+    except OSError as exc:
+        raise CLIUsageError(out, f"cannot write: {exc.strerror or _one_line(exc)}") from None
+
+
+class _RenamedFlag(argparse.Action):
+    def __init__(self, option_strings, dest, new: str = "", **kwargs):
+        self.new = new
+        super().__init__(option_strings, dest, nargs="?", help=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        parser.error(f"{option_string}: was renamed to {self.new} (causalkit 0.2)")
+
+
+def add_renamed_flag(parser: argparse.ArgumentParser, old: str, new: str) -> None:
+    """A hidden ``old`` flag that exits with status 2 saying it is now ``new`` (no silent change of meaning)."""
+    parser.add_argument(old, action=_RenamedFlag, new=new, dest=f"_renamed_{old.strip('-')}")
+
+
 def _check_outputs(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     sub = _subparser(parser, getattr(args, "command", None))
     if sub is None or getattr(args, "force", False):
@@ -426,12 +481,18 @@ CLI_MODULES = [
 
 
 def _load_family_modules(strict: Sequence[str] = (), errors: dict[str, str] | None = None):
-    """Import the family CLI modules; one that cannot be imported is left out (its reason in ``errors``)."""
+    """Import the family CLI modules; one whose optional dependency is missing is left out (reason in ``errors``).
+
+    Any other import failure is a bug in causalkit and propagates (a traceback), instead of the family silently
+    vanishing from ``causalkit --help``.
+    """
     modules = {}
     for name in CLI_MODULES:
         try:
             modules[name] = importlib.import_module(f"causalkit.{name}")
         except ImportError as exc:
+            if _missing_dependency(exc) is None:
+                raise
             if name in strict:
                 raise SystemExit(f"causalkit: '{name}' is not available: {exc}") from exc
             if errors is not None:
@@ -506,6 +567,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``causalkit`` command; return its exit status (2 for a user error, with one line on stderr)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [
+        "--version"
+    ]:  # answered before the family CLIs (and numpy, torch, ...) are imported
+        print(f"causalkit {__version__}")
+        return 0
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

@@ -168,3 +168,39 @@ def test_warnings_reach_the_user_once_as_one_line(monkeypatch, capsys):
         assert cli.main(["demo"]) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["causalkit demo: warning: ExtrapolationWarning: outside the support second line"]
+
+
+def test_a_real_import_error_in_a_family_cli_is_shown_not_swallowed(monkeypatch):
+    # a missing optional dependency leaves the family out (with its reason); a broken causalkit module is a bug
+    def fake_import(name):
+        if name == "causalkit.debias._cli":
+            raise ImportError("cannot import name 'Gone' from 'causalkit.debias._ate'")
+        missing = ModuleNotFoundError("No module named 'torch'", name="torch")
+        raise ImportError("the rep4ex family needs torch") from missing
+
+    monkeypatch.setattr(cli, "CLI_MODULES", ["debias._cli"])
+    monkeypatch.setattr(cli.importlib, "import_module", fake_import)
+    with pytest.raises(ImportError, match="cannot import name 'Gone'"):
+        cli.build_parser()
+    monkeypatch.setattr(cli, "CLI_MODULES", ["rep4ex._cli"])
+    errors: dict[str, str] = {}
+    assert cli._load_family_modules(errors=errors) == {}
+    assert "torch" in errors["rep4ex._cli"]
+
+
+def test_version_does_not_import_the_families():
+    # `causalkit --version` must answer without importing numpy-heavy family code (well under a second)
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from causalkit import cli\n"
+        "try:\n"
+        "    cli.main(['--version'])\n"
+        "finally:\n"
+        "    heavy = sorted(m for m in ('torch', 'sklearn', 'scipy', 'pandas', 'cvxpy') if m in sys.modules)\n"
+        "    print('HEAVY', heavy)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in out.stdout, out.stdout + out.stderr

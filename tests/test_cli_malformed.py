@@ -111,7 +111,7 @@ EXAMPLES = {
         {"cal": ("csv", _debias_cal), "trial": ("csv", _debias_trial)},
     ),
     "ivl": (
-        ["ivl", "{data}", "--y", "y", "--x", "x", "--instruments", "z1,z2", "--alpha", "0"],
+        ["ivl", "{data}", "--y", "y", "--x", "x", "--instruments", "z1,z2", "--ivl-alpha", "0"],
         {"data": ("csv", _ivl_data)},
     ),
     "pcor": (
@@ -352,7 +352,7 @@ def test_bad_output_path(name, slot, case, tmp_path, capsys):
 BAD_VALUES = {
     "demo": {"--seed": ["-1", "1.5"]},
     "debias": {"--n-bootstrap": ["0", "-3"], "--seed": ["-1"]},
-    "ivl": {"--alpha": ["abc", "-1", "nan", ""]},
+    "ivl": {"--ivl-alpha": ["abc", "-1", "nan", ""], "--alpha": ["0"]},
     "pcor": {
         "--alpha": ["0", "1", "1.5", "-0.1"],
         "--bootstrap": ["-5"],
@@ -369,7 +369,8 @@ BAD_VALUES = {
         "--n-samples": ["0", "-10", "abc", "1e400", "nan"],
         "--chunk-size": ["0", "-1"],
         "--workers": ["-1"],
-        "--alpha": ["-1", "nan"],
+        "--ivl-alpha": ["-1", "nan"],
+        "--alpha": ["0"],
         "--seed": ["-1"],
     },
 }

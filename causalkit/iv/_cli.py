@@ -7,18 +7,6 @@ import argparse
 DEMO_NAME = "iv"
 
 
-def ivl_alpha(cls, value: float) -> dict:
-    """``{name: value}`` for the ERM weight of an IVL estimator class.
-
-    The parameter is ``ivl_alpha`` (``alpha`` is the confidence level elsewhere); older versions called it
-    ``alpha``. The CLI keeps its ``--alpha`` flag either way.
-    """
-    import inspect
-
-    params = inspect.signature(cls.__init__).parameters
-    return {"ivl_alpha" if "ivl_alpha" in params else "alpha": value}
-
-
 def run_demo(random_state: int = 0) -> dict:
     """DA+IVL on the confounded 5-d SEM: the coefficient of x4 (truth 0, not used by the outcome).
 
@@ -35,12 +23,10 @@ def run_demo(random_state: int = 0) -> dict:
     d = make_ivl_toy_sem(5000, random_state=random_state)
     est = DAIVLRegression(
         NullSpaceTranslation(d.directions),
-        **ivl_alpha(DAIVLRegression, 0.1),
+        ivl_alpha=0.1,
         random_state=random_state,
     ).fit(d.X, d.y)
-    naive = IVLRegression(**ivl_alpha(IVLRegression, np.inf), cov_type=None).fit(
-        d.X, d.y, instruments=d.G
-    )
+    naive = IVLRegression(ivl_alpha=np.inf, cov_type=None).fit(d.X, d.y, instruments=d.G)
     return {
         "method": "DA+IVL (alpha=0.1)",
         "quantity": "coef of x4 (ERM bias 0.5)",
@@ -51,7 +37,7 @@ def run_demo(random_state: int = 0) -> dict:
 
 
 def _cmd_ivl(args) -> int:
-    from causalkit.cli import CLIUsageError, numeric_columns, read_csv, user_errors
+    from causalkit.cli import CLIUsageError, emit_table, numeric_columns, read_csv, user_errors
 
     from . import IVLRegression
 
@@ -61,10 +47,10 @@ def _cmd_ivl(args) -> int:
             raise CLIUsageError(flag, f"includes the outcome column {args.y!r} (given by --y)")
     df = numeric_columns(read_csv(args.csv), list(dict.fromkeys([args.y, *xs, *zs])), args.csv)
     with user_errors(args.csv):
-        est = IVLRegression(**ivl_alpha(IVLRegression, args.alpha), cov_type=args.cov_type).fit(
+        est = IVLRegression(ivl_alpha=args.ivl_alpha, cov_type=args.cov_type).fit(
             df[xs], df[args.y], instruments=df[zs]
         )
-    print(est.summary())
+    emit_table(est.inference_.summary_frame(), args, summary=est.summary())
     return 0
 
 
@@ -72,10 +58,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `causalkit ivl`: IVL / 2SLS / OLS regression on a CSV file with a summary table."""
     p = subparsers.add_parser(
         "ivl",
-        help="IV-like regression (IVL; alpha=0: 2SLS, alpha=inf: OLS) on a CSV file",
-        description="Fit IVL regression: min ||P_Z(y - Xb)||^2 + alpha ||y - Xb||^2, print the summary.",
+        help="IV-like regression (IVL; --ivl-alpha 0: 2SLS, inf: OLS) on a CSV file",
+        description=(
+            "Fit IVL regression: min ||P_Z(y - Xb)||^2 + ivl_alpha ||y - Xb||^2; print the summary, "
+            "or write the coefficient table with --out/--format."
+        ),
     )
-    from causalkit.cli import column_list, input_file, nonnegative_float_or_inf
+    from causalkit.cli import (
+        add_renamed_flag,
+        add_table_output,
+        column_list,
+        input_file,
+        nonnegative_float_or_inf,
+    )
 
     p.add_argument("csv", type=input_file, help="CSV file with a header row")
     p.add_argument("--y", required=True, help="outcome column")
@@ -84,10 +79,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--instruments", required=True, type=column_list, help="comma-separated instrument columns"
     )
     p.add_argument(
-        "--alpha",
+        "--ivl-alpha",
         type=nonnegative_float_or_inf,
         default=1.0,
-        help="ERM weight alpha >= 0, or 'inf' (default 1.0)",
+        help="ERM weight ivl_alpha >= 0, or 'inf' (default 1.0)",
     )
+    add_renamed_flag(p, "--alpha", "--ivl-alpha")
     p.add_argument("--cov-type", default="HC1", choices=["HC1", "HC0", "nonrobust"])
+    add_table_output(p, what="the coefficient table")
     p.set_defaults(func=_cmd_ivl)

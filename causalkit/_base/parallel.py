@@ -9,6 +9,7 @@ or on the order in which tasks finish.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
@@ -80,8 +81,34 @@ def parallel_map(
         iterator = tqdm(items, desc=desc, total=total, disable=not verbose)
         return [func(item) for item in iterator]
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
-    gen = parallel(delayed(func)(item) for item in items)
-    return list(tqdm(gen, desc=desc, total=total, disable=not verbose))
+    gen = parallel(delayed(_recording_warnings)(func, item) for item in items)
+    outcomes = list(tqdm(gen, desc=desc, total=total, disable=not verbose))
+    _reemit_once([caught for _, caught in outcomes])
+    return [result for result, _ in outcomes]
+
+
+def _recording_warnings(func: Callable[..., Any], item: Any) -> tuple[Any, list[tuple[type, str]]]:
+    """Run ``func(item)`` in a worker, returning its result and the warnings it raised (category, message).
+
+    A warning raised in a worker process would otherwise be printed by each worker (20 copies for 20
+    replicates); the parent re-raises each distinct one once, attributed to the user's call.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = func(item)
+    return result, [(w.category, str(w.message)) for w in caught]
+
+
+def _reemit_once(per_task: list[list[tuple[type, str]]]) -> None:
+    from .validation import user_stacklevel
+
+    seen: set[tuple[type, str]] = set()
+    for caught in per_task:
+        for category, message in caught:
+            if (category, message) in seen:
+                continue
+            seen.add((category, message))
+            warnings.warn(message, category, stacklevel=user_stacklevel())
 
 
 def _has_active_backend() -> bool:

@@ -112,3 +112,27 @@ def test_inference_mixin_frames():
     ci = est.conf_int(alpha=0.1)
     assert list(ci.columns) == ["lower", "upper"] and list(ci.index) == ["a", "b"]
     assert "a" in str(est.summary(alpha=0.1))
+
+
+class _TaskWarning(UserWarning):
+    pass
+
+
+def _warning_task(i):
+    import warnings as _w
+
+    _w.warn("replicate noisy", _TaskWarning, stacklevel=1)
+    if i == 3:
+        _w.warn("replicate 3 degenerate", _TaskWarning, stacklevel=1)
+    return i * i
+
+
+def test_worker_warnings_reach_the_user_once_each(recwarn):
+    # with n_jobs=2 each worker used to print its own copy of every warning (20 copies for 20 tasks)
+    from causalkit._base import parallel_map
+
+    out = parallel_map(_warning_task, range(20), n_jobs=2)
+    assert out == [i * i for i in range(20)]
+    messages = sorted(str(w.message) for w in recwarn if w.category is _TaskWarning)
+    assert messages == ["replicate 3 degenerate", "replicate noisy"]
+    assert all(w.filename == __file__ for w in recwarn if w.category is _TaskWarning)

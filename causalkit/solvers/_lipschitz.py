@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass, field, replace
+from typing import Any, NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator
@@ -72,6 +72,106 @@ class LipschitzResult:
     def ratio_to_naive(self) -> float:
         """``bound / naive_bound`` (≤ 1 up to rounding for certified SDP bounds)."""
         return self.bound / self.naive_bound if self.naive_bound > 0 else float("nan")
+
+
+@dataclass
+class _Options:
+    """The validated options of one :func:`lipschitz_bound` call: what every method and every solve reads.
+
+    ``chain`` and ``strict`` are filled by :meth:`with_solver` only once an SDP is to be solved, so that the
+    closed-form paths never resolve the solver (nor import cvxpy).
+    """
+
+    method: str  # the requested method (``LipschitzResult.requested_method``)
+    norm: Any  # 2 or "inf"
+    split_size: int
+    certify: bool
+    reduce: bool
+    verbose: bool
+    chain: list[str] = field(
+        default_factory=list
+    )  # cvxpy solvers in order; "AUTO" first for solver="auto"
+    strict: bool = False  # one named solver: its failure raises instead of falling back
+
+    @classmethod
+    def validate(
+        cls, method: Any, norm: Any, split_size: Any, certify: Any, reduce: Any, verbose: Any
+    ) -> _Options:
+        if not isinstance(method, str) or method.lower() not in (*METHODS, "network"):
+            raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
+        method = method.lower()
+        if method == "network":
+            raise ValueError(
+                "method='network' (LipSDP-Network coupling) is not offered: it is unsound for incremental "
+                "quadratic constraints and can return a value below the true Lipschitz constant."
+            )
+        norm = _check_norm(norm)
+        if (
+            isinstance(split_size, bool)
+            or not isinstance(split_size, (int, np.integer))
+            or split_size < 1
+        ):
+            raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
+        for flag, val in (("certify", certify), ("reduce", reduce), ("verbose", verbose)):
+            if not isinstance(val, (bool, np.bool_)):
+                raise TypeError(f"{flag} must be True or False; got {val!r}.")
+        return cls(method, norm, split_size, certify, bool(reduce), verbose)
+
+    def with_solver(self, solver: Any) -> _Options:
+        """These options with the solver chain resolved (``"auto"``: the installed chain, first-order allowed)."""
+        chain = _sdp.solver_chain(solver)
+        is_auto = solver is None or (isinstance(solver, str) and solver.lower() == "auto")
+        if is_auto:
+            chain = ["AUTO", *chain]  # lets large ℓ2 neuron LMIs go to the first-order solver
+        strict = not is_auto and not isinstance(solver, (list, tuple))
+        return replace(self, chain=chain, strict=strict)
+
+    def ladder(self, kind: str) -> list[str]:
+        """The requested method, then the coarser ones to fall back on, tightest first."""
+        m = self.method
+        ladder = [m, *_LADDER[_LADDER.index(m) + 1 :]] if m in _LADDER else [m]
+        if kind == "implicit":
+            ladder = [x for x in ladder if x in ("neuron", "layer", "naive")]
+        return ladder
+
+    def result(
+        self,
+        t0: float,
+        naive: float,
+        bound: float,
+        method: str,
+        status: str,
+        certified: bool,
+        *,
+        solver: str | None = None,
+        multipliers: Any = None,
+        raw: float | None = None,
+    ) -> LipschitzResult:
+        """The one place a :class:`LipschitzResult` is built (``solve_time`` counted from ``t0``)."""
+        return LipschitzResult(
+            bound=bound,
+            method=method,
+            solver=solver,
+            status=status,
+            certified=certified,
+            norm=self.norm,
+            naive_bound=naive,
+            solve_time=time.perf_counter() - t0,
+            multipliers=multipliers,
+            requested_method=self.method,
+            raw_solver_value=raw,
+        )
+
+
+class _Outcome(NamedTuple):
+    """One method's bound for one output row (or the whole output)."""
+
+    bound: float
+    certified: bool
+    status: str
+    solver: str | None
+    multipliers: Any
+    raw: float | None
 
 
 def _warn(message: str, category: type[Warning] = SolverWarning) -> None:
@@ -212,21 +312,16 @@ def _output_dim_reduce(ops: list) -> list:
 
 
 def _sdp_bound(
-    prob: _sdp.QCProblem,
-    method: str,
-    norm: Any,
-    row: np.ndarray | None,
-    chain: list[str],
-    certify: bool,
-    strict: bool,
-    verbose: bool,
+    prob: _sdp.QCProblem, method: str, row: np.ndarray | None, opts: _Options
 ) -> _sdp.SolveOutcome:
+    norm = opts.norm
     lmi = _sdp.build_lmi(prob, "layer" if method == "layer" else "neuron", norm, row)
     blocks = prob.feedforward_blocks if method == "chordal" else None
     if method == "chordal" and (blocks is None or norm != 2):
         raise ValueError(
             "method='chordal' needs a feed-forward network with slope-restricted activations and norm=2."
         )
+    chain = opts.chain
     is_auto = chain[:1] == ["AUTO"]
     chain = chain[1:] if is_auto else chain
     auto_fo = (
@@ -241,13 +336,13 @@ def _sdp_bound(
             raise ValueError("solver='first_order' supports method 'neuron' or 'layer'.")
         cvx_chain = [c for c in chain if c != "FIRST_ORDER"] or _sdp.solver_chain("auto")
         t0 = time.perf_counter()
-        y0 = _warm_start(prob, lmi, norm, row, cvx_chain, verbose)
+        y0 = _warm_start(prob, lmi, norm, row, cvx_chain, opts.verbose)
         y, status = _sdp.solve_first_order(lmi, y0)
         out = _sdp.SolveOutcome(
             float(y[0]), y, True, status, "FIRST_ORDER", time.perf_counter() - t0, float(y[0])
         )
     else:
-        out = _sdp.solve_and_certify(lmi, chain, certify, blocks, strict, verbose)
+        out = _sdp.solve_and_certify(lmi, chain, opts.certify, blocks, opts.strict, opts.verbose)
     out.y = _sdp.expand_multipliers(lmi, out.y, out.rho)  # type: ignore[assignment]
     return out
 
@@ -353,19 +448,10 @@ def _split_ops(ops: list, size: int) -> tuple[list[list], float]:
 
 
 def _run_method(
-    method: str,
-    kind: str,
-    model: Any,
-    norm: Any,
-    row: np.ndarray | None,
-    chain: list[str],
-    certify: bool,
-    split_size: int,
-    strict: bool,
-    reduce: bool,
-    verbose: bool,
-) -> tuple[float, bool, str, str | None, Any, float | None]:
-    """-> (bound, certified, status, solver, multipliers, raw)."""
+    method: str, kind: str, model: Any, row: np.ndarray | None, opts: _Options
+) -> _Outcome:
+    """``method``'s bound of ``model`` for one output ``row`` (``None``: the whole output)."""
+    norm = opts.norm
     if kind == "implicit":
         if method not in ("neuron", "layer"):
             raise ValueError(
@@ -373,23 +459,19 @@ def _run_method(
             )
         imp, act = model
         prob, scl = _sdp.normalise(_sdp.compile_implicit(imp, act), row)
-        out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
+        out = _sdp_bound(prob, method, row, opts)
         return _rescaled(out, scl, norm)
     ops = model
     if method == "split":
-        pieces, factor = _split_ops(ops, split_size)
+        pieces, factor = _split_ops(ops, opts.split_size)
         if len(pieces) == 1:
-            return _run_method(
-                "neuron", kind, ops, norm, row, chain, certify, split_size, strict, reduce, verbose
-            )
+            return _run_method("neuron", kind, ops, row, opts)
         L, cert, mults, solver_used, statuses = factor, True, [], None, []
         for i, piece in enumerate(pieces):
             r = row if i == len(pieces) - 1 else None
             if norm != 2 and i < len(pieces) - 1:
                 raise ValueError("method='split' supports norm=2 only.")
-            b, c, st, sv, m, _ = _run_method(
-                "neuron", kind, piece, norm, r, chain, certify, split_size, strict, reduce, verbose
-            )
+            b, c, st, sv, m, _ = _run_method("neuron", kind, piece, r, opts)
             L *= b
             cert &= c
             mults.append(m)
@@ -398,15 +480,17 @@ def _run_method(
         status = "optimal" if all(s == "optimal" for s in statuses) else statuses[-1]
         if not cert:
             status = "uncertified"
-        return float(L), cert, status, solver_used, mults, None
-    if norm == 2 and reduce:
+        return _Outcome(float(L), cert, status, solver_used, mults, None)
+    if norm == 2 and opts.reduce:
         ops = _svd_reduce(ops)
         if row is None:  # a selected output row lives in the original output space
             ops = _output_dim_reduce(ops)
     if not any(isinstance(o, (nw._Act, nw._ResidualOp)) for o in ops):
         # a single linear map: exact
         W = ops[0].W if row is None else row[None, :] @ ops[0].W
-        return nw.naive_bound([nw._Linear(W)], norm), True, "closed_form", None, None, None
+        return _Outcome(
+            nw.naive_bound([nw._Linear(W)], norm), True, "closed_form", None, None, None
+        )
     # LipSDP is homogeneous in the weights: solve the exactly rescaled problem (unit-norm layers), map back
     prob, scl = _sdp.normalise(_sdp.compile_ops(ops), row)
     if method == "eclipse_fast":
@@ -414,17 +498,60 @@ def _run_method(
             raise ValueError("method='eclipse_fast' supports norm=2 on the full output only.")
         out = _eclipse_fast(prob, _ops_of(prob) or ops)
     else:
-        out = _sdp_bound(prob, method, norm, row, chain, certify, strict, verbose)
+        out = _sdp_bound(prob, method, row, opts)
     return _rescaled(out, scl, norm)
 
 
-def _rescaled(
-    out: _sdp.SolveOutcome, scl: _sdp.Scaling, norm: Any
-) -> tuple[float, bool, str, str | None, Any, float | None]:
-    """(bound, certified, status, solver, multipliers, raw) of the original problem from a rescaled solve."""
+def _rescaled(out: _sdp.SolveOutcome, scl: _sdp.Scaling, norm: Any) -> _Outcome:
+    """The outcome for the original problem from a rescaled solve."""
     raw = scl.bound(max(out.raw_rho, 0.0), norm) if out.raw_rho is not None else None
     mults = scl.multipliers(out.y, norm) if isinstance(out.y, dict) else out.y
-    return scl.bound(out.rho, norm), out.certified, out.status, out.solver, mults, raw
+    return _Outcome(scl.bound(out.rho, norm), out.certified, out.status, out.solver, mults, raw)
+
+
+def _prepare(kind: str, model: Any) -> tuple[Any, int]:
+    """The model ready to bound (simplified; an activation at the end gets an identity read-out) and its
+    number of outputs."""
+    if kind != "ops":
+        return model, model[0].C.shape[0]
+    model = nw.simplify(model)
+    if isinstance(model[-1], nw._Act):  # a network ending in an activation: identity read-out
+        prev = [o for o in model if not isinstance(o, nw._Act)][-1]
+        width = prev.W.shape[0] if isinstance(prev, nw._Linear) else prev.W.shape[1]
+        model = [*model, nw._Linear(np.eye(width))]
+    m_out = model[-1].W.shape[0] if isinstance(model[-1], nw._Linear) else model[-1].W.shape[1]
+    return model, m_out
+
+
+def _naive_rows(kind: str, model: Any, norm: Any, rows: list | None) -> list[float]:
+    """The naive bound (product of norms; for an implicit layer the geometric series, inf when the gain is
+    >= 1) per output row, or of the whole output."""
+    if kind == "ops":
+        return (
+            [nw.naive_bound(model, norm, r) for r in rows]
+            if rows
+            else [nw.naive_bound(model, norm)]
+        )
+    imp, act = model
+    lip = act.lipschitz2 if norm == 2 else act.lipschitz_inf
+    opn = (lambda M: np.linalg.norm(M, 2)) if norm == 2 else (lambda M: np.abs(M).sum(1).max())
+    out = []
+    for r in rows or [None]:
+        Cm = imp.C if r is None else r[None, :] @ imp.C
+        gain = lip * opn(imp.W)
+        out.append(float(opn(Cm) * lip * opn(imp.U) / (1 - gain)) if gain < 1 else float("inf"))
+    return out
+
+
+def _multipliers(outs: list[_Outcome]) -> Any:
+    """The multipliers of the result: one set, or a list per output row."""
+    return [o.multipliers for o in outs] if len(outs) > 1 else outs[0].multipliers
+
+
+def _raw(outs: list[_Outcome]) -> float | None:
+    """The largest solver-reported bound over the rows (``None`` if some row has none)."""
+    raws = [o.raw for o in outs]
+    return max(raws) if all(r is not None for r in raws) else None
 
 
 def lipschitz_bound(
@@ -504,60 +631,15 @@ def lipschitz_bound(
     (2.0, True, 6.0)
     """
     t0 = time.perf_counter()
-    if not isinstance(method, str) or method.lower() not in (*METHODS, "network"):
-        raise ValueError(f"method must be one of {list(METHODS)}; got {method!r}.")
-    method = method.lower()
-    if method == "network":
-        raise ValueError(
-            "method='network' (LipSDP-Network coupling) is not offered: it is unsound for incremental "
-            "quadratic constraints and can return a value below the true Lipschitz constant."
-        )
-    norm = _check_norm(norm)
-    if (
-        isinstance(split_size, bool)
-        or not isinstance(split_size, (int, np.integer))
-        or split_size < 1
-    ):
-        raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
-    for flag, val in (("certify", certify), ("reduce", reduce), ("verbose", verbose)):
-        if not isinstance(val, (bool, np.bool_)):
-            raise TypeError(f"{flag} must be True or False; got {val!r}.")
+    opts = _Options.validate(method, norm, split_size, certify, reduce, verbose)
+    method, norm = opts.method, opts.norm
     kind, model = _parse_model(model_or_weights, activation)
-    if kind == "ops":
-        model = nw.simplify(model)
-        if isinstance(model[-1], nw._Act):  # a network ending in an activation: identity read-out
-            prev = [o for o in model if not isinstance(o, nw._Act)][-1]
-            width = prev.W.shape[0] if isinstance(prev, nw._Linear) else prev.W.shape[1]
-            model = [*model, nw._Linear(np.eye(width))]
-        m_out = model[-1].W.shape[0] if isinstance(model[-1], nw._Linear) else model[-1].W.shape[1]
-    else:
-        m_out = model[0].C.shape[0]
+    model, m_out = _prepare(kind, model)
     rows = _output_rows(m_out, output_index)
     if norm == "inf" and rows is None:
         rows = [np.eye(m_out)[i] for i in range(m_out)]
-    if kind == "ops":
-        naive_rows = (
-            [nw.naive_bound(model, norm, r) for r in rows]
-            if rows
-            else [nw.naive_bound(model, norm)]
-        )
-        naive = max(naive_rows)
-    else:
-        imp, act = model
-        naive_rows = []
-        for r in rows or [None]:
-            Cm = imp.C if r is None else r[None, :] @ imp.C
-            lip = act.lipschitz2 if norm == 2 else act.lipschitz_inf
-            opn = (
-                (lambda M: np.linalg.norm(M, 2))
-                if norm == 2
-                else (lambda M: np.abs(M).sum(1).max())
-            )
-            gain = lip * opn(imp.W)
-            naive_rows.append(
-                float(opn(Cm) * lip * opn(imp.U) / (1 - gain)) if gain < 1 else float("inf")
-            )
-        naive = max(naive_rows)
+    naive_rows = _naive_rows(kind, model, norm, rows)
+    naive = max(naive_rows)
     if kind == "ops":
         _check_representable(model, norm, rows, naive_rows)
     if method == "naive" or naive == 0.0:  # naive 0: a zero layer, the network is constant (exact)
@@ -566,32 +648,10 @@ def lipschitz_bound(
                 "lipschitz_bound: the naive bound is infinite (an implicit layer with gain >= 1); use "
                 "method='neuron' or 'layer'."
             )
-        return LipschitzResult(
-            naive,
-            "naive",
-            None,
-            "closed_form",
-            True,
-            norm,
-            naive,
-            time.perf_counter() - t0,
-            None,
-            method,
-        )
-    chain = _sdp.solver_chain(solver)
-    is_auto = solver is None or (isinstance(solver, str) and solver.lower() == "auto")
-    strict = not is_auto and not isinstance(solver, (list, tuple))
-    if is_auto:
-        chain = ["AUTO", *chain]  # lets large ℓ2 neuron LMIs go to the first-order solver
-    ladder = (
-        [method] + [m for m in _LADDER[_LADDER.index(method) + 1 :]]
-        if method in _LADDER
-        else [method]
-    )
-    if kind == "implicit":
-        ladder = [m for m in ladder if m in ("neuron", "layer", "naive")]
+        return opts.result(t0, naive, naive, "naive", "closed_form", True)
+    opts = opts.with_solver(solver)
     tried: list[str] = []
-    for meth in ladder:
+    for meth in opts.ladder(kind):
         if meth == "naive":
             if not np.isfinite(naive):
                 raise ValueError(
@@ -601,42 +661,12 @@ def lipschitz_bound(
             _warn(
                 f"lipschitz_bound: no certified bound from {tried}; returning the naive product of norms.",
             )
-            return LipschitzResult(
-                naive,
-                "naive",
-                None,
-                "fallback",
-                True,
-                norm,
-                naive,
-                time.perf_counter() - t0,
-                None,
-                method,
-            )
-        bounds, certs, stats, mults, raws, solver_used = [], [], [], [], [], None
+            return opts.result(t0, naive, naive, "naive", "fallback", True)
         try:
-            for r in rows or [None]:
-                b, c, st, sv, m, raw = _run_method(
-                    meth,
-                    kind,
-                    model,
-                    norm,
-                    r,
-                    chain,
-                    certify,
-                    split_size,
-                    strict,
-                    True if reduce else False,
-                    verbose,
-                )
-                bounds.append(b)
-                certs.append(c)
-                stats.append(st)
-                mults.append(m)
-                raws.append(raw)
-                solver_used = sv or solver_used
+            # _Outcome(*...): a plain 6-tuple from _run_method is accepted too
+            outs = [_Outcome(*_run_method(meth, kind, model, r, opts)) for r in rows or [None]]
         except _sdp.SolverFailure as exc:
-            if strict:
+            if opts.strict:
                 raise RuntimeError(
                     f"lipschitz_bound: SDP solver {exc.solver} failed (status: {exc.status}) for method "
                     f"{meth!r}: {exc}. Try solver='auto' for a fallback chain."
@@ -648,69 +678,67 @@ def lipschitz_bound(
                 raise
             tried.append(f"{meth} (not applicable)")
             continue
+        solver_used = next((o.solver for o in reversed(outs) if o.solver), None)
         # never report materially more than the naive product of norms (itself a certified bound); within
         # 1e-6 of it the bound is kept as is, so that the multipliers still certify the reported number
-        caps = naive_rows if len(naive_rows) == len(bounds) else [naive] * len(bounds)
-        worse = [not b <= c * (1 + 1e-6) for b, c in zip(bounds, caps)]
-        bounds = [c if w else b for b, c, w in zip(bounds, caps, worse)]
-        if not certify:
-            return LipschitzResult(
+        caps = naive_rows if len(naive_rows) == len(outs) else [naive] * len(outs)
+        worse = [not o.bound <= c * (1 + 1e-6) for o, c in zip(outs, caps)]
+        bounds = [c if w else o.bound for o, c, w in zip(outs, caps, worse)]
+        if not opts.certify:
+            return opts.result(
+                t0,
+                naive,
                 float(max(bounds)),
                 meth,
-                solver_used,
                 "uncertified",
                 False,
-                norm,
-                naive,
-                time.perf_counter() - t0,
-                mults if rows and len(rows) > 1 else mults[0],
-                method,
-                max(raws) if all(r is not None for r in raws) else None,
+                solver=solver_used,
+                multipliers=_multipliers(outs),
+                raw=_raw(outs),
             )
-        if all(certs):
-            status = (
-                "optimal"
-                if all(s in ("optimal", "closed_form") for s in stats)
-                else "optimal_inaccurate"
+        if not all(o.certified for o in outs):
+            tried.append(f"{meth} (uncertified)")
+            continue
+        stats = [o.status for o in outs]
+        status = (
+            "optimal"
+            if all(s in ("optimal", "closed_form") for s in stats)
+            else "optimal_inaccurate"
+        )
+        if meth != method:
+            status = "fallback"
+            _warn(
+                f"lipschitz_bound: method {method!r} gave no certified bound ({tried}); the bound comes "
+                f"from {meth!r}.",
             )
-            if meth != method:
-                status = "fallback"
-                _warn(
-                    f"lipschitz_bound: method {method!r} gave no certified bound ({tried}); the bound comes "
-                    f"from {meth!r}.",
-                )
-            elif "optimal_inaccurate" in stats and any(
-                r is None or b > max(r, 0.0) * (1 + 1e-4) + 1e-12 for b, r in zip(bounds, raws)
-            ):
-                # only when the inaccuracy cost tightness: the certified bound exceeds the solver's value
-                _warn(
-                    "lipschitz_bound: the solver reported 'optimal_inaccurate'; the bound is still certified "
-                    "from the multipliers but is looser than the solver's value.",
-                )
-            bound = float(max(bounds))
-            meth_out, mults_out = meth, (mults if rows and len(rows) > 1 else mults[0])
-            if any(worse):
-                status = "fallback"
-                if all(worse):
-                    meth_out, mults_out = "naive", None
-                _warn(
-                    f"lipschitz_bound: the certified {meth!r} bound exceeded the naive product of norms "
-                    f"(for {sum(worse)} of {len(worse)} output(s)); the naive bound is returned there.",
-                )
-            return LipschitzResult(
-                bound,
-                meth_out,
-                solver_used,
-                status,
-                True,
-                norm,
-                naive,
-                time.perf_counter() - t0,
-                mults_out,
-                method,
-                max(raws) if all(r is not None for r in raws) else None,
+        elif "optimal_inaccurate" in stats and any(
+            o.raw is None or b > max(o.raw, 0.0) * (1 + 1e-4) + 1e-12 for b, o in zip(bounds, outs)
+        ):
+            # only when the inaccuracy cost tightness: the certified bound exceeds the solver's value
+            _warn(
+                "lipschitz_bound: the solver reported 'optimal_inaccurate'; the bound is still certified "
+                "from the multipliers but is looser than the solver's value.",
             )
-        tried.append(f"{meth} (uncertified)")
+        meth_out, mults_out = meth, _multipliers(outs)
+        if any(worse):
+            status = "fallback"
+            if all(worse):
+                meth_out, mults_out = "naive", None
+            _warn(
+                f"lipschitz_bound: the certified {meth!r} bound exceeded the naive product of norms "
+                f"(for {sum(worse)} of {len(worse)} output(s)); the naive bound is returned there.",
+            )
+        return opts.result(
+            t0,
+            naive,
+            float(max(bounds)),
+            meth_out,
+            status,
+            True,
+            solver=solver_used,
+            multipliers=mults_out,
+            raw=_raw(outs),
+        )
     raise RuntimeError(
         f"lipschitz_bound: no method produced a bound ({tried})."
     )  # pragma: no cover

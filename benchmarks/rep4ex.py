@@ -57,18 +57,18 @@ def run_one(dim: int, seed: int, n: int) -> dict:
     res: dict = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        rep, t = _timed(lambda: Rep4Ex(n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y))
+        rep, t = _timed(lambda: Rep4Ex(n_knots=knots, random_state=seed).fit(d.Y, d.A, X=d.X))
         res["Rep4Ex"] = (rep.predict_intervention(a_eval), t, _r2(d.Z, rep.transform(d.X)))
         if dim == 2:
             big, t = _timed(
-                lambda: Rep4Ex(n_init=3, n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y)
+                lambda: Rep4Ex(n_init=3, n_knots=knots, random_state=seed).fit(d.Y, d.A, X=d.X)
             )
             res[ALT] = (big.predict_intervention(a_eval), t, _r2(d.Z, big.transform(d.X)))
         van, t = _timed(
-            lambda: Rep4Ex(mmr_weight=0.0, n_knots=knots, random_state=seed).fit(d.X, d.A, d.Y)
+            lambda: Rep4Ex(mmr_weight=0.0, n_knots=knots, random_state=seed).fit(d.Y, d.A, X=d.X)
         )
         res["no-MMR AE"] = (van.predict_intervention(a_eval), t, _r2(d.Z, van.transform(d.X)))
-        orc, t = _timed(lambda: ControlFunctionExtrapolator(n_knots=knots).fit(d.Z, d.A, d.Y))
+        orc, t = _timed(lambda: ControlFunctionExtrapolator(n_knots=knots).fit(d.Y, d.A, Z=d.Z))
         res["oracle (true Z)"] = (orc.predict_intervention(a_eval), t, 1.0)
     mlp, t = _timed(
         lambda: MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=seed).fit(
@@ -108,7 +108,7 @@ def scaling(n_big: int, n_small: int, epochs: int) -> dict:
     rows = {}
     for n in (n_small, n_big):
         d = make_rep4ex_1d(n, random_state=0)
-        _, t = _timed(lambda d=d: Rep4Ex(max_epochs=epochs, random_state=0).fit(d.X, d.A, d.Y))
+        _, t = _timed(lambda d=d: Rep4Ex(max_epochs=epochs, random_state=0).fit(d.Y, d.A, X=d.X))
         rows[n] = t / epochs
     d = make_rep4ex_1d(n_big, random_state=0)
     truth = d.truth(g.a)
@@ -117,7 +117,7 @@ def scaling(n_big: int, n_small: int, epochs: int) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
             est, t_full = _timed(
-                lambda e=epochs_kw: Rep4Ex(max_epochs=e, random_state=0).fit(d.X, d.A, d.Y)
+                lambda e=epochs_kw: Rep4Ex(max_epochs=e, random_state=0).fit(d.Y, d.A, X=d.X)
             )
             p = est.predict_intervention(g.a)
         fits[label] = {

@@ -63,10 +63,10 @@ print(data.X.shape, data.A.shape, data.Y.shape)
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", UserWarning)  # support warnings at the far end of the grid
     t0 = time.perf_counter()
-    rep = Rep4Ex(random_state=SEED).fit(data.X, data.A, data.Y)
+    rep = Rep4Ex(random_state=SEED).fit(data.Y, data.A, X=data.X)
     t_rep = time.perf_counter() - t0
-    vanilla = Rep4Ex(mmr_weight=0.0, random_state=SEED).fit(data.X, data.A, data.Y)
-    oracle = ControlFunctionExtrapolator().fit(data.Z, data.A, data.Y)
+    vanilla = Rep4Ex(mmr_weight=0.0, random_state=SEED).fit(data.Y, data.A, X=data.X)
+    oracle = ControlFunctionExtrapolator().fit(data.Y, data.A, Z=data.Z)
     pred = {
         "Rep4Ex": rep.predict_intervention(grid.a),
         "no-MMR AE": vanilla.predict_intervention(grid.a),

@@ -21,7 +21,7 @@ def run_demo(random_state: int = 0) -> dict:
     a_star = 1.5
     d = make_rep4ex_1d(4000, random_state=random_state)
     # warnings reach the user: `causalkit demo` shows each once, as one line
-    est = Rep4Ex(random_state=random_state).fit(d.X, d.A, d.Y)
+    est = Rep4Ex(random_state=random_state).fit(d.Y, d.A, X=d.X)
     estimate = float(est.predict_intervention([a_star])[0])
     mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=random_state)
     naive = float(mlp.fit(d.A, d.Y).predict([[a_star]])[0])
@@ -70,7 +70,7 @@ def _cmd_rep4ex(args: argparse.Namespace) -> int:
     df = numeric_columns(read_csv(args.csv), cols, args.csv)
     est = Rep4Ex(max_epochs=args.epochs, random_state=args.seed)
     with user_errors(args.csv):
-        est.fit(df[args.x], df[[args.a]], df[args.y])
+        est.fit(df[args.y], df[[args.a]], X=df[args.x])
         out = pd.DataFrame(
             {
                 "a": args.at,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import warnings
 from typing import Any
 
@@ -12,7 +11,15 @@ from sklearn.linear_model import Ridge
 from sklearn.preprocessing import SplineTransformer
 from sklearn.utils.validation import check_is_fitted
 
-from .._base import check_1d, check_2d, check_consistent_length, check_scalar_in_range
+from .._base import (
+    check_1d,
+    check_2d,
+    check_consistent_length,
+    check_feature_names,
+    check_int,
+    check_scalar_in_range,
+    user_stacklevel,
+)
 from ..exceptions import ExtrapolationWarning
 
 __all__ = ["ControlFunctionExtrapolator"]
@@ -104,7 +111,7 @@ class ControlFunctionExtrapolator(BaseEstimator):
         Supported for ``d <= 3`` latent dimensions.
     n_knots : int, default 12
         Knots per latent dimension.
-    alpha : float, default 0.1
+    ridge_alpha : float, default 0.1
         Ridge penalty of the spline coefficients (B-spline values lie in [0, 1]); the default keeps the
         linearly extrapolated tensor-product basis stable on learned codes.
     support_tol : float, default 0.2
@@ -124,20 +131,27 @@ class ControlFunctionExtrapolator(BaseEstimator):
         The fitted stage-2 regression on ``[B(Z), B(V_hat)]``.
     z_range_ : ndarray of shape (2, d)
         Observed range of ``Z``.
+    n_features_in_ : int
+        ``d``, the number of columns of ``Z``.
+    feature_names_in_ : ndarray of str
+        Column names of a DataFrame ``Z`` (only then); :meth:`predict` and
+        :meth:`predict_conditional_intervention` refuse a DataFrame with other names or another order.
+    n_actions_ : int
+        ``k``, the number of actions.
 
     Notes
     -----
     The splines act on canonical coordinates ``W = M_hat^{-1} (Z - alpha_hat)`` when ``d == k``, so the
     predictions are exactly invariant to any invertible affine map ``Z -> H Z + c`` (the representation is
     identified only up to such a map). With ``d < k`` the coordinates whiten ``V_hat`` instead.
-    n_features_in_ : int
-        ``k``, the number of actions.
+
+    No intervals yet (no ``inference_``, ``summary`` or ``conf_int``); see #17.
 
     Examples
     --------
     >>> from causalkit.datasets import make_rep4ex_1d
     >>> d = make_rep4ex_1d(2000, random_state=0)
-    >>> cf = ControlFunctionExtrapolator().fit(d.Z, d.A, d.Y)
+    >>> cf = ControlFunctionExtrapolator().fit(d.Y, d.A, Z=d.Z)
     >>> est = cf.predict_intervention([1.5])
     >>> bool(abs(est[0] - d.truth([1.5])[0]) < 0.2)
     True
@@ -146,46 +160,43 @@ class ControlFunctionExtrapolator(BaseEstimator):
     def __init__(
         self,
         outcome_model: str = "spline",
+        *,
         n_knots: int = 12,
-        alpha: float = 0.1,
+        ridge_alpha: float = 0.1,
         support_tol: float = 0.2,
     ):
         self.outcome_model = outcome_model
         self.n_knots = n_knots
-        self.alpha = alpha
+        self.ridge_alpha = ridge_alpha
         self.support_tol = support_tol
 
     # ------------------------------------------------------------------ fitting
     def _validate_params(self) -> None:
         if self.outcome_model != "spline":
             raise ValueError(f"outcome_model must be 'spline'; got {self.outcome_model!r}.")
-        if (
-            isinstance(self.n_knots, bool)
-            or not isinstance(self.n_knots, numbers.Integral)
-            or self.n_knots < 2
-        ):
-            raise ValueError(f"n_knots must be an int >= 2; got {self.n_knots!r}.")
-        check_scalar_in_range(self.alpha, "alpha", low=0.0)
+        check_int(self.n_knots, "n_knots", low=2)
+        check_scalar_in_range(self.ridge_alpha, "ridge_alpha", low=0.0)
         check_scalar_in_range(self.support_tol, "support_tol", low=0.0, high=1.0)
 
-    def fit(self, Z: Any, A: Any, Y: Any) -> ControlFunctionExtrapolator:
+    def fit(self, Y: Any, A: Any, *, Z: Any) -> ControlFunctionExtrapolator:
         """Fit both stages.
 
         Parameters
         ----------
-        Z : array-like of shape (n, d) or (n,)
-            The representation (true latent or a learned code).
-        A : array-like of shape (n, k) or (n,)
-            Exogenous actions; ``k >= d`` and full column rank.
         Y : array-like of shape (n,)
             Outcome.
+        A : array-like of shape (n, k) or (n,)
+            Exogenous actions; ``k >= d`` and full column rank.
+        Z : array-like of shape (n, d) or (n,), keyword-only
+            The representation (true latent or a learned code). A DataFrame's column names are kept
+            (``feature_names_in_``) and checked at predict time.
 
         Returns
         -------
         self
         """
         self._validate_params()
-        Z = check_2d(Z, "Z", ensure_2d_from_1d=True, min_samples=2)
+        Z, names = check_2d(Z, "Z", ensure_2d_from_1d=True, min_samples=2, return_names=True)
         scale = np.max(np.abs(Z), axis=0, initial=0.0)
         const = np.flatnonzero(
             np.std(Z / np.where(scale > 0, scale, 1.0), axis=0) <= 1e-12
@@ -213,6 +224,10 @@ class ControlFunctionExtrapolator(BaseEstimator):
                 f"need at least 4 * n_knots = {4 * self.n_knots} samples for the spline stage; got {n}."
             )
         self._fit_stages(Z, A, Y)
+        if names is not None:
+            self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
         return self
 
     def _fit_stages(self, Z: np.ndarray, A: np.ndarray, Y: np.ndarray) -> None:
@@ -239,10 +254,11 @@ class ControlFunctionExtrapolator(BaseEstimator):
         self._basis_v = _TensorSpline(self.n_knots).fit(Vc)
         Bz = self._basis_z.transform(W)
         Bv = self._basis_v.transform(Vc)
-        self.outcome_model_ = Ridge(alpha=float(self.alpha)).fit(np.hstack([Bz, Bv]), Y)
+        self.outcome_model_ = Ridge(alpha=float(self.ridge_alpha)).fit(np.hstack([Bz, Bv]), Y)
         self._pz = Bz.shape[1]
         self._psi_mean = float(np.mean(self._psi_c(Vc)))
-        self.n_features_in_ = A.shape[1]
+        self.n_features_in_ = d
+        self.n_actions_ = A.shape[1]
         self.n_latent_ = d
 
     # ------------------------------------------------------------------ parts of the additive model
@@ -268,10 +284,13 @@ class ControlFunctionExtrapolator(BaseEstimator):
         return (a @ self.coef_A_.T) @ self._T.T
 
     def _check_Z(self, Z: Any, name: str = "Z") -> np.ndarray:
-        Z = check_2d(Z, name, ensure_2d_from_1d=(self.n_latent_ == 1))
-        if Z.shape[1] != self.n_latent_:
-            raise ValueError(f"{name} must have {self.n_latent_} column(s); got {Z.shape[1]}.")
-        return Z
+        """``Z`` at predict time: the width seen in fit and, for a DataFrame, the column names seen in fit."""
+        arr = check_2d(Z, name, ensure_2d_from_1d=(self.n_latent_ == 1))
+        if arr.shape[1] != self.n_latent_:
+            raise ValueError(f"{name} must have {self.n_latent_} column(s); got {arr.shape[1]}.")
+        if getattr(Z, "ndim", 2) == 2:
+            check_feature_names(self, Z, argument=name, stacklevel=user_stacklevel())
+        return arr
 
     # ------------------------------------------------------------------ prediction
     def support_fraction(self, a_values: Any) -> np.ndarray:
@@ -286,7 +305,7 @@ class ControlFunctionExtrapolator(BaseEstimator):
         ndarray of shape (m,)
         """
         check_is_fitted(self, "outcome_model_")
-        a = _check_a_values(a_values, self.n_features_in_)
+        a = _check_a_values(a_values, self.n_actions_)
         lo, hi = self._w_range
         out = np.empty(a.shape[0])
         for j, shift in enumerate(self._shifts(a)):
@@ -305,12 +324,8 @@ class ControlFunctionExtrapolator(BaseEstimator):
         -------
         ndarray of shape (m,)
         """
-        return self._predict_intervention(a_values, stacklevel=3)
-
-    def _predict_intervention(self, a_values: Any, *, stacklevel: int) -> np.ndarray:
-        """:meth:`predict_intervention`; ``stacklevel`` makes its warning point at the user's call."""
         check_is_fitted(self, "outcome_model_")
-        a = _check_a_values(a_values, self.n_features_in_)
+        a = _check_a_values(a_values, self.n_actions_)
         const = self.outcome_model_.intercept_ + self._psi_mean
         pred = np.array([np.mean(self._nu_c(self._Vc + s)) for s in self._shifts(a)]) + const
         frac = self.support_fraction(a)
@@ -322,7 +337,7 @@ class ControlFunctionExtrapolator(BaseEstimator):
                 f"{frac[worst]:.0%} at a = {a[worst].tolist()}); there the outcome model is itself "
                 "extrapolated linearly.",
                 ExtrapolationWarning,
-                stacklevel=stacklevel,
+                stacklevel=user_stacklevel(),
             )
         return pred
 
@@ -340,7 +355,7 @@ class ControlFunctionExtrapolator(BaseEstimator):
         """
         check_is_fitted(self, "outcome_model_")
         Z = self._check_Z(Z)
-        a = _check_a_values(a_values, self.n_features_in_)
+        a = _check_a_values(a_values, self.n_actions_)
         W = self._canon(Z)
         base = self._nu_c(W) + self.outcome_model_.intercept_
         return np.column_stack([base + self._psi_c(W - s) for s in self._shifts(a)])
@@ -354,9 +369,9 @@ class ControlFunctionExtrapolator(BaseEstimator):
         """
         check_is_fitted(self, "outcome_model_")
         Z = self._check_Z(Z)
-        A = check_2d(A, "A", ensure_2d_from_1d=(self.n_features_in_ == 1))
-        if A.shape[1] != self.n_features_in_:
-            raise ValueError(f"A must have {self.n_features_in_} column(s); got {A.shape[1]}.")
+        A = check_2d(A, "A", ensure_2d_from_1d=(self.n_actions_ == 1))
+        if A.shape[1] != self.n_actions_:
+            raise ValueError(f"A must have {self.n_actions_} column(s); got {A.shape[1]}.")
         check_consistent_length(Z=Z, A=A)
         V = Z - self.intercept_A_ - A @ self.coef_A_.T
         return self._nu(Z) + self._psi(V) + self.outcome_model_.intercept_

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import numbers
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,11 +16,13 @@ from .._base import (
     check_2d,
     check_consistent_length,
     check_feature_names,
+    check_int,
     check_random_state,
     check_scalar_in_range,
     optional_import,
     resolve_device,
     root_seed,
+    torch_threads,
 )
 from ._control import ControlFunctionExtrapolator, _check_actions
 
@@ -69,14 +70,13 @@ def _make_batches(perm, bs: int) -> list:
 def _local_random_state(random_state: Any) -> np.random.RandomState:
     """A RandomState for ``random_state`` that never draws from numpy's global RNG.
 
-    ``None`` gets a fresh OS-entropy seed instead of sklearn's global ``RandomState`` (fitting must not change
-    the caller's ``np.random`` state); ints and RandomState instances behave as in sklearn.
+    ``None``, ints and RandomState instances go through :func:`causalkit._base.check_random_state` (``None``
+    gets a fresh OS-entropy seed, never numpy's global RNG); a numpy ``Generator`` contributes one draw as the
+    seed (TODO(#13): ``_base.check_random_state`` does not accept Generators yet; drop this branch once it does).
     """
-    if random_state is None:
-        return np.random.RandomState(int(np.random.SeedSequence().generate_state(1)[0]))
     if isinstance(random_state, np.random.Generator):
         return np.random.RandomState(int(random_state.integers(0, 2**32)))
-    return check_random_state(random_state)
+    return check_random_state(random_state, "random_state")
 
 
 def _robust_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -90,10 +90,36 @@ def _robust_moments(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return Xn.mean(axis=0) * m, Xn.std(axis=0) * m
 
 
-def _check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}; got {value!r}.")
-    return int(value)
+def _check_int_or_auto(value: Any, name: str, low: int) -> None:
+    """``"auto"`` or an integer >= ``low`` (:func:`causalkit._base.check_int`)."""
+    if isinstance(value, str):
+        if value != "auto":
+            raise ValueError(f"{name} must be 'auto' or an integer >= {low}; got {value!r}.")
+        return
+    check_int(value, name, low=low)
+
+
+# fitted network attribute -> the constructor parameter that, when None, means the default MLP
+_NETWORKS = (("encoder_", "encoder"), ("decoder_", "decoder"))
+
+
+def _rebuild_mlp(weights: dict) -> Any:
+    """The default MLP (:func:`._torch.build_mlp`) with the given ``state_dict`` arrays, in eval mode.
+
+    The widths are read from the weight shapes (so a later ``set_params(hidden=...)`` cannot break loading);
+    the build runs inside ``fork_rng`` so that loading never moves the caller's torch RNG.
+    """
+    torch = optional_import("torch")
+    from . import _torch as T
+
+    layers = sorted(int(key.split(".")[0]) for key in weights if key.endswith(".weight"))
+    shapes = [np.shape(weights[f"{i}.weight"]) for i in layers]
+    if not shapes or layers != list(range(0, 2 * len(shapes), 2)):
+        raise ValueError(f"not the state of a Rep4Ex default network: keys {sorted(weights)}")
+    with torch.random.fork_rng(devices=[]):
+        net = T.build_mlp(shapes[0][1], [s[0] for s in shapes[:-1]], shapes[-1][0])
+    net.load_state_dict({key: torch.from_numpy(np.array(value)) for key, value in weights.items()})
+    return net.eval()
 
 
 class Rep4Ex(BaseEstimator):
@@ -153,7 +179,7 @@ class Rep4Ex(BaseEstimator):
     n_iter_no_change : int, default 10
     outcome_model, n_knots, support_tol
         Passed to :class:`ControlFunctionExtrapolator` (the second stage).
-    alpha : float, default 1.0
+    ridge_alpha : float, default 1.0
         Ridge penalty of the second stage's spline fit (its own default is 0.1). A learned code is affine only up
         to a small distortion that grows in the tails; a stronger ridge keeps the linearly extrapolated splines
         from amplifying it (2-D: outside MSE with the same code 1.32 -> 0.67 on the worst seed).
@@ -197,11 +223,19 @@ class Rep4Ex(BaseEstimator):
         Column names of a DataFrame ``X`` (only then); later DataFrames must have the same columns in the
         same order.
 
+    Notes
+    -----
+    No intervals yet (no ``inference_``, ``summary`` or ``conf_int``); see #17.
+
+    Pickling and :mod:`skops.io` store the default networks as their ``state_dict`` (numpy arrays) and rebuild
+    them from the constructor parameters on loading; custom ``encoder``/``decoder`` modules are stored as
+    modules (pickle only).
+
     Examples
     --------
     >>> from causalkit.datasets import make_rep4ex_1d
     >>> d = make_rep4ex_1d(500, random_state=0)
-    >>> est = Rep4Ex(max_epochs=2, random_state=0).fit(d.X, d.A, d.Y)
+    >>> est = Rep4Ex(max_epochs=2, random_state=0).fit(d.Y, d.A, X=d.X)
     >>> est.transform(d.X).shape, est.predict_intervention([-1.5, 1.5]).shape
     ((500, 1), (2,))
     """
@@ -209,6 +243,7 @@ class Rep4Ex(BaseEstimator):
     def __init__(
         self,
         latent_dim: int | None = None,
+        *,
         hidden: Sequence[int] = (64, 64),
         encoder: Any = None,
         decoder: Any = None,
@@ -226,7 +261,7 @@ class Rep4Ex(BaseEstimator):
         n_iter_no_change: int = 10,
         outcome_model: str = "spline",
         n_knots: int = 12,
-        alpha: float = 1.0,
+        ridge_alpha: float = 1.0,
         support_tol: float = 0.2,
         device: str = "cpu",
         n_threads: int | None = 1,
@@ -251,7 +286,7 @@ class Rep4Ex(BaseEstimator):
         self.n_iter_no_change = n_iter_no_change
         self.outcome_model = outcome_model
         self.n_knots = n_knots
-        self.alpha = alpha
+        self.ridge_alpha = ridge_alpha
         self.support_tol = support_tol
         self.device = device
         self.n_threads = n_threads
@@ -265,7 +300,7 @@ class Rep4Ex(BaseEstimator):
         Y = check_1d(Y, "Y")
         check_consistent_length(X=X, A=A, Y=Y)
         k = A.shape[1]
-        d = k if self.latent_dim is None else _check_int(self.latent_dim, "latent_dim", 1)
+        d = k if self.latent_dim is None else check_int(self.latent_dim, "latent_dim", low=1)
         if d > k:
             raise ValueError(
                 f"latent_dim={d} exceeds the dimension of A ({k}): the representation is identified only "
@@ -284,10 +319,8 @@ class Rep4Ex(BaseEstimator):
             check_scalar_in_range(self.bandwidth, "bandwidth", low=0.0, low_inclusive=False)
         if self.mmr_statistic not in ("u", "v"):
             raise ValueError(f"mmr_statistic must be 'u' or 'v'; got {self.mmr_statistic!r}.")
-        if not (isinstance(self.max_epochs, str) and self.max_epochs == "auto"):
-            _check_int(self.max_epochs, "max_epochs", 1)
-        if not (isinstance(self.batch_size, str) and self.batch_size == "auto"):
-            _check_int(self.batch_size, "batch_size", 2)
+        _check_int_or_auto(self.max_epochs, "max_epochs", 1)
+        _check_int_or_auto(self.batch_size, "batch_size", 2)
         check_scalar_in_range(self.lr, "lr", low=0.0, low_inclusive=False)
         check_scalar_in_range(
             self.validation_fraction,
@@ -297,35 +330,34 @@ class Rep4Ex(BaseEstimator):
             low_inclusive=False,
             high_inclusive=False,
         )
-        _check_int(self.n_iter_no_change, "n_iter_no_change", 1)
-        _check_int(self.n_init, "n_init", 1)
-        if self.n_threads is not None:
-            _check_int(self.n_threads, "n_threads", 1)
+        check_int(self.n_iter_no_change, "n_iter_no_change", low=1)
+        check_int(self.n_init, "n_init", low=1)
+        check_int(self.n_threads, "n_threads", low=1, allow_none=True)
         hidden = tuple(self.hidden) if self.hidden is not None else ()
         for h in hidden:
-            _check_int(h, "hidden (each width)", 1)
+            check_int(h, "hidden (each width)", low=1)
         return X, A, Y, d, hidden, names
 
     def _second_stage(self) -> ControlFunctionExtrapolator:
         return ControlFunctionExtrapolator(
             outcome_model=self.outcome_model,
             n_knots=self.n_knots,
-            alpha=self.alpha,
+            ridge_alpha=self.ridge_alpha,
             support_tol=self.support_tol,
         )
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X: Any, A: Any, Y: Any) -> Rep4Ex:
+    def fit(self, Y: Any, A: Any, *, X: Any) -> Rep4Ex:
         """Train the encoder/decoder with the MMR penalty, then fit the control-function stage on the code.
 
         Parameters
         ----------
-        X : array-like of shape (n, m)
-            High-dimensional observations ``g(Z)``.
-        A : array-like of shape (n, k) or (n,)
-            Exogenous actions (non-constant, full column rank).
         Y : array-like of shape (n,)
             Outcome.
+        A : array-like of shape (n, k) or (n,)
+            Exogenous actions (non-constant, full column rank).
+        X : array-like of shape (n, m), keyword-only
+            High-dimensional observations ``g(Z)``.
 
         Returns
         -------
@@ -378,10 +410,7 @@ class Rep4Ex(BaseEstimator):
         else:
             tr_idx, val_idx = np.arange(n), None
 
-        old_threads = torch.get_num_threads()
-        if self.n_threads is not None:
-            torch.set_num_threads(int(self.n_threads))
-        try:
+        with torch_threads(self.n_threads):
             best = None
             objectives = []
             for init in range(n_init):
@@ -396,8 +425,6 @@ class Rep4Ex(BaseEstimator):
             if best is not None:
                 _, enc, dec, self.history_, self.n_epochs_ = best
             self.init_objectives_ = np.array(objectives) if n_init > 1 else None
-        finally:
-            torch.set_num_threads(old_threads)
 
         self.encoder_ = enc
         self.decoder_ = dec
@@ -413,7 +440,7 @@ class Rep4Ex(BaseEstimator):
                 f"Rep4Ex training diverged: the learned code is not finite (lr={self.lr}, "
                 f"mmr_weight={self.mmr_weight}); lower lr or mmr_weight."
             )
-        self.control_function_ = self._second_stage().fit(code, A, Y)
+        self.control_function_ = self._second_stage().fit(Y, A, Z=code)
         self.coef_A_ = self.control_function_.coef_A_
         self.intercept_A_ = self.control_function_.intercept_A_
         self.residuals_V_ = self.control_function_.residuals_V_
@@ -564,6 +591,35 @@ class Rep4Ex(BaseEstimator):
         self.history_ = history
         self.n_epochs_ = epochs
 
+    # ------------------------------------------------------------------ persistence
+    def __getstate__(self) -> dict:
+        """The state with each default network (``encoder``/``decoder`` None) as its ``state_dict`` in numpy.
+
+        skops cannot store torch modules; numpy arrays it stores without any extra trusted type. Custom networks
+        stay modules (pickle stores them; skops refuses them).
+        """
+        state = dict(
+            super().__getstate__()
+        )  # object.__getstate__ returns __dict__ itself, not a copy
+        for attr, param in _NETWORKS:
+            net = state.get(attr)
+            if net is not None and getattr(self, param, None) is None:
+                state[attr] = None
+                state[f"_{attr}weights"] = {
+                    key: value.detach().cpu().numpy().copy()
+                    for key, value in net.state_dict().items()
+                }
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        """Rebuild the default networks stored by :meth:`__getstate__` and load their weights (exactly)."""
+        state = dict(state)
+        weights = {attr: state.pop(f"_{attr}weights", None) for attr, _ in _NETWORKS}
+        super().__setstate__(state)
+        for attr, arrays in weights.items():
+            if arrays is not None:
+                setattr(self, attr, _rebuild_mlp(arrays))
+
     # ------------------------------------------------------------------ transform / predict
     def _encode(self, Xs: np.ndarray) -> np.ndarray:
         torch = optional_import("torch")
@@ -616,7 +672,7 @@ class Rep4Ex(BaseEstimator):
     def predict_intervention(self, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | do(A = a)]`` for each row of ``a_values`` ((m, k), or (m,) when k == 1)."""
         check_is_fitted(self, "control_function_")
-        return self.control_function_._predict_intervention(a_values, stacklevel=3)
+        return self.control_function_.predict_intervention(a_values)
 
     def predict_conditional_intervention(self, X: Any, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | X = x, do(A = a)]``; returns shape (n_x, m)."""

@@ -24,7 +24,9 @@ def _mse(pred, truth, mask):
 def test_oracle_extrapolates(data1d):
     g = rep4ex_grid(1)
     truth = data1d.truth(g.a)
-    pred = ControlFunctionExtrapolator().fit(data1d.Z, data1d.A, data1d.Y).predict_intervention(g.a)
+    pred = (
+        ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=data1d.Z).predict_intervention(g.a)
+    )
     assert _mse(pred, truth, g.outside) <= 0.02
     assert _mse(pred, truth, g.inside) <= 0.02
 
@@ -32,8 +34,8 @@ def test_oracle_extrapolates(data1d):
 @pytest.mark.parametrize("h, c", [(3.0, -1.0), (-0.5, 4.0)])
 def test_oracle_affine_invariance(data1d, h, c):
     g = rep4ex_grid(1)
-    base = ControlFunctionExtrapolator().fit(data1d.Z, data1d.A, data1d.Y)
-    moved = ControlFunctionExtrapolator().fit(h * data1d.Z + c, data1d.A, data1d.Y)
+    base = ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=data1d.Z)
+    moved = ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=h * data1d.Z + c)
     np.testing.assert_allclose(
         moved.predict_intervention(g.a), base.predict_intervention(g.a), atol=1e-8
     )
@@ -42,7 +44,7 @@ def test_oracle_affine_invariance(data1d, h, c):
 
 
 def test_stage_one_recovers_M(data1d):
-    cf = ControlFunctionExtrapolator().fit(data1d.Z, data1d.A, data1d.Y)
+    cf = ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=data1d.Z)
     assert cf.coef_A_.shape == (1, 1) and cf.intercept_A_.shape == (1,)
     assert abs(cf.coef_A_[0, 0] - 2.0) < 0.1
     np.testing.assert_allclose(
@@ -57,7 +59,7 @@ def test_control_function_matters(data1d):
 
     g = rep4ex_grid(1)
     truth = data1d.truth(g.a)
-    cf = ControlFunctionExtrapolator().fit(data1d.Z, data1d.A, data1d.Y)
+    cf = ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=data1d.Z)
     spl = SplineTransformer(n_knots=12, extrapolation="linear").fit(data1d.Z)
     reg = Ridge(alpha=1e-3).fit(spl.transform(data1d.Z), data1d.Y)
     plug = np.array(
@@ -76,7 +78,7 @@ def test_no_confounding_psi_is_flat():
     d = make_rep4ex_1d(4000, random_state=3)
     rng = np.random.RandomState(1)
     y = 2 * np.sin(d.Z[:, 0]) + rng.normal(size=4000)
-    cf = ControlFunctionExtrapolator().fit(d.Z, d.A, y)
+    cf = ControlFunctionExtrapolator().fit(y, d.A, Z=d.Z)
     psi = cf._psi(cf.residuals_V_)
     assert np.std(psi) < 0.1
     g = rep4ex_grid(1)
@@ -84,7 +86,7 @@ def test_no_confounding_psi_is_flat():
 
 
 def test_conditional_and_observational_predictions(data1d):
-    cf = ControlFunctionExtrapolator().fit(data1d.Z, data1d.A, data1d.Y)
+    cf = ControlFunctionExtrapolator().fit(data1d.Y, data1d.A, Z=data1d.Z)
     z = data1d.Z[:5]
     # identified where v = z - 2a lies in the support of V; the first rows have |z| < 2.5
     cond = cf.predict_conditional_intervention(z, [0.0, 0.5])
@@ -103,7 +105,7 @@ def test_conditional_and_observational_predictions(data1d):
 
 
 def test_support_warning(data1d):
-    cf = ControlFunctionExtrapolator(support_tol=0.01).fit(data1d.Z, data1d.A, data1d.Y)
+    cf = ControlFunctionExtrapolator(support_tol=0.01).fit(data1d.Y, data1d.A, Z=data1d.Z)
     frac = cf.support_fraction([0.0, 1.75, 5.0])
     assert frac[0] == 0.0 and 0 < frac[1] < frac[2] and frac[2] > 0.9
     with pytest.warns(UserWarning, match="outside the observed range of Z"):
@@ -116,7 +118,7 @@ def test_support_warning(data1d):
 def test_sklearn_contract(data1d):
     check_sklearn_contract(
         ControlFunctionExtrapolator(n_knots=8),
-        fit=lambda est: est.fit(data1d.Z[:500], data1d.A[:500], data1d.Y[:500]),
+        fit=lambda est: est.fit(data1d.Y[:500], data1d.A[:500], Z=data1d.Z[:500]),
         output=lambda est: est.predict_intervention([-1.0, 0.0, 1.0]),
     )
 
@@ -124,7 +126,7 @@ def test_sklearn_contract(data1d):
 def test_two_dimensional_oracle():
     d = make_rep4ex_2d(3000, random_state=0)
     g = rep4ex_grid(2)
-    cf = ControlFunctionExtrapolator(n_knots=8).fit(d.Z, d.A, d.Y)
+    cf = ControlFunctionExtrapolator(n_knots=8).fit(d.Y, d.A, Z=d.Z)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         pred = cf.predict_intervention(g.a)
@@ -134,7 +136,7 @@ def test_two_dimensional_oracle():
     assert _mse(pred, truth, g.outside) <= 0.1
     # canonical coordinates M_hat^{-1}(Z - alpha_hat): invariant to any invertible affine map of Z
     H = np.array([[2.0, 1.0], [-0.5, 1.5]])
-    moved = ControlFunctionExtrapolator(n_knots=8).fit(d.Z @ H.T + 1, d.A, d.Y)
+    moved = ControlFunctionExtrapolator(n_knots=8).fit(d.Y, d.A, Z=d.Z @ H.T + 1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
         np.testing.assert_allclose(moved.predict_intervention(g.a[:5]), pred[:5], atol=1e-8)

@@ -36,8 +36,8 @@ def _fit_all(seed: int, n: int = 4000):
     truth = d.truth(g.a)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)
-        rep = Rep4Ex(random_state=seed).fit(d.X, d.A, d.Y)
-        van = Rep4Ex(mmr_weight=0.0, random_state=seed).fit(d.X, d.A, d.Y)
+        rep = Rep4Ex(random_state=seed).fit(d.Y, d.A, X=d.X)
+        van = Rep4Ex(mmr_weight=0.0, random_state=seed).fit(d.Y, d.A, X=d.X)
         p_rep = rep.predict_intervention(g.a)
     mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=seed).fit(d.A, d.Y)
     p_mlp = mlp.predict(g.a[:, None])
@@ -116,7 +116,7 @@ def test_same_seed_same_result_and_pickle():
     g = rep4ex_grid(1)
 
     def fit(est):
-        return est.fit(d.X, d.A, d.Y)
+        return est.fit(d.Y, d.A, X=d.X)
 
     def out(est):
         with warnings.catch_warnings():
@@ -142,7 +142,7 @@ def test_early_stopping_and_verbose():
     d = make_rep4ex_1d(600, random_state=0)
     est = Rep4Ex(
         max_epochs=300, early_stopping=True, n_iter_no_change=3, random_state=0, verbose=True
-    ).fit(d.X, d.A, d.Y)
+    ).fit(d.Y, d.A, X=d.X)
     assert est.n_epochs_ < 300
     assert len(est.history_["val_loss"]) == est.n_epochs_
     assert est.transform(d.X).shape == (600, 1)
@@ -150,8 +150,8 @@ def test_early_stopping_and_verbose():
 
 def test_n_init_keeps_lowest_objective_and_auto_sizes():
     d = make_rep4ex_1d(600, random_state=0)
-    single = Rep4Ex(max_epochs=3, random_state=0).fit(d.X, d.A, d.Y)
-    multi = Rep4Ex(max_epochs=3, n_init=3, random_state=0).fit(d.X, d.A, d.Y)
+    single = Rep4Ex(max_epochs=3, random_state=0).fit(d.Y, d.A, X=d.X)
+    multi = Rep4Ex(max_epochs=3, n_init=3, random_state=0).fit(d.Y, d.A, X=d.X)
     assert single.init_objectives_ is None
     assert multi.init_objectives_.shape == (3,)
     # the kept networks are those with the lowest objective; the first initialisation equals the single fit
@@ -164,7 +164,7 @@ def test_n_init_keeps_lowest_objective_and_auto_sizes():
     # per-coordinate bandwidth, kernel mass, auto batch: 1-D uniform A gives about 0.24 and 256 rows
     assert 0.2 < single.kernel_mass_ < 0.28 and single.batch_size_ == 256
     d2 = make_rep4ex_2d(2000, random_state=0)
-    two = Rep4Ex(max_epochs=1, random_state=0).fit(d2.X, d2.A, d2.Y)
+    two = Rep4Ex(max_epochs=1, random_state=0).fit(d2.Y, d2.A, X=d2.X)
     assert 0.06 < two.kernel_mass_ < 0.11 and 380 < two.batch_size_ < 520
     assert two.batch_size_ * (two.batch_size_ - 1) * two.kernel_mass_ >= 15_000
 
@@ -172,7 +172,7 @@ def test_n_init_keeps_lowest_objective_and_auto_sizes():
 def test_custom_networks_are_used():
     d = make_rep4ex_1d(400, random_state=0)
     enc = torch.nn.Sequential(torch.nn.Linear(3, 16), torch.nn.Tanh(), torch.nn.Linear(16, 1))
-    est = Rep4Ex(encoder=enc, hidden=(16,), max_epochs=2, random_state=0).fit(d.X, d.A, d.Y)
+    est = Rep4Ex(encoder=enc, hidden=(16,), max_epochs=2, random_state=0).fit(d.Y, d.A, X=d.X)
     assert isinstance(est.encoder_[1], torch.nn.Tanh)
     assert est.encoder_ is not enc  # the parameter is copied, not trained in place
     assert est.get_params()["encoder"] is enc
@@ -244,10 +244,12 @@ def test_two_dimensional():
         truth = d.truth(g.a)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)
-            rep = Rep4Ex(random_state=seed, n_knots=8).fit(d.X, d.A, d.Y)
+            rep = Rep4Ex(random_state=seed, n_knots=8).fit(d.Y, d.A, X=d.X)
             p = rep.predict_intervention(g.a)
             oracle = (
-                ControlFunctionExtrapolator(n_knots=8).fit(d.Z, d.A, d.Y).predict_intervention(g.a)
+                ControlFunctionExtrapolator(n_knots=8)
+                .fit(d.Y, d.A, Z=d.Z)
+                .predict_intervention(g.a)
             )
         mlp = MLPRegressor(hidden_layer_sizes=(64, 64), max_iter=500, random_state=seed)
         p_mlp = mlp.fit(d.A, d.Y).predict(g.a)
@@ -277,7 +279,7 @@ def test_two_dimensional():
 def test_fit_on_cuda():
     d = make_rep4ex_1d(4000, random_state=SEED)
     g = rep4ex_grid(1)
-    est = Rep4Ex(device="cuda", random_state=SEED).fit(d.X, d.A, d.Y)
+    est = Rep4Ex(device="cuda", random_state=SEED).fit(d.Y, d.A, X=d.X)
     assert next(est.encoder_.parameters()).device.type == "cpu"
     assert _r2(d.Z, est.transform(d.X)) >= 0.97
     with warnings.catch_warnings():
@@ -292,9 +294,10 @@ def test_fit_on_cuda():
 def test_sklearn_checks_that_apply(Est):
     """The sklearn checks that do not call ``fit(X, y)``.
 
-    Deviation from ``check_estimator``: ``fit`` takes three arrays, ``Rep4Ex.fit(X, A, Y)`` and
-    ``ControlFunctionExtrapolator.fit(Z, A, Y)`` (observation/representation, action, outcome), and the main
-    output is ``predict_intervention(a_values)``, not ``predict(X)``; the ``fit(X, y)``-based checks cannot run.
+    Deviation from ``check_estimator``: ``fit`` follows the effect-estimator convention (#13), ``Rep4Ex.fit(Y, A,
+    *, X)`` and ``ControlFunctionExtrapolator.fit(Y, A, *, Z)`` (outcome, action, observation/representation),
+    and the main output is ``predict_intervention(a_values)``, not ``predict(X)``; the ``fit(X, y)``-based checks
+    cannot run.
     The contract they cover (clone, get/set_params, pickling, determinism, no attributes before fit) is checked by
     ``check_sklearn_contract`` above and in test_rep4ex_control.py.
     """
@@ -316,9 +319,9 @@ def test_dataframe_inputs_match_arrays():
     import pandas as pd
 
     d = make_rep4ex_1d(400, random_state=0)
-    est_np = Rep4Ex(max_epochs=3, random_state=0).fit(d.X, d.A[:, 0], d.Y)
+    est_np = Rep4Ex(max_epochs=3, random_state=0).fit(d.Y, d.A[:, 0], X=d.X)
     X = pd.DataFrame(d.X, columns=["x0", "x1", "x2"])
     est_pd = Rep4Ex(max_epochs=3, random_state=0).fit(
-        X, pd.Series(d.A[:, 0], name="a"), pd.Series(d.Y)
+        pd.Series(d.Y), pd.Series(d.A[:, 0], name="a"), X=X
     )
     np.testing.assert_array_equal(est_pd.transform(X), est_np.transform(d.X))

@@ -44,7 +44,7 @@ def _rows_used(n: int, batch_size: int, epochs: int = 1):
         max_epochs=epochs,
         batch_size=batch_size,
         random_state=0,
-    ).fit(X, d.A, d.Y)
+    ).fit(d.Y, d.A, X=X)
     # standardised id column back to the row id
     rows = [
         np.rint(t.numpy().astype(float) * ids.std() + ids.mean()).astype(int)
@@ -95,7 +95,7 @@ def test_fit_leaves_global_rng_untouched(random_state, n):
     d = make_rep4ex_1d(n, random_state=1)
     t_before = torch.get_rng_state().clone()
     np_before = np.random.get_state()  # noqa: NPY002 (the global state is what is checked)
-    Rep4Ex(hidden=(4,), max_epochs=1, n_init=2, random_state=random_state).fit(d.X, d.A, d.Y)
+    Rep4Ex(hidden=(4,), max_epochs=1, n_init=2, random_state=random_state).fit(d.Y, d.A, X=d.X)
     assert torch.equal(torch.get_rng_state(), t_before)
     np_after = np.random.get_state()  # noqa: NPY002
     assert np_after[0] == np_before[0]
@@ -105,12 +105,12 @@ def test_fit_leaves_global_rng_untouched(random_state, n):
 
 def test_same_random_state_same_fit():
     d = make_rep4ex_1d(300, random_state=1)
-    a = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.X, d.A, d.Y)
+    a = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.Y, d.A, X=d.X)
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(999)  # the caller's global state must not matter
-        b = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.X, d.A, d.Y)
+        b = Rep4Ex(hidden=(4,), max_epochs=3, random_state=7).fit(d.Y, d.A, X=d.X)
     np.testing.assert_array_equal(a.transform(d.X), b.transform(d.X))
-    c = Rep4Ex(hidden=(4,), max_epochs=3, random_state=8).fit(d.X, d.A, d.Y)
+    c = Rep4Ex(hidden=(4,), max_epochs=3, random_state=8).fit(d.Y, d.A, X=d.X)
     assert np.max(np.abs(a.transform(d.X) - c.transform(d.X))) > 1e-3
 
 
@@ -122,7 +122,7 @@ def test_feature_names_are_checked():
     d = make_rep4ex_1d(200, random_state=0)
     cols = ["x0", "x1", "x2"]
     Xdf = pd.DataFrame(d.X, columns=cols)
-    est = Rep4Ex(**TINY).fit(Xdf, d.A, d.Y)
+    est = Rep4Ex(**TINY).fit(d.Y, d.A, X=Xdf)
     np.testing.assert_array_equal(est.feature_names_in_, cols)
     np.testing.assert_allclose(est.transform(Xdf), est.transform(d.X), rtol=1e-6, atol=1e-7)
     rev = Xdf[cols[::-1]]
@@ -138,7 +138,7 @@ def test_feature_names_are_checked():
             call(rev)
         with pytest.raises(ValueError, match=r"not seen in fit \['zz'\]"):
             call(Xdf.rename(columns={"x1": "zz"}))
-    est.fit(d.X, d.A, d.Y)  # refit on an array forgets the names
+    est.fit(d.Y, d.A, X=d.X)  # refit on an array forgets the names
     assert not hasattr(est, "feature_names_in_")
     est.transform(rev)
 
@@ -149,11 +149,11 @@ def test_extrapolation_warning_is_named_and_points_at_the_caller():
     from causalkit.rep4ex import ControlFunctionExtrapolator
 
     d = make_rep4ex_1d(400, random_state=0)
-    cf = ControlFunctionExtrapolator().fit(d.Z, d.A, d.Y)
+    cf = ControlFunctionExtrapolator().fit(d.Y, d.A, Z=d.Z)
     with pytest.warns(ExtrapolationWarning, match="outside the observed range") as rec:
         cf.predict_intervention([4.0])
     assert [r.filename for r in rec] == [__file__]
-    est = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    est = Rep4Ex(**TINY).fit(d.Y, d.A, X=d.X)
     with pytest.warns(ExtrapolationWarning) as rec:
         est.predict_intervention([6.0])
     assert [r.filename for r in rec] == [__file__]
@@ -165,10 +165,10 @@ def test_extreme_magnitudes_of_X_are_standardised_exactly(factor):
     """X * 1e200: std overflowed, the code was constant (prediction -0.16 vs 0.12, a RuntimeWarning);
     X * 1e-300: 'X must vary: every column is constant'."""
     d = make_rep4ex_1d(300, random_state=0)
-    ref = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    ref = Rep4Ex(**TINY).fit(d.Y, d.A, X=d.X)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        est = Rep4Ex(**TINY).fit(d.X * factor, d.A, d.Y)
+        est = Rep4Ex(**TINY).fit(d.Y, d.A, X=d.X * factor)
         np.testing.assert_allclose(
             est.predict_intervention([0.5]), ref.predict_intervention([0.5]), rtol=1e-4, atol=1e-5
         )
@@ -178,7 +178,9 @@ def test_extreme_magnitudes_of_X_are_standardised_exactly(factor):
 def test_actions_too_large_or_too_flat_are_refused_clearly():
     d = make_rep4ex_1d(300, random_state=0)
     with pytest.raises(ValueError, match=r"A has values of magnitude up to .*rescale"):
-        Rep4Ex(**TINY).fit(d.X, d.A * 1e200, d.Y)  # was 'got rank 0 for 1 columns' + RuntimeWarning
+        Rep4Ex(**TINY).fit(
+            d.Y, d.A * 1e200, X=d.X
+        )  # was 'got rank 0 for 1 columns' + RuntimeWarning
 
 
 @pytest.mark.parametrize("bandwidth", [1e-300, 1e300])
@@ -186,7 +188,7 @@ def test_degenerate_bandwidth_is_refused(bandwidth):
     """1e-300: 'cannot convert float NaN to integer'; 1e300: OverflowError."""
     d = make_rep4ex_1d(300, random_state=0)
     with pytest.raises(ValueError, match=r"bandwidth=.* too (small|large)"):
-        Rep4Ex(**{**TINY, "bandwidth": bandwidth}).fit(d.X, d.A, d.Y)
+        Rep4Ex(**{**TINY, "bandwidth": bandwidth}).fit(d.Y, d.A, X=d.X)
 
 
 def test_median_heuristic_with_mostly_tied_actions():
@@ -196,7 +198,7 @@ def test_median_heuristic_with_mostly_tied_actions():
     A[:220] = 0.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", CausalkitWarning)
-        est = Rep4Ex(**TINY).fit(d.X, A, d.Y)
+        est = Rep4Ex(**TINY).fit(d.Y, A, X=d.X)
         assert np.all(np.isfinite(est.predict_intervention([0.5])))
     assert np.isfinite(est.bandwidth_) and est.bandwidth_ > 0
     assert 0 < est.kernel_mass_ <= 1
@@ -207,16 +209,16 @@ def test_diverged_training_is_reported(params):
     """Was 'Z must be finite; found 300 NaN' from the second stage."""
     d = make_rep4ex_1d(300, random_state=0)
     with pytest.raises(ValueError, match=r"training diverged.*(lr|mmr_weight)"):
-        Rep4Ex(**{**TINY, "max_epochs": 3, **params}).fit(d.X, d.A, d.Y)
+        Rep4Ex(**{**TINY, "max_epochs": 3, **params}).fit(d.Y, d.A, X=d.X)
 
 
 def test_bad_device_and_generator_seed():
     d = make_rep4ex_1d(300, random_state=0)
     with pytest.raises(ValueError, match="device='foo'"):  # was a RuntimeError from torch
-        Rep4Ex(**{**TINY, "device": "foo"}).fit(d.X, d.A, d.Y)
+        Rep4Ex(**{**TINY, "device": "foo"}).fit(d.Y, d.A, X=d.X)
     # a numpy Generator seeds reproducibly (was a ValueError from RandomState)
-    a = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.X, d.A, d.Y)
-    b = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.X, d.A, d.Y)
+    a = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.Y, d.A, X=d.X)
+    b = Rep4Ex(**{**TINY, "random_state": np.random.default_rng(4)}).fit(d.Y, d.A, X=d.X)
     np.testing.assert_array_equal(a.transform(d.X), b.transform(d.X))
 
 
@@ -226,17 +228,17 @@ def test_control_function_refuses_a_representation_that_ignores_A():
 
     d = make_rep4ex_1d(300, random_state=0)
     with pytest.raises(ValueError, match="Z must vary"):
-        ControlFunctionExtrapolator().fit(np.ones((300, 1)), d.A, d.Y)
+        ControlFunctionExtrapolator().fit(d.Y, d.A, Z=np.ones((300, 1)))
     Z = np.column_stack([d.Z[:, 0], np.ones(300)])
     A2 = np.column_stack([d.A, np.random.default_rng(0).uniform(size=300)])
     with pytest.raises(ValueError, match="Z must vary"):
-        ControlFunctionExtrapolator().fit(Z, A2, d.Y)
+        ControlFunctionExtrapolator().fit(d.Y, A2, Z=Z)
 
 
 def test_predict_time_inputs_far_outside_fit_and_tiny_mmr_samples():
     """X * 1e200 at transform time gave NaN codes (float32 overflow); mmr_score on one row returned NaN."""
     d = make_rep4ex_1d(300, random_state=0)
-    est = Rep4Ex(**TINY).fit(d.X, d.A, d.Y)
+    est = Rep4Ex(**TINY).fit(d.Y, d.A, X=d.X)
     with pytest.raises(ValueError, match="X lies too far outside the range seen in fit"):
         est.transform(d.X * 1e200)
     with pytest.raises(ValueError, match="X lies too far outside the range seen in fit"):

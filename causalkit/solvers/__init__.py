@@ -4,40 +4,33 @@ LipSDP (Fazlyab et al., NeurIPS 2019) and its extension to MaxMin / GroupSort / 
 al., ICLR 2024), with exact size reductions, chordal decomposition, a solver fallback chain and mandatory
 certification of every reported bound.
 
-cvxpy is imported only when a bound is solved (extra ``[sdp]``); torch only for torch models and the activation
-modules in :mod:`causalkit.solvers.nn` (extra ``[graph]``).
+- :func:`lipschitz_bound` and its estimator form :class:`LipschitzEstimator` (``LipschitzEstimator(activation,
+  *, method=..., ...).fit(X)``, ``X`` the network; the certificate is ``result_``, a :class:`LipschitzResult`).
+- :class:`Residual` blocks and :class:`Implicit` (DEQ) layers for weight lists; torch activation modules
+  :class:`MaxMin`, :class:`GroupSort`, :class:`Householder` and :class:`ResidualBlock` (:mod:`causalkit.solvers.nn`).
+- Lower bounds to check a certificate against: :func:`sampled_lower_bound`, :func:`pattern_bound`.
+
+The names are imported from their submodules on first use (:func:`causalkit._base.lazy.lazy_exports`), so
+``import causalkit.solvers`` (and the CLI) stays light: cvxpy is imported only when a bound is solved (extra
+``[sdp]``); torch only for torch models and the activation modules (extra ``[graph]``).
 """
 
-from __future__ import annotations
+from .._base.lazy import lazy_exports
 
-from typing import Any
+_EXPORTS = {
+    "GroupSort": ".nn",
+    "Householder": ".nn",
+    "Implicit": "._network",
+    "LipschitzEstimator": "._lipschitz",
+    "LipschitzResult": "._lipschitz",
+    "MaxMin": ".nn",
+    "Residual": "._network",
+    "ResidualBlock": ".nn",
+    "installed_solvers": "._sdp",
+    "lipschitz_bound": "._lipschitz",
+    "pattern_bound": "._lower",
+    "sampled_lower_bound": "._lower",
+}
 
-from ._lipschitz import LipschitzEstimator, LipschitzResult, lipschitz_bound
-from ._lower import pattern_bound, sampled_lower_bound
-from ._network import Implicit, Residual
-from ._sdp import installed_solvers
-
-__all__ = [
-    "GroupSort",
-    "Householder",
-    "Implicit",
-    "LipschitzEstimator",
-    "LipschitzResult",
-    "MaxMin",
-    "Residual",
-    "ResidualBlock",
-    "installed_solvers",
-    "lipschitz_bound",
-    "pattern_bound",
-    "sampled_lower_bound",
-]
-
-_TORCH_NAMES = ("GroupSort", "Householder", "MaxMin", "ResidualBlock")
-
-
-def __getattr__(name: str) -> Any:
-    if name in _TORCH_NAMES:
-        from . import nn
-
-        return getattr(nn, name)
-    raise AttributeError(f"module 'causalkit.solvers' has no attribute {name!r}")
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

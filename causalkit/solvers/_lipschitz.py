@@ -747,11 +747,19 @@ def lipschitz_bound(
 class LipschitzEstimator(BaseEstimator):
     """Estimator-style wrapper of :func:`lipschitz_bound` for pipelines and model selection.
 
-    Parameters are those of :func:`lipschitz_bound`; ``fit(model)`` computes the bound.
+    Parameters are those of :func:`lipschitz_bound`; every one after ``activation`` is keyword-only.
+    ``fit(X)`` certifies the bound of the network ``X`` (anything :func:`lipschitz_bound` takes as
+    ``model_or_weights``): the scikit-learn form ``fit(X, y=None)`` of a predictive/transforming estimator,
+    where the "data" is the network (``y`` is ignored).
+
+    A certified bound is not an estimate, so there is no ``inference_``/``summary``/``conf_int``: the
+    certificate is ``result_`` (a deliberate deviation from the results vocabulary of #13, listed in
+    ``NO_INFERENCE`` of ``tests/test_api_contract.py``).
 
     Attributes
     ----------
     bound_ : float
+    certified_ : bool
     result_ : LipschitzResult
 
     Examples
@@ -766,6 +774,7 @@ class LipschitzEstimator(BaseEstimator):
     def __init__(
         self,
         activation: Any = "relu",
+        *,
         method: str = "neuron",
         norm: Any = 2,
         output_index: Any = None,
@@ -783,10 +792,22 @@ class LipschitzEstimator(BaseEstimator):
         self.certify = certify
         self.reduce = reduce
 
-    def fit(self, model: Any, y: Any = None) -> LipschitzEstimator:
-        """Compute the bound of ``model`` (``y`` is ignored)."""
+    def fit(self, X: Any, y: Any = None) -> LipschitzEstimator:
+        """Certify the Lipschitz bound of the network ``X``.
+
+        Parameters
+        ----------
+        X : list, torch.nn.Sequential or Implicit
+            The network, in any form :func:`lipschitz_bound` accepts as ``model_or_weights``.
+        y : None
+            Ignored (scikit-learn convention).
+
+        Returns
+        -------
+        self
+        """
         self.result_ = lipschitz_bound(
-            model,
+            X,
             activation=self.activation,
             method=self.method,
             norm=self.norm,

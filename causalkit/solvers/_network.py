@@ -357,7 +357,9 @@ def ops_from_weights(weights: Sequence[Any], activation: Any) -> list:
         # one entry per activation in network order: between consecutive linear layers, and inside every
         # Residual block that has no activation of its own
         acts = [parse_activation(a, f"activation[{i}]") for i, a in enumerate(activation)]
-        n_hidden = sum(1 for it in items if not isinstance(it, Residual)) - 1
+        # activations between consecutive linear layers: none when there are no linear layers at all
+        # (a lone Residual block), not -1
+        n_hidden = max(sum(1 for it in items if not isinstance(it, Residual)) - 1, 0)
         n_res = sum(1 for it in items if isinstance(it, Residual) and it.activation is None)
         if len(acts) != n_hidden + n_res:
             extra = (

@@ -266,3 +266,96 @@ def test_truth_and_grid_helpers_validate_inputs():
         with pytest.raises(ValueError, match="limit must be"):
             rep4ex_grid(dim, limit=np.nan)
     assert rep4ex_grid(2, n_points=3).a.shape == (9, 2)
+
+
+# ---------------------------------------------------------------------- item 3: persistence without torch modules
+def test_skops_round_trip_rebuilds_the_networks_exactly(tmp_path):
+    """The default networks are stored as state_dict arrays: skops loads them with causalkit types only."""
+    sio = pytest.importorskip("skops.io")
+    d = make_rep4ex_1d(300, random_state=0)
+    est = Rep4Ex(hidden=(8, 4), max_epochs=2, random_state=0).fit(d.Y, d.A, X=d.X)
+    path = tmp_path / "rep4ex.skops"
+    sio.dump(est, path)
+    untrusted = sio.get_untrusted_types(file=path)
+    assert not [t for t in untrusted if t.startswith("torch")], untrusted
+    assert {t for t in untrusted if t.startswith("causalkit")} == {
+        "causalkit.rep4ex._control.ControlFunctionExtrapolator",
+        "causalkit.rep4ex._control._TensorSpline",
+        "causalkit.rep4ex._estimator.Rep4Ex",
+    }
+    assert isinstance(
+        est.encoder_, torch.nn.Sequential
+    )  # dumping leaves the fitted estimator intact
+    t_before = torch.get_rng_state().clone()
+    loaded = sio.load(path, trusted=untrusted)
+    assert torch.equal(torch.get_rng_state(), t_before)  # rebuilding draws no torch random numbers
+    assert not loaded.encoder_.training and not loaded.decoder_.training
+    for a, b in ((est.encoder_, loaded.encoder_), (est.decoder_, loaded.decoder_)):
+        assert str(a) == str(b)
+        for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
+            assert ka == kb and torch.equal(va, vb)
+    np.testing.assert_array_equal(loaded.transform(d.X), est.transform(d.X))
+    np.testing.assert_array_equal(loaded.reconstruct(d.X), est.reconstruct(d.X))
+    np.testing.assert_array_equal(loaded.predict(d.X, d.A), est.predict(d.X, d.A))
+    # a later set_params(hidden=...) does not break loading: the widths come from the stored weights
+    est.set_params(hidden=(3,))
+    again = sio.loads(sio.dumps(est), trusted=untrusted)
+    np.testing.assert_array_equal(again.transform(d.X), loaded.transform(d.X))
+
+
+def test_pickle_keeps_custom_networks_as_modules():
+    import pickle
+
+    d = make_rep4ex_1d(300, random_state=0)
+    enc = torch.nn.Sequential(torch.nn.Linear(3, 6), torch.nn.Tanh(), torch.nn.Linear(6, 1))
+    est = Rep4Ex(encoder=enc, hidden=(6,), max_epochs=2, random_state=0).fit(d.Y, d.A, X=d.X)
+    state = est.__getstate__()
+    assert state["encoder_"] is est.encoder_ and "_encoder_weights" not in state
+    assert state["decoder_"] is None and set(state["_decoder_weights"]) == {
+        "0.weight",
+        "0.bias",
+        "2.weight",
+        "2.bias",
+    }
+    restored = pickle.loads(pickle.dumps(est))
+    assert isinstance(restored.encoder_[1], torch.nn.Tanh)
+    np.testing.assert_array_equal(restored.reconstruct(d.X), est.reconstruct(d.X))
+
+
+# ---------------------------------------------------------------------- item 13: ControlFunctionExtrapolator names
+def test_control_function_checks_feature_names_of_Z():
+    """fit(y, A, Z=df[['z0', 'z1']]) then predict(df[['z1', 'z0']], A) silently swapped the latent coordinates."""
+    import pandas as pd
+
+    from causalkit.exceptions import FeatureNamesWarning
+    from causalkit.rep4ex import ControlFunctionExtrapolator
+
+    rng = np.random.default_rng(0)
+    A = rng.uniform(-1, 1, size=(300, 2))
+    Z = A @ np.array([[2.0, 0.5], [0.0, 1.0]]) + rng.normal(scale=0.5, size=(300, 2))
+    y = np.sin(Z[:, 0]) + Z[:, 1] + rng.normal(scale=0.1, size=300)
+    Zdf = pd.DataFrame(Z, columns=["z0", "z1"])
+    cf = ControlFunctionExtrapolator(n_knots=4).fit(y, A, Z=Zdf)
+    np.testing.assert_array_equal(cf.feature_names_in_, ["z0", "z1"])
+    assert cf.n_features_in_ == 2 and cf.n_actions_ == 2
+    for call in (
+        lambda Zq: cf.predict(Zq, A),
+        lambda Zq: cf.score(Zq, A, y),
+        lambda Zq: cf.predict_conditional_intervention(Zq, [[0.0, 0.0]]),
+    ):
+        with pytest.raises(ValueError, match="same names in another order"):
+            call(Zdf[["z1", "z0"]])
+        with pytest.raises(ValueError, match=r"not seen in fit \['w'\]"):
+            call(Zdf.rename(columns={"z1": "w"}))
+    with pytest.warns(FeatureNamesWarning, match="does not have valid feature names") as rec:
+        by_position = cf.predict(Z, A)
+    assert [r.filename for r in rec] == [__file__]
+    np.testing.assert_array_equal(cf.predict(Zdf, A), by_position)
+    cf.fit(y, A, Z=Z)  # refit on an array forgets the names
+    assert not hasattr(cf, "feature_names_in_")
+    with pytest.warns(FeatureNamesWarning, match="has feature names"):
+        cf.predict(Zdf, A)
+    # d < k: n_features_in_ is the width of Z, not the number of actions
+    one = ControlFunctionExtrapolator(n_knots=4).fit(y, A, Z=Zdf[["z0"]])
+    assert one.n_features_in_ == 1 and one.n_actions_ == 2
+    assert one.predict(Zdf[["z0"]], A).shape == (300,)

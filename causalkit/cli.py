@@ -505,7 +505,7 @@ def _demo_registry(modules):
 
 
 def _cmd_demo(args) -> int:
-    from tqdm.auto import tqdm
+    from ._base.progress import progress_bar
 
     load_errors: dict[str, str] = {}
     registry = _demo_registry(_load_family_modules(errors=load_errors))
@@ -519,7 +519,7 @@ def _cmd_demo(args) -> int:
         for module, reason in load_errors.items():
             print(f"causalkit demo: skipped {module}: {reason}", file=sys.stderr)
     rows = []
-    for name in tqdm(wanted, desc="demo", disable=not sys.stderr.isatty()):
+    for name in progress_bar(wanted, desc="demo", disable=not sys.stderr.isatty()):
         start = time.perf_counter()
         try:
             out = registry[name].run_demo(random_state=args.seed)

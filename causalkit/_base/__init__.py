@@ -38,6 +38,7 @@ _EXPORTS = {
     "ols_inference": ".inference",
     "optional_import": ".optional",
     "parallel_map": ".parallel",
+    "progress_bar": ".progress",
     "resample_indices": "._bootstrap",
     "resolve_device": ".optional",
     "root_seed": ".parallel",

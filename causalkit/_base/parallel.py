@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 from joblib import Parallel, delayed
-from tqdm.auto import tqdm
+
+from .progress import progress_bar
 
 __all__ = ["parallel_map", "root_seed", "spawn_seeds"]
 
@@ -78,11 +79,11 @@ def parallel_map(
     items = list(items)
     total = len(items) if total is None else total
     if (n_jobs is None or n_jobs == 1) and not _has_active_backend():
-        iterator = tqdm(items, desc=desc, total=total, disable=not verbose)
+        iterator = progress_bar(items, desc=desc, total=total, disable=not verbose)
         return [func(item) for item in iterator]
     parallel = Parallel(n_jobs=n_jobs, return_as="generator")
     gen = parallel(delayed(_recording_warnings)(func, item) for item in items)
-    outcomes = list(tqdm(gen, desc=desc, total=total, disable=not verbose))
+    outcomes = list(progress_bar(gen, desc=desc, total=total, disable=not verbose))
     _reemit_once([caught for _, caught in outcomes])
     return [result for result, _ in outcomes]
 

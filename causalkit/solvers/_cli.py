@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -150,8 +149,9 @@ def _output_index(text: str):
 
 def _cmd_lipschitz(args: argparse.Namespace) -> int:
     import numpy as np
+    import pandas as pd
 
-    from causalkit.cli import CLIUsageError, user_errors
+    from causalkit.cli import CLIUsageError, emit_table, user_errors
 
     from ._lipschitz import lipschitz_bound
 
@@ -185,11 +185,9 @@ def _cmd_lipschitz(args: argparse.Namespace) -> int:
         "naive_bound": res.naive_bound,
         "solve_time": round(res.solve_time, 3),
     }
-    if args.json:
-        print(json.dumps(out))
-    else:
-        for k, v in out.items():
-            print(f"{k:12s} {v}")
+    # the certificate as a one-row table (the CLI dialect: --out/--format), indexed by the model file
+    frame = pd.DataFrame([out], index=pd.Index([args.model], name="model"))
+    emit_table(frame, args, summary="\n".join(f"{k:12s} {v}" for k, v in out.items()))
     return 0
 
 
@@ -198,9 +196,11 @@ def register(subparsers: Any) -> None:
         "lipschitz",
         help="certified Lipschitz bound of a network (LipSDP)",
         description="Certified global Lipschitz upper bound of a neural network (weights.npz with arrays in "
-        "layer order, a LipSDP .mat file with a 'weights' cell, or a .pt state_dict of a feed-forward network, loaded with weights_only=True).",
+        "layer order, a LipSDP .mat file with a 'weights' cell, or a .pt state_dict of a feed-forward network, "
+        "loaded with weights_only=True); print the certificate, or write it as a one-row table with "
+        "--out/--format.",
     )
-    from causalkit.cli import input_file, positive_int
+    from causalkit.cli import add_renamed_flag, add_table_output, input_file, positive_int
 
     p.add_argument("model", type=input_file, help="weights.npz | weights.mat | model.pt")
     p.add_argument(
@@ -220,7 +220,8 @@ def register(subparsers: Any) -> None:
     )
     p.add_argument("--solver", default="auto")
     p.add_argument("--split-size", type=positive_int, default=2)
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    add_table_output(p, what="the certificate (one row: bound, method, solver, status, ...)")
+    add_renamed_flag(p, "--json", "--format json")
     p.set_defaults(func=_cmd_lipschitz)
 
 

@@ -36,7 +36,7 @@ def _data(n: int, seed: int):
 
 def run_ours(C, t, y, n_jobs=None):
     start = time.perf_counter()
-    est = RewardDeconfounder(random_state=0, n_jobs=n_jobs).fit(y, C, t)
+    est = RewardDeconfounder(random_state=0, n_jobs=n_jobs).fit(y, t, confounders=C)
     return est, time.perf_counter() - start
 
 

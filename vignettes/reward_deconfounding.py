@@ -73,12 +73,15 @@ frame.head()
 # basis of the confounders in one OLS. Two baselines are kept for comparison only: `"naive"` (rewards on
 # features) and `"residualize_confounders"` (subtract $\hat E[Y\mid C]$ from the rewards, then regress on
 # the *raw* features), a tempting simplification that is wrong.
+#
+# The call follows EconML's `fit(Y, T, *, X=None, W=None)`: the rewards, then the features whose effects
+# are estimated, then the confounders by keyword: `fit(rewards, features, confounders=...)`.
 
 # %%
 methods = ["naive", "residualize_confounders", "joint", "dml"]
 fits = {
     m: RewardDeconfounder(method=m, random_state=0).fit(
-        data.rewards, data.confounders, data.features
+        data.rewards, data.features, confounders=data.confounders
     )
     for m in methods
 }
@@ -98,16 +101,19 @@ plt.show()
 # The naive reward gives the spurious feature a large weight and overstates the entangled one.
 # Residualizing the rewards alone over-corrects: the spurious feature gets a *negative* weight and the
 # entangled causal one is attenuated. Both deconfounded fits recover the truth. The summary keeps the
-# feature names and shows the naive weight beside each estimate:
+# feature names and shows the naive weight beside each estimate; `conf_int(alpha=...)` gives the intervals
+# as a frame indexed by feature (both read `inference_`, set by `fit`):
 
 # %%
 print(fits["dml"].summary())
+fits["dml"].conf_int(alpha=0.05).round(3)
 
 # %% [markdown]
 # ## Adjusted rewards
 #
 # `adjusted_rewards_` are the rewards with the (out-of-fold) confounder effect removed, on the original
-# level: the fine-tuning target. Their seasonal swing is gone.
+# level: the fine-tuning target (a Series with the rewards' index, since the rewards are one). Their
+# seasonal swing is gone.
 
 # %%
 season = data.confounders["season"].to_numpy()
@@ -135,7 +141,7 @@ cand = make_content_candidates(N_PROMPTS, 8, random_state=1)
 value = cand.causal_value.reshape(N_PROMPTS, 8)
 rows = []
 for m in methods:
-    score = fits[m].predict(cand.features).reshape(N_PROMPTS, 8)
+    score = fits[m].predict(cand.features).to_numpy().reshape(N_PROMPTS, 8)
     rows.append(
         {
             "reward": m,
@@ -170,7 +176,7 @@ vec = CountVectorizer(binary=True, vocabulary=list(texts.coef.index))
 word_weights = pd.DataFrame(
     {
         m: RewardDeconfounder(method=m, featurizer=vec, random_state=0)
-        .fit(texts.rewards, texts.confounders, texts.texts)
+        .fit(texts.rewards, texts.texts, confounders=texts.confounders)
         .coef_
         for m in ("naive", "dml")
     },

@@ -15,7 +15,9 @@ def run_demo(random_state: int = 0) -> dict[str, Any]:
     from ._estimator import RewardDeconfounder
 
     d = make_confounded_content(4000, random_state=random_state)
-    est = RewardDeconfounder(random_state=random_state).fit(d.rewards, d.confounders, d.features)
+    est = RewardDeconfounder(random_state=random_state).fit(
+        d.rewards, d.features, confounders=d.confounders
+    )
     j = list(d.features.columns).index("t_ent")
     return {
         "method": "RewardDeconfounder (dml)",
@@ -67,7 +69,7 @@ def _cmd(args) -> int:
         confounders = pd.concat([confounders, dummies], axis=1)
     est = RewardDeconfounder(method=args.method, cv=args.cv, random_state=args.seed)
     with user_errors(args.csv):
-        est.fit(rewards, confounders, frame[args.features])
+        est.fit(rewards, frame[args.features], confounders=confounders)
     print(est.summary())
     if args.output:
         out = frame.assign(adjusted_reward=est.adjusted_rewards_)

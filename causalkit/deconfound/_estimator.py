@@ -18,12 +18,14 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted
 
 from causalkit._base import (
+    EffectMixin,
     EffectResult,
     check_1d,
     check_2d,
     check_consistent_length,
     check_feature_names,
     check_groups,
+    check_int,
     check_n_clusters,
     check_random_state,
     check_scalar_in_range,
@@ -31,6 +33,7 @@ from causalkit._base import (
     make_folds,
     ols_inference,
     parallel_map,
+    sandwich_cov,
     spawn_seeds,
     user_stacklevel,
 )
@@ -199,27 +202,57 @@ def _crossfit_task(args):
     return res.predictions, res.models
 
 
-def _ridge_sandwich(rt, ry, alpha, cov_type, groups):
-    """Ridge final stage ``(T'T + alpha I)^-1 T'y`` with its HC0/HC1/cluster sandwich covariance."""
-    n, p = rt.shape
-    bread = np.linalg.inv(rt.T @ rt + alpha * np.eye(p))
+#: covariances of the ridge final stage (``final_alpha > 0``), all from :func:`causalkit._base.sandwich_cov`
+_RIDGE_COV_TYPES = ("HC0", "HC1", "cluster")
+
+
+def _ridge_sandwich(rt, ry, final_alpha, cov_type, groups):
+    """Ridge final stage ``(T'T + final_alpha I)^-1 T'y`` with its HC0/HC1/cluster (CR1) sandwich covariance."""
+    p = rt.shape[1]
+    bread = np.linalg.inv(rt.T @ rt + final_alpha * np.eye(p))
     beta = bread @ (rt.T @ ry)
     scores = rt * (ry - rt @ beta)[:, None]
-    if groups is not None or cov_type == "cluster":
-        codes = pd.factorize(np.asarray(groups))[0]
-        g = codes.max() + 1
-        summed = np.zeros((g, p))
-        np.add.at(summed, codes, scores)
-        meat = summed.T @ summed * (g / (g - 1)) * ((n - 1) / (n - p))
-    else:
-        meat = scores.T @ scores
-        if cov_type == "HC1":
-            meat *= n / (n - p)
-        elif cov_type != "HC0":
-            raise ValueError(
-                f"cov_type={cov_type!r} is not available with final_alpha > 0; use 'HC0', 'HC1' or 'cluster'."
-            )
-    return beta, bread @ meat @ bread
+    clustered = groups is not None or cov_type == "cluster"
+    cov = sandwich_cov(
+        scores,
+        bread,
+        groups=groups if clustered else None,
+        small_sample=clustered or cov_type == "HC1",
+    )
+    return beta, cov
+
+
+def _fit_groups(groups: Any, n: int):
+    """Validated cluster labels and the labels the fold splitter gets (None, None without groups).
+
+    Any hashable labels are clusters, mixed types too (``1`` and ``"a"``): the splitter then gets their
+    factorised codes, because scikit-learn's group splitters sort the labels. Complex numbers are refused.
+    """
+    if groups is None:
+        return None, None
+    if np.ndim(groups) == 0 and not isinstance(groups, (list, tuple)):
+        raise TypeError(
+            f"groups must be an array of {n} cluster labels (one per sample); got a scalar "
+            f"{type(groups).__name__}."
+        )
+    labels = check_groups(groups, n)
+    if labels.dtype.kind == "c" or (
+        labels.dtype.kind == "O"
+        and any(isinstance(v, (complex, np.complexfloating)) for v in labels)
+    ):
+        raise TypeError(
+            "groups: complex numbers are not cluster labels; pass integer or string labels (one per sample)."
+        )
+    missing = int(np.sum(pd.isna(labels)))
+    if missing:
+        raise ValueError(
+            f"groups has {missing} missing label(s) (None/NaN); every sample needs a cluster."
+        )
+    try:
+        np.unique(labels)
+    except TypeError:  # labels of mixed types (1 and "a") cannot be sorted: split on their codes
+        return labels, pd.factorize(labels)[0]
+    return labels, labels
 
 
 def _overlap_diagnostics(resid: np.ndarray, raw: np.ndarray):
@@ -238,7 +271,7 @@ def _overlap_diagnostics(resid: np.ndarray, raw: np.ndarray):
     return share, lam_min, cond, rank
 
 
-class RewardDeconfounder(BaseEstimator):
+class RewardDeconfounder(EffectMixin, BaseEstimator):
     """Remove the effect of known confounders from observational rewards (DeconfoundLM-style).
 
     Model: ``rewards = features @ coef_ + h(confounders) + noise`` (partially linear, additive). The
@@ -303,8 +336,15 @@ class RewardDeconfounder(BaseEstimator):
         Level of ``predict``: mean of ``adjusted_rewards_ - features @ coef_``.
     stderr_ : ndarray of shape (n_features,)
     cov_ : ndarray of shape (n_features, n_features)
-    adjusted_rewards_ : ndarray of shape (n_samples,)
-        Rewards with the fitted (out-of-fold for "dml") confounder effect removed.
+    adjusted_rewards_ : ndarray of shape (n_samples,) or Series
+        Rewards with the fitted (out-of-fold for "dml") confounder effect removed; a Series with the index
+        and name of ``rewards`` when that is a pandas Series.
+    inference_ : EffectResult
+        ``coef_`` with standard errors, p-values and intervals, one term per feature (named as in
+        ``feature_names_in_``); ``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` (the first
+        feature's effect) and ``ate_interval(*, alpha)`` read it.
+    n_clusters_ : int
+        Number of clusters in ``groups`` (0 without ``groups``).
     confounder_effect_ : ndarray of shape (n_samples,)
         The fitted confounder effect ``h_hat(C)`` (out of fold for "dml").
     naive_coef_ : ndarray of shape (n_features,)
@@ -335,18 +375,25 @@ class RewardDeconfounder(BaseEstimator):
     --------
     >>> from causalkit.datasets import make_confounded_content
     >>> d = make_confounded_content(2000, random_state=0)
-    >>> est = RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features)
+    >>> est = RewardDeconfounder(random_state=0).fit(d.rewards, d.features, confounders=d.confounders)
     >>> est.coef_.round(1)
     array([-0. ,  1. ,  0.5])
     >>> est.naive_coef_.round(1)
     array([1.3, 1.2, 0.5])
     >>> est.adjusted_rewards_.shape
     (2000,)
+    >>> est.conf_int(alpha=0.05).round(1)  # doctest: +NORMALIZE_WHITESPACE
+             lower  upper
+    term
+    t_spur    -0.1    0.1
+    t_ent      0.9    1.0
+    t_ind      0.4    0.5
     """
 
     def __init__(
         self,
         model_confounders: Any = None,
+        *,
         model_features: Any = None,
         method: str = "dml",
         basis: Any = None,
@@ -378,17 +425,19 @@ class RewardDeconfounder(BaseEstimator):
             raise ValueError(f"method must be one of {_METHODS}; got {self.method!r}.")
         if self.cov_type not in _COV_TYPES:
             raise ValueError(f"cov_type must be one of {_COV_TYPES}; got {self.cov_type!r}.")
-        if (
-            isinstance(self.n_rep, bool)
-            or not isinstance(self.n_rep, numbers.Integral)
-            or self.n_rep < 1
-        ):
-            raise ValueError(f"n_rep must be a positive integer; got {self.n_rep!r}.")
+        check_int(self.n_rep, "n_rep", low=1)
         check_scalar_in_range(self.final_alpha, "final_alpha", low=0.0)
         if isinstance(self.cv, str):
             raise TypeError(
                 f"cv must be an integer >= 2 or a scikit-learn splitter; got the string {self.cv!r}."
             )
+        if not hasattr(self.cv, "split"):
+            try:
+                check_int(self.cv, "cv", low=2)
+            except (TypeError, ValueError) as exc:
+                raise type(exc)(
+                    f"cv must be an integer >= 2 or a scikit-learn splitter; got {self.cv!r} ({exc})"
+                ) from None
         if not isinstance(self.keep_mean, (bool, np.bool_)):
             raise TypeError(f"keep_mean must be a bool; got {type(self.keep_mean).__name__}.")
         for name in ("model_confounders", "model_features"):
@@ -438,21 +487,28 @@ class RewardDeconfounder(BaseEstimator):
         return check_2d(features, "features", ensure_2d_from_1d=True, return_names=True)
 
     # -- fitting --------------------------------------------------------------------------------------
-    def fit(self, rewards: Any, confounders: Any, features: Any, *, groups: Any = None):
+    def fit(self, rewards: Any, features: Any, *, confounders: Any, groups: Any = None):
         """Estimate the causal feature effects and the adjusted rewards.
+
+        The signature follows EconML's ``fit(Y, T, *, X=None, W=None)``: the outcome, then the "treatments"
+        whose effects are estimated (the content features), then the controls by keyword.
 
         Parameters
         ----------
         rewards : array-like of shape (n,)
-            Observed outcomes (clicks, conversions, ratings).
-        confounders : array-like or DataFrame of shape (n, q)
-            Known confounders (time, audience, platform), numeric (one-hot encode categories).
+            Observed outcomes (clicks, conversions, ratings). A pandas Series keeps its index in
+            ``adjusted_rewards_``.
         features : array-like or DataFrame of shape (n, p), or list of n str
-            Content features or embeddings, or texts (featurized by ``featurizer``).
+            Content features or embeddings, or texts (featurized by ``featurizer``): their effects are
+            ``coef_``.
+        confounders : array-like or DataFrame of shape (n, q)
+            Known confounders (time, audience, platform), numeric (one-hot encode categories); required,
+            keyword-only.
         groups : array-like of shape (n,), optional
-            Cluster labels: cluster-robust standard errors and folds that never split a cluster. Fewer than
-            2 clusters (or fewer than ``cv`` when cross-fitting) raise a ``ValueError``; fewer than 20 give a
-            :class:`~causalkit.exceptions.ClusterWarning`.
+            Cluster labels (any hashable labels, mixed types too): cluster-robust standard errors and folds
+            that never split a cluster. Fewer than 2 clusters (or fewer than ``cv`` when cross-fitting) raise a
+            ``ValueError``; fewer than 20 give a :class:`~causalkit.exceptions.ClusterWarning`; complex
+            labels or a scalar raise a ``TypeError``.
 
         Raises
         ------
@@ -466,27 +522,27 @@ class RewardDeconfounder(BaseEstimator):
         self
         """
         self._validate_params()
-        for name, a in (("rewards", rewards), ("confounders", confounders), ("features", features)):
+        for name, a in (("rewards", rewards), ("features", features), ("confounders", confounders)):
             if a is None:
                 raise ValueError(f"{name} is required; got None.")
         _is_text(features)  # rejects a single string before its length is taken
-        check_consistent_length(rewards=rewards, confounders=confounders, features=features)
+        check_consistent_length(rewards=rewards, features=features, confounders=confounders)
         seeds = spawn_seeds(_seed(self.random_state), self.n_rep + 1)
         Y = check_1d(rewards, "rewards")
         C, c_names = check_2d(confounders, "confounders", ensure_2d_from_1d=True, return_names=True)
         T, t_names = self._featurize(features, fit=True, seed=seeds[-1])
         n, p = T.shape
-        groups = check_groups(groups, n)
+        groups, fold_groups = _fit_groups(groups, n)
         if self.cov_type == "cluster" and groups is None:
             raise ValueError("cov_type='cluster' needs cluster labels: pass groups to fit.")
-        if groups is not None:
-            missing = int(np.sum(pd.isna(groups)))
-            if missing:
-                raise ValueError(
-                    f"groups has {missing} missing label(s) (None/NaN); every sample needs a cluster."
-                )
+        ridge = self.method == "dml" and float(self.final_alpha) > 0
+        cov_type = "cluster" if groups is not None else self.cov_type
+        if ridge and cov_type not in _RIDGE_COV_TYPES:
+            raise ValueError(
+                f"cov_type={cov_type!r} is not available with final_alpha > 0; use 'HC0', 'HC1' or 'cluster'."
+            )
         # factorised codes: any hashable labels, mixed types too
-        n_clusters = check_n_clusters(
+        self.n_clusters_ = n_clusters = check_n_clusters(
             None if groups is None else pd.factorize(groups)[0],
             "groups",
             stacklevel=user_stacklevel() + 1,
@@ -537,7 +593,6 @@ class RewardDeconfounder(BaseEstimator):
                 "lies outside the range of double precision; rescale them."
             )
         Tw = T / self.feature_scale_  # exact: powers of two
-        ridge = self.method == "dml" and float(self.final_alpha) > 0
         collinear = [] if ridge else _collinear_columns(Tw)
         if collinear:
             raise ValueError(
@@ -547,7 +602,6 @@ class RewardDeconfounder(BaseEstimator):
             )
         self.n_features_in_ = p
         self.n_confounders_in_ = C.shape[1]
-        cov_type = "cluster" if groups is not None else self.cov_type
         self._groups = groups
 
         method = self.method
@@ -556,7 +610,8 @@ class RewardDeconfounder(BaseEstimator):
         self.basis_ = None
         if method in ("dml", "residualize_confounders"):
             self.fold_indices_ = [
-                make_folds(n, self.cv, groups=groups, random_state=s) for s in seeds[: self.n_rep]
+                make_folds(n, self.cv, groups=fold_groups, random_state=s)
+                for s in seeds[: self.n_rep]
             ]
         if method == "dml":
             self._fit_dml(Y, C, Tw, cov_type)
@@ -577,24 +632,47 @@ class RewardDeconfounder(BaseEstimator):
 
         self.mean_confounder_effect_ = float(np.mean(self.confounder_effect_))
         shift = self.mean_confounder_effect_ if self.keep_mean else 0.0
-        self.adjusted_rewards_ = Y - self.confounder_effect_ + shift
-        self.intercept_ = float(np.mean(self.adjusted_rewards_ - T @ self.coef_))
+        adjusted = Y - self.confounder_effect_ + shift
+        self.intercept_ = float(np.mean(adjusted - T @ self.coef_))
         design = np.column_stack([Tw, np.ones(n)])
         self.naive_coef_ = np.linalg.lstsq(design, Y, rcond=None)[0][:p] / s
         for label, value in (
             ("coef_", self.coef_),
             ("stderr_", self.stderr_),
             ("cov_", self.cov_),
-            ("adjusted_rewards_", self.adjusted_rewards_),
+            ("adjusted_rewards_", adjusted),
         ):
             if not np.all(np.isfinite(value)):
                 raise ValueError(
                     f"rewards/features: the fitted {label} is not finite (the data overflow double "
                     "precision in the fit); rescale rewards or features."
                 )
+        self.adjusted_rewards_ = _like_rewards(adjusted, rewards)
         self.n_samples_ = n
         self.reward_model_ = self._standalone_reward_model()
+        self.inference_ = self._inference()
         return self
+
+    # -- persistence ----------------------------------------------------------------------------------
+    def __getstate__(self) -> dict:
+        """State with ``adjusted_rewards_`` as a plain array (skops cannot store pandas objects).
+
+        The Series (index and name of the fitted ``rewards``) is rebuilt by :meth:`__setstate__`, so a
+        ``skops.io`` file needs no pandas type trusted (see ``docs/persistence.md``).
+        """
+        state = dict(super().__getstate__())  # a copy: the base class may return __dict__ itself
+        adjusted = state.get("adjusted_rewards_")
+        if isinstance(adjusted, pd.Series):
+            state["adjusted_rewards_"] = adjusted.to_numpy(copy=True)
+            state["_adjusted_rewards_labels"] = _index_state(adjusted)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        state = dict(state)
+        labels = state.pop("_adjusted_rewards_labels", None)
+        super().__setstate__(state)
+        if labels is not None and isinstance(self.__dict__.get("adjusted_rewards_"), np.ndarray):
+            self.adjusted_rewards_ = _index_restore(self.__dict__["adjusted_rewards_"], labels)
 
     def _standalone_reward_model(self):
         """``featurizer_`` (if any) + a LinearRegression carrying ``coef_`` and ``intercept_``."""
@@ -685,9 +763,9 @@ class RewardDeconfounder(BaseEstimator):
             )
 
     def _final_stage(self, rt, ry, cov_type):
-        alpha = float(self.final_alpha)
-        if alpha > 0:
-            return _ridge_sandwich(rt, ry, alpha, cov_type, self._groups)
+        penalty = float(self.final_alpha)
+        if penalty > 0:
+            return _ridge_sandwich(rt, ry, penalty, cov_type, self._groups)
         params, cov, _ = ols_inference(rt, ry, cov_type=cov_type, groups=self._groups)
         return params, cov
 
@@ -826,37 +904,75 @@ class RewardDeconfounder(BaseEstimator):
             check_feature_names(self, features, argument="features")
         return T
 
-    def transform(self, rewards: Any, confounders: Any, features: Any = None) -> np.ndarray:
+    def transform(self, rewards: Any, features: Any = None, *, confounders: Any) -> np.ndarray:
         """Rewards with the fitted confounder effect removed (for new data).
 
         The confounder effect ``h_hat(C)`` of new rows averages the fold models ("dml"); on the training data
         prefer ``adjusted_rewards_`` / ``fit_transform``, which use out-of-fold predictions. ``features`` is
-        optional: the adjustment depends on the confounders only; when given, its length is checked.
+        optional: the adjustment depends on the confounders only; when given, its length and columns are
+        checked.
 
         Returns
         -------
-        ndarray of shape (n,)
+        ndarray of shape (n,), or a Series with the index of ``rewards`` when it is a pandas Series
         """
         check_is_fitted(self, "coef_")
-        check_consistent_length(rewards=rewards, confounders=confounders, features=features)
+        if confounders is None:
+            raise ValueError("confounders is required; got None.")
+        check_consistent_length(rewards=rewards, features=features, confounders=confounders)
         Y = check_1d(rewards, "rewards")
         C = self._check_confounders(confounders)
         if features is not None:
             self._check_features(features)
         shift = self.mean_confounder_effect_ if self.keep_mean else 0.0
-        return Y - self._confounder_effect(C) + shift
+        return _like_rewards(Y - self._confounder_effect(C) + shift, rewards)
 
     def fit_transform(
-        self, rewards: Any, confounders: Any, features: Any, *, groups: Any = None
+        self, rewards: Any, features: Any, *, confounders: Any, groups: Any = None
     ) -> np.ndarray:
-        """Fit, then return the (out-of-fold) adjusted rewards ``adjusted_rewards_``."""
-        return self.fit(rewards, confounders, features, groups=groups).adjusted_rewards_.copy()
+        """Fit, then return (a copy of) the out-of-fold adjusted rewards ``adjusted_rewards_``."""
+        fitted = self.fit(rewards, features, confounders=confounders, groups=groups)
+        return fitted.adjusted_rewards_.copy()
 
     def predict(self, features: Any) -> np.ndarray:
-        """Deconfounded reward of content: ``features @ coef_ + intercept_`` (texts are featurized first)."""
+        """Deconfounded reward of content: ``features @ coef_ + intercept_`` (texts are featurized first).
+
+        Returns
+        -------
+        ndarray of shape (n,), or a Series with the index of ``features`` when it is a pandas DataFrame or
+        Series
+        """
         check_is_fitted(self, "coef_")
         T = self._check_features(features)
-        return T @ self.coef_ + self.intercept_
+        return _with_index(T @ self.coef_ + self.intercept_, features)
+
+    def effect(self, X: Any = None) -> np.ndarray:
+        """Constant marginal effect of each feature on the reward: ``coef_``.
+
+        The partially linear model has no effect modifiers, so the effect of a unit change of feature ``j``
+        is ``coef_[j]`` for every item. ``X`` only sets the rows of the answer.
+
+        Parameters
+        ----------
+        X : array-like of shape (m, ...), optional
+            Rows to report the effects for (their values are not used).
+
+        Returns
+        -------
+        ndarray of shape (n_features,) without ``X``; of shape (m, n_features) with it, or a DataFrame indexed
+        like ``X`` (columns: the feature names) when ``X`` is a pandas DataFrame or Series
+        """
+        check_is_fitted(self, "coef_")
+        if X is None:
+            return self.coef_.copy()
+        check_consistent_length(X=X)
+        m = len(X)
+        out = np.tile(self.coef_, (m, 1))
+        if isinstance(X, (pd.DataFrame, pd.Series)):
+            return pd.DataFrame(
+                out, index=X.index, columns=[str(c) for c in self.feature_names_in_]
+            )
+        return out
 
     def score(self, features: Any, y_randomized: Any) -> float:
         """Spearman rank correlation of ``predict(features)`` with rewards from randomised (A/B) data.
@@ -878,9 +994,8 @@ class RewardDeconfounder(BaseEstimator):
         return float(stats.spearmanr(pred, y)[0])
 
     # -- inference ------------------------------------------------------------------------------------
-    def effect_inference(self) -> EffectResult:
-        """Feature effects with standard errors, as a :class:`~causalkit._base.EffectResult`."""
-        check_is_fitted(self, "coef_")
+    def _inference(self) -> EffectResult:
+        """Feature effects with standard errors (``inference_``; terms are the feature names)."""
         label = {
             "dml": f"DML partialling-out ({self._cv_label()}-fold cross-fitting, n_rep={self.n_rep})",
             "joint": "joint OLS on features and a basis of the confounders (FWL)",
@@ -890,8 +1005,10 @@ class RewardDeconfounder(BaseEstimator):
         info = {
             "Observations": self.n_samples_,
             "Confounders": ", ".join(map(str, self.confounder_names_)),
-            "Covariance": "cluster" if self.cov_type == "cluster" else self.cov_type,
+            "Covariance": "cluster" if self.n_clusters_ else self.cov_type,
         }
+        if self.n_clusters_:
+            info["Clusters"] = self.n_clusters_
         if self.method == "dml" and float(self.final_alpha) > 0:
             info["Final-stage ridge penalty"] = float(self.final_alpha)
         notes = [
@@ -916,18 +1033,45 @@ class RewardDeconfounder(BaseEstimator):
             else str(len(self.fold_indices_[0]))
         )
 
-    def summary(self, alpha: float = 0.05):
-        """Results table (feature names kept), printable and rendered as HTML in notebooks."""
-        return self.effect_inference().summary(alpha)
 
-    def conf_int(self, alpha: float = 0.05) -> pd.DataFrame:
-        """``1 - alpha`` Wald confidence intervals of ``coef_``, one row per feature."""
-        lower, upper = self.effect_inference().interval_bounds(alpha)
-        return pd.DataFrame(
-            np.column_stack([lower, upper]),
-            index=pd.Index([str(n) for n in self.feature_names_in_], name="term"),
-            columns=["lower", "upper"],
-        )
+def _with_index(values: np.ndarray, like: Any):
+    """``values`` as a Series with ``like``'s index when ``like`` is a pandas DataFrame or Series."""
+    if isinstance(like, (pd.DataFrame, pd.Series)):
+        return pd.Series(values, index=like.index)
+    return values
+
+
+def _index_state(series: pd.Series) -> dict:
+    """A Series' index and name as plain Python/numpy values (ints, str, arrays)."""
+    idx = series.index
+    if isinstance(idx, pd.RangeIndex):
+        index: dict = {"start": int(idx.start), "stop": int(idx.stop), "step": int(idx.step)}
+    elif isinstance(idx, pd.MultiIndex):
+        index = {"tuples": [tuple(t) for t in idx], "names": list(idx.names)}
+    else:
+        index = {"values": idx.to_numpy(copy=True)}
+    return {"index": index, "index_name": idx.name, "name": series.name}
+
+
+def _index_restore(values: np.ndarray, labels: dict) -> pd.Series:
+    """The Series :func:`_index_state` described, holding ``values``."""
+    spec = labels["index"]
+    if "start" in spec:
+        index = pd.RangeIndex(spec["start"], spec["stop"], spec["step"], name=labels["index_name"])
+    elif "tuples" in spec:
+        index = pd.MultiIndex.from_tuples(spec["tuples"], names=spec["names"])
+    else:
+        index = pd.Index(spec["values"], name=labels["index_name"])
+    return pd.Series(values, index=index, name=labels["name"])
+
+
+def _like_rewards(values: np.ndarray, rewards: Any):
+    """Adjusted rewards: a Series with the index (and name) of pandas ``rewards``, else the array."""
+    if isinstance(rewards, pd.Series):
+        return pd.Series(values, index=rewards.index, name=rewards.name)
+    if isinstance(rewards, pd.DataFrame):  # a one-column frame
+        return pd.Series(values, index=rewards.index, name=rewards.columns[0])
+    return values
 
 
 class _Names:

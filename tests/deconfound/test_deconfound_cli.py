@@ -74,7 +74,7 @@ def test_categorical_confounders_are_one_hot_encoded(tmp_path, capsys):
     assert "season_summer" in out and "platform_web" in out  # the dummies are the confounders
     dummies = pd.get_dummies(frame[["season", "platform"]], drop_first=True, dtype=float)
     direct = RewardDeconfounder(method="joint", cv=2, random_state=0)
-    direct.fit(frame["clicks"], dummies, frame[["f1"]])
+    direct.fit(frame["clicks"], frame[["f1"]], confounders=dummies)
     assert abs(direct.coef_[0] - 0.5) < 0.15  # the design recovers the truth (0.5)
     f1_row = next(line for line in out.splitlines() if line.startswith("f1 "))
     assert float(f1_row.split()[1]) == pytest.approx(direct.coef_[0], rel=1e-3)

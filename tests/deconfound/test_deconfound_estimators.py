@@ -44,10 +44,10 @@ def fits(data):
     out = {}
     for method in ("dml", "joint", "naive", "residualize_confounders"):
         out[method] = RewardDeconfounder(method=method, random_state=0).fit(
-            data.rewards, data.confounders, data.features
+            data.rewards, data.features, confounders=data.confounders
         )
     out["joint_fourier"] = RewardDeconfounder(method="joint", basis=fourier_basis).fit(
-        data.rewards, data.confounders, data.features
+        data.rewards, data.features, confounders=data.confounders
     )
     return out
 
@@ -83,7 +83,7 @@ def test_best_of_8_selection(fits):
     oracle = value.max(axis=1).mean()
 
     def picked(est):
-        score = est.predict(cand.features).reshape(500, 8)
+        score = est.predict(cand.features).to_numpy().reshape(500, 8)  # a Series (index kept)
         return value[np.arange(500), score.argmax(axis=1)].mean()
 
     naive = picked(fits["naive"])
@@ -98,8 +98,8 @@ def test_best_of_8_selection(fits):
 
 def test_no_confounding_adjusted_agrees_with_naive():
     d = make_confounded_content(4000, confounding=0.0, random_state=3)
-    est = RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features)
-    naive = RewardDeconfounder(method="naive").fit(d.rewards, d.confounders, d.features)
+    est = RewardDeconfounder(random_state=0).fit(d.rewards, d.features, confounders=d.confounders)
+    naive = RewardDeconfounder(method="naive").fit(d.rewards, d.features, confounders=d.confounders)
     # naive's SE (confounder effect left in its noise) bounds the sampling error of the difference
     assert np.all(np.abs(est.coef_ - naive.coef_) < 3 * naive.stderr_), (est.coef_, naive.coef_)
     assert np.all(np.abs(est.coef_ - d.coef.to_numpy()) < 4 * est.stderr_)
@@ -114,13 +114,13 @@ def test_joint_invariant_to_functions_of_confounders(data, fits):
         fourier_basis(C) @ rng.normal(scale=10.0, size=11),
     ):
         est = RewardDeconfounder(method="joint", basis=fourier_basis).fit(
-            data.rewards + shift, data.confounders, data.features
+            data.rewards + shift, data.features, confounders=data.confounders
         )
         np.testing.assert_allclose(est.coef_, fits["joint_fourier"].coef_, rtol=0, atol=1e-10)
     # the default basis
     shift = fits["joint"].basis_.transform(C) @ rng.normal(scale=10.0, size=(11 + 1))
     est = RewardDeconfounder(method="joint").fit(
-        data.rewards + shift, data.confounders, data.features
+        data.rewards + shift, data.features, confounders=data.confounders
     )
     np.testing.assert_allclose(est.coef_, fits["joint"].coef_, rtol=0, atol=1e-10)
 
@@ -149,7 +149,7 @@ def test_dml_equals_doubleml_plr_single_feature(data):
     C = data.confounders.to_numpy()
     t = data.features["t_ent"].to_numpy()
     y = data.rewards.to_numpy()
-    est = RewardDeconfounder(random_state=5).fit(y, C, t)
+    est = RewardDeconfounder(random_state=5).fit(y, t, confounders=C)
     obj = doubleml.DoubleMLData.from_arrays(C, y, t)
     ref = doubleml.DoubleMLPLR(
         obj, default_confounder_model(), default_confounder_model(), n_folds=2
@@ -187,17 +187,17 @@ def test_transform_on_new_data(fits):
     new = make_confounded_content(3000, random_state=99)
     for method in ("dml", "joint"):
         est = fits[method]
-        adj = est.transform(new.rewards, new.confounders, new.features)
+        adj = est.transform(new.rewards, new.features, confounders=new.confounders)
         noise = adj - new.causal_value
         assert abs(np.corrcoef(noise, new.confounder_effect)[0, 1]) < 0.05
         assert abs(noise.std() - 1.0) < 0.06  # only the reward noise (sd 1) is left
-    naive = fits["naive"].transform(new.rewards, new.confounders)
+    naive = fits["naive"].transform(new.rewards, confounders=new.confounders)
     np.testing.assert_allclose(naive, new.rewards)
 
 
 def test_fit_transform_equals_adjusted_rewards(data):
     est = RewardDeconfounder(random_state=1)
-    out = est.fit_transform(data.rewards, data.confounders, data.features)
+    out = est.fit_transform(data.rewards, data.features, confounders=data.confounders)
     np.testing.assert_array_equal(out, est.adjusted_rewards_)
 
 
@@ -213,17 +213,25 @@ def test_summary_and_conf_int_keep_feature_names(fits):
     text = str(est.summary())
     for name in ("t_spur", "t_ent", "t_ind", "naive", "DML"):
         assert name in text
-    ci = est.conf_int(0.05)
+    ci = est.conf_int(alpha=0.05)
     assert list(ci.index) == ["t_spur", "t_ent", "t_ind"]
     np.testing.assert_allclose(ci["upper"] - ci["lower"], 2 * 1.959963984540054 * est.stderr_)
-    frame = est.effect_inference().summary_frame()
+    frame = est.inference_.summary_frame()
     np.testing.assert_allclose(frame["estimate"], est.coef_)
+    assert list(frame.index) == ["t_spur", "t_ent", "t_ind"]
+    pd.testing.assert_frame_equal(ci, est.inference_.conf_int(alpha=0.05))
 
 
 def test_determinism_and_fold_sharing(data):
-    a = RewardDeconfounder(random_state=11).fit(data.rewards, data.confounders, data.features)
-    b = RewardDeconfounder(random_state=11).fit(data.rewards, data.confounders, data.features)
-    c = RewardDeconfounder(random_state=12).fit(data.rewards, data.confounders, data.features)
+    a = RewardDeconfounder(random_state=11).fit(
+        data.rewards, data.features, confounders=data.confounders
+    )
+    b = RewardDeconfounder(random_state=11).fit(
+        data.rewards, data.features, confounders=data.confounders
+    )
+    c = RewardDeconfounder(random_state=12).fit(
+        data.rewards, data.features, confounders=data.confounders
+    )
     for (_tr_a, te_a), (_tr_b, te_b) in zip(a.fold_indices_[0], b.fold_indices_[0]):
         np.testing.assert_array_equal(te_a, te_b)
     np.testing.assert_array_equal(a.coef_, b.coef_)
@@ -234,14 +242,18 @@ def test_determinism_and_fold_sharing(data):
 
 def test_n_jobs_gives_same_numbers():
     d = make_confounded_content(600, random_state=4)
-    a = RewardDeconfounder(random_state=0, n_jobs=1).fit(d.rewards, d.confounders, d.features)
-    b = RewardDeconfounder(random_state=0, n_jobs=2).fit(d.rewards, d.confounders, d.features)
+    a = RewardDeconfounder(random_state=0, n_jobs=1).fit(
+        d.rewards, d.features, confounders=d.confounders
+    )
+    b = RewardDeconfounder(random_state=0, n_jobs=2).fit(
+        d.rewards, d.features, confounders=d.confounders
+    )
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-12)
 
 
 def test_repeated_crossfitting_median_aggregation(data):
     est = RewardDeconfounder(n_rep=3, random_state=0).fit(
-        data.rewards, data.confounders, data.features
+        data.rewards, data.features, confounders=data.confounders
     )
     assert est.coef_reps_.shape == (3, 3)
     np.testing.assert_allclose(est.coef_, np.median(est.coef_reps_, axis=0))
@@ -253,7 +265,7 @@ def test_repeated_crossfitting_median_aggregation(data):
 def test_final_ridge_penalty_closed_form(data, fits):
     alpha = 500.0
     est = RewardDeconfounder(final_alpha=alpha, random_state=0).fit(
-        data.rewards, data.confounders, data.features
+        data.rewards, data.features, confounders=data.confounders
     )
     rt, ry = fits["dml"].features_residuals_, fits["dml"].rewards_residuals_
     expected = np.linalg.solve(rt.T @ rt + alpha * np.eye(3), rt.T @ ry)
@@ -265,7 +277,7 @@ def test_final_ridge_penalty_closed_form(data, fits):
 def test_cluster_groups_give_grouped_folds_and_cluster_ses(data):
     groups = np.arange(4000) // 20
     est = RewardDeconfounder(random_state=0).fit(
-        data.rewards, data.confounders, data.features, groups=groups
+        data.rewards, data.features, confounders=data.confounders, groups=groups
     )
     for _tr, te in est.fold_indices_[0]:
         assert all(np.all(np.isin(groups[groups == g], groups[te])) for g in np.unique(groups[te]))
@@ -278,9 +290,11 @@ def test_cluster_groups_give_grouped_folds_and_cluster_ses(data):
 def test_text_features_with_word_indicators():
     d = make_confounded_texts(2000, random_state=0)
     vec = CountVectorizer(binary=True, vocabulary=list(d.coef.index))
-    est = RewardDeconfounder(featurizer=vec, random_state=0).fit(d.rewards, d.confounders, d.texts)
+    est = RewardDeconfounder(featurizer=vec, random_state=0).fit(
+        d.rewards, d.texts, confounders=d.confounders
+    )
     naive = RewardDeconfounder(method="naive", featurizer=vec).fit(
-        d.rewards, d.confounders, d.texts
+        d.rewards, d.texts, confounders=d.confounders
     )
     assert list(est.feature_names_in_) == ["snow", "deal", "video"]
     np.testing.assert_allclose(est.featurizer_.transform(d.texts).toarray(), d.indicators)
@@ -295,8 +309,10 @@ def test_text_features_with_word_indicators():
 
 def test_text_features_default_featurizer_runs_and_is_deterministic():
     d = make_confounded_texts(400, random_state=1)
-    a = RewardDeconfounder(random_state=3).fit(d.rewards, d.confounders, d.texts)
-    b = RewardDeconfounder(random_state=3).fit(d.rewards, d.confounders, pd.Series(d.texts))
+    a = RewardDeconfounder(random_state=3).fit(d.rewards, d.texts, confounders=d.confounders)
+    b = RewardDeconfounder(random_state=3).fit(
+        d.rewards, pd.Series(d.texts), confounders=d.confounders
+    )
     assert a.coef_.shape == (20,) and a.feature_names_in_[0].startswith("truncatedsvd")
     np.testing.assert_allclose(a.coef_, b.coef_, rtol=1e-10)
     assert a.predict(d.texts[:3]).shape == (3,)
@@ -305,7 +321,7 @@ def test_text_features_default_featurizer_runs_and_is_deterministic():
 def test_custom_nuisance_learners(data):
     est = RewardDeconfounder(
         model_confounders=LinearRegression(), model_features=LinearRegression(), random_state=0
-    ).fit(data.rewards, data.confounders, data.features)
+    ).fit(data.rewards, data.features, confounders=data.confounders)
     # a linear nuisance cannot represent sin(season): the spurious feature is not fully removed
     assert abs(est.coef_[SPUR]) > 0.1
     assert isinstance(est.nuisance_models_["rewards"][0][0], LinearRegression)
@@ -316,7 +332,7 @@ def test_sklearn_contract(data):
     for method in ("dml", "joint"):
         check_sklearn_contract(
             RewardDeconfounder(method=method, random_state=0),
-            lambda est: est.fit(small.rewards, small.confounders, small.features),
+            lambda est: est.fit(small.rewards, small.features, confounders=small.confounders),
             lambda est: np.concatenate([est.coef_, est.adjusted_rewards_]),
         )
 
@@ -330,7 +346,11 @@ def test_ci_coverage_100_replications():
         d = make_confounded_content(4000, random_state=10_000 + rep)
         for method in hits:
             est = RewardDeconfounder(method=method, random_state=rep)
-            ci = est.fit(d.rewards, d.confounders, d.features).conf_int(0.05).to_numpy()
+            ci = (
+                est.fit(d.rewards, d.features, confounders=d.confounders)
+                .conf_int(alpha=0.05)
+                .to_numpy()
+            )
             hits[method] += (ci[:, 0] <= truth) & (truth <= ci[:, 1])
     print("coverage per feature (of 100):", hits)
     for method, h in hits.items():

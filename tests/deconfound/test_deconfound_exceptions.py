@@ -23,14 +23,16 @@ def d():
 
 @pytest.fixture(scope="module")
 def fitted(d):
-    return RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features)
+    return RewardDeconfounder(random_state=0).fit(d.rewards, d.features, confounders=d.confounders)
 
 
 def test_mismatched_lengths(d):
-    with pytest.raises(ValueError, match=r"mismatched lengths \(rewards: 399, confounders: 400"):
-        RewardDeconfounder().fit(d.rewards[:-1], d.confounders, d.features)
+    with pytest.raises(
+        ValueError, match=r"mismatched lengths \(rewards: 399, features: 400, confounders: 400"
+    ):
+        RewardDeconfounder().fit(d.rewards[:-1], d.features, confounders=d.confounders)
     with pytest.raises(ValueError, match="features: 300"):
-        RewardDeconfounder().fit(d.rewards, d.confounders, d.features[:300])
+        RewardDeconfounder().fit(d.rewards, d.features[:300], confounders=d.confounders)
 
 
 @pytest.mark.parametrize("arg", ["rewards", "confounders", "features"])
@@ -51,11 +53,13 @@ def test_nan_and_inf_name_the_argument(d, arg):
 
 def test_missing_and_wrong_shapes(d):
     with pytest.raises(ValueError, match="confounders is required"):
-        RewardDeconfounder().fit(d.rewards, None, d.features)
+        RewardDeconfounder().fit(d.rewards, d.features, confounders=None)
     with pytest.raises(ValueError, match="rewards must be 1-dimensional"):
-        RewardDeconfounder().fit(np.ones((400, 2)), d.confounders, d.features)
+        RewardDeconfounder().fit(np.ones((400, 2)), d.features, confounders=d.confounders)
     with pytest.raises(TypeError, match="confounders must be numeric"):
-        RewardDeconfounder().fit(d.rewards, d.confounders.assign(platform="a"), d.features)
+        RewardDeconfounder().fit(
+            d.rewards, d.features, confounders=d.confounders.assign(platform="a")
+        )
 
 
 @pytest.mark.parametrize("method", ["dml", "joint"])
@@ -73,20 +77,20 @@ def test_features_determined_by_confounders_raise_with_rank(d, method):
         model = make_pipeline(FunctionTransformer(fourier_basis), LinearRegression())
     est = RewardDeconfounder(method=method, basis=basis, model_confounders=model, random_state=0)
     with pytest.raises(ValueError, match=r"no overlap.*numerical rank 1 of 2.*condition number"):
-        est.fit(d.rewards, d.confounders, T)
+        est.fit(d.rewards, T, confounders=d.confounders)
 
 
 def test_nearly_determined_features_warn_with_condition_number(d):
     C = d.confounders.to_numpy()
     T = np.column_stack([np.sin(C[:, 0]) + 0.05 * d.features["t_ind"], d.features["t_ent"]])
     with pytest.warns(OverlapWarning, match=r"weak overlap.*condition number"):
-        RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, T)
+        RewardDeconfounder(random_state=0).fit(d.rewards, T, confounders=d.confounders)
 
 
 def test_constant_feature(d):
     T = d.features.assign(t_ind=1.0)
     with pytest.raises(ValueError, match=r"features: column\(s\) \[2\] are constant"):
-        RewardDeconfounder().fit(d.rewards, d.confounders, T)
+        RewardDeconfounder().fit(d.rewards, T, confounders=d.confounders)
 
 
 @pytest.mark.parametrize(
@@ -94,10 +98,12 @@ def test_constant_feature(d):
     [
         ({"method": "ols"}, ValueError, "method must be one of"),
         ({"cov_type": "HC9"}, ValueError, "cov_type must be one of"),
-        ({"n_rep": 0}, ValueError, "n_rep must be a positive integer"),
+        ({"n_rep": 0}, ValueError, "n_rep must be >= 1; got 0"),
+        ({"n_rep": 2.0}, TypeError, "n_rep must be an integer; got float"),
         ({"final_alpha": -1.0}, ValueError, r"final_alpha must be >= 0\.0"),
         ({"final_alpha": "big"}, TypeError, "final_alpha must be a real number"),
         ({"cv": 1}, ValueError, "cv must be an integer >= 2"),
+        ({"cv": 2.5}, TypeError, "cv must be an integer >= 2 or a scikit-learn splitter"),
         ({"keep_mean": "yes"}, TypeError, "keep_mean must be a bool"),
         ({"model_confounders": "ridge"}, TypeError, "model_confounders must be a scikit-learn"),
         ({"model_features": 3}, TypeError, "model_features must be a scikit-learn"),
@@ -108,22 +114,24 @@ def test_constant_feature(d):
 )
 def test_bad_parameters(d, params, err, match):
     with pytest.raises(err, match=match):
-        RewardDeconfounder(**params).fit(d.rewards, d.confounders, d.features)
+        RewardDeconfounder(**params).fit(d.rewards, d.features, confounders=d.confounders)
 
 
 def test_bad_text_features(d):
     with pytest.raises(TypeError, match="features: got a single string"):
-        RewardDeconfounder().fit(d.rewards[:1], d.confounders[:1], "one text")
+        RewardDeconfounder().fit(d.rewards[:1], "one text", confounders=d.confounders[:1])
     mixed = ["a text"] * 399 + [3.0]
     with pytest.raises(TypeError, match="features: mixes strings and non-strings"):
-        RewardDeconfounder().fit(d.rewards, d.confounders, mixed)
+        RewardDeconfounder().fit(d.rewards, mixed, confounders=d.confounders)
 
 
 def test_groups_wrong_length(d):
     with pytest.raises(ValueError, match="groups has length 10; expected 400"):
-        RewardDeconfounder().fit(d.rewards, d.confounders, d.features, groups=np.arange(10))
+        RewardDeconfounder().fit(
+            d.rewards, d.features, confounders=d.confounders, groups=np.arange(10)
+        )
     with pytest.raises(ValueError, match="cov_type='cluster' needs cluster labels: pass groups"):
-        RewardDeconfounder(cov_type="cluster").fit(d.rewards, d.confounders, d.features)
+        RewardDeconfounder(cov_type="cluster").fit(d.rewards, d.features, confounders=d.confounders)
 
 
 def test_use_before_fit(d):
@@ -131,7 +139,7 @@ def test_use_before_fit(d):
     with pytest.raises(NotFittedError):
         est.predict(d.features)
     with pytest.raises(NotFittedError):
-        est.transform(d.rewards, d.confounders)
+        est.transform(d.rewards, confounders=d.confounders)
     with pytest.raises(NotFittedError):
         est.summary()
 
@@ -140,15 +148,17 @@ def test_predict_and_transform_check_columns(d, fitted):
     with pytest.raises(ValueError, match="features has 2 column"):
         fitted.predict(d.features.iloc[:, :2])
     with pytest.raises(ValueError, match="confounders has 1 column"):
-        fitted.transform(d.rewards, d.confounders.iloc[:, :1])
+        fitted.transform(d.rewards, confounders=d.confounders.iloc[:, :1])
     with pytest.raises(TypeError, match="features: got texts"):
         fitted.predict(["a text", "another"])
     with pytest.raises(ValueError, match="mismatched lengths"):
-        fitted.transform(d.rewards, d.confounders[:10])
+        fitted.transform(d.rewards, confounders=d.confounders[:10])
     with pytest.raises(ValueError, match="y_randomized must be finite"):
         fitted.score(d.features, np.full(400, np.nan))
     with pytest.raises(ValueError, match="alpha must be in"):
-        fitted.conf_int(2.0)
+        fitted.conf_int(alpha=2.0)
+    with pytest.raises(TypeError):
+        fitted.conf_int(0.1)  # alpha is keyword-only
 
 
 def test_simulator_arguments():

@@ -26,7 +26,7 @@ def d():
 
 @pytest.fixture(scope="module")
 def fitted(d):
-    return RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features)
+    return RewardDeconfounder(random_state=0).fit(d.rewards, d.features, confounders=d.confounders)
 
 
 def _only_named(record) -> list:
@@ -41,7 +41,7 @@ def _only_named(record) -> list:
 def test_single_cluster_is_a_value_error_naming_groups(d, method):
     est = RewardDeconfounder(method=method, random_state=0)
     with pytest.raises(ValueError, match=r"groups has 1 distinct cluster"):
-        est.fit(d.rewards, d.confounders, d.features, groups=np.zeros(300))
+        est.fit(d.rewards, d.features, confounders=d.confounders, groups=np.zeros(300))
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -50,7 +50,7 @@ def test_few_clusters_warn_at_the_caller(d, method):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         est = RewardDeconfounder(method=method, random_state=0).fit(
-            d.rewards, d.confounders, d.features, groups=groups
+            d.rewards, d.features, confounders=d.confounders, groups=groups
         )
     got = _only_named(record)
     assert ClusterWarning in [w.category for w in got]
@@ -58,7 +58,7 @@ def test_few_clusters_warn_at_the_caller(d, method):
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
         RewardDeconfounder(method=method, random_state=0).fit_transform(
-            d.rewards, d.confounders, d.features, groups=groups
+            d.rewards, d.features, confounders=d.confounders, groups=groups
         )
     assert ClusterWarning in [w.category for w in _only_named(record)]
 
@@ -66,7 +66,7 @@ def test_few_clusters_warn_at_the_caller(d, method):
 def test_fewer_clusters_than_folds_names_groups_and_cv(d):
     with pytest.raises(ValueError, match=r"groups has 3 clusters.*cv=5"):
         RewardDeconfounder(cv=5, random_state=0).fit(
-            d.rewards, d.confounders, d.features, groups=np.arange(300) % 3
+            d.rewards, d.features, confounders=d.confounders, groups=np.arange(300) % 3
         )
 
 
@@ -75,7 +75,7 @@ def test_overlap_warning_points_at_the_caller_through_fit_transform(d):
     T = np.column_stack([np.sin(C[:, 0]) + 0.05 * d.features["t_ind"], d.features["t_ent"]])
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        RewardDeconfounder(random_state=0).fit_transform(d.rewards, d.confounders, T)
+        RewardDeconfounder(random_state=0).fit_transform(d.rewards, T, confounders=d.confounders)
     assert OverlapWarning in [w.category for w in _only_named(record)]
 
 
@@ -84,7 +84,9 @@ def test_overlap_warning_points_at_the_caller_through_fit_transform(d):
 def test_duplicate_feature_is_named(d, method):
     F = d.features.assign(dup=d.features["t_spur"])
     with pytest.raises(ValueError, match=r"features: columns \['t_spur', 'dup'\] are collinear"):
-        RewardDeconfounder(method=method, random_state=0).fit(d.rewards, d.confounders, F)
+        RewardDeconfounder(method=method, random_state=0).fit(
+            d.rewards, F, confounders=d.confounders
+        )
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -93,17 +95,21 @@ def test_linear_combination_of_features_is_named(d, method):
     with pytest.raises(
         ValueError, match=r"features: columns \['t_spur', 't_ent', 'combo'\] are collinear"
     ):
-        RewardDeconfounder(method=method, random_state=0).fit(d.rewards, d.confounders, F)
+        RewardDeconfounder(method=method, random_state=0).fit(
+            d.rewards, F, confounders=d.confounders
+        )
 
 
 def test_collinear_confounders_leak_no_foreign_warning(d):
     C = d.confounders.assign(dup=d.confounders["season"])
     with warnings.catch_warnings(record=True) as record:
         warnings.simplefilter("always")
-        est = RewardDeconfounder(method="joint", random_state=0).fit(d.rewards, C, d.features)
+        est = RewardDeconfounder(method="joint", random_state=0).fit(
+            d.rewards, d.features, confounders=C
+        )
     _only_named(record)
     ref = RewardDeconfounder(method="joint", random_state=0).fit(
-        d.rewards, d.confounders, d.features
+        d.rewards, d.features, confounders=d.confounders
     )
     np.testing.assert_allclose(est.coef_, ref.coef_, atol=1e-8)
 
@@ -111,17 +117,19 @@ def test_collinear_confounders_leak_no_foreign_warning(d):
 # ------------------------------------------------------------------- tiny and extreme samples (item 12)
 def test_joint_basis_wider_than_the_sample_is_named(d):
     with pytest.raises(ValueError, match=r"method='joint'.*basis\(confounders\) has \d+ columns"):
-        RewardDeconfounder(method="joint").fit(d.rewards[:12], d.confounders[:12], d.features[:12])
+        RewardDeconfounder(method="joint").fit(
+            d.rewards[:12], d.features[:12], confounders=d.confounders[:12]
+        )
 
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("scale", [1e120, 1e-120])
 def test_feature_magnitude_does_not_matter(d, method, scale):
     ref = RewardDeconfounder(method=method, random_state=0).fit(
-        d.rewards, d.confounders, d.features
+        d.rewards, d.features, confounders=d.confounders
     )
     est = RewardDeconfounder(method=method, random_state=0).fit(
-        d.rewards, d.confounders, d.features * scale
+        d.rewards, d.features * scale, confounders=d.confounders
     )
     np.testing.assert_allclose(est.coef_ * scale, ref.coef_, rtol=1e-6, atol=1e-10)
     np.testing.assert_allclose(est.stderr_ * scale, ref.stderr_, rtol=1e-6)
@@ -130,8 +138,8 @@ def test_feature_magnitude_does_not_matter(d, method, scale):
         est.predict(d.features * scale), ref.predict(d.features), rtol=1e-6, atol=1e-8
     )
     np.testing.assert_allclose(
-        est.transform(d.rewards, d.confounders),
-        ref.transform(d.rewards, d.confounders),
+        est.transform(d.rewards, confounders=d.confounders),
+        ref.transform(d.rewards, confounders=d.confounders),
         rtol=1e-6,
         atol=1e-8,
     )
@@ -141,12 +149,14 @@ def test_feature_magnitude_does_not_matter(d, method, scale):
 def test_features_whose_effect_covariance_overflows_are_named(d, scale):
     F = d.features.assign(t_ind=d.features["t_ind"] * scale)
     with pytest.raises(ValueError, match=r"features: column\(s\) \['t_ind'\] vary on a scale"):
-        RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, F)
+        RewardDeconfounder(random_state=0).fit(d.rewards, F, confounders=d.confounders)
 
 
 def test_rewards_whose_effects_overflow_are_refused(d):
     with pytest.raises(ValueError, match=r"rewards: .*overflow"):
-        RewardDeconfounder(random_state=0).fit(d.rewards * 1e300, d.confounders, d.features)
+        RewardDeconfounder(random_state=0).fit(
+            d.rewards * 1e300, d.features, confounders=d.confounders
+        )
 
 
 def test_score_refuses_constant_or_tiny_targets(fitted, d):
@@ -159,7 +169,7 @@ def test_score_refuses_constant_or_tiny_targets(fitted, d):
 
 def test_string_cv_is_a_type_error_naming_cv(d):
     with pytest.raises(TypeError, match=r"cv must be an integer >= 2 or a scikit-learn splitter"):
-        RewardDeconfounder(cv="five").fit(d.rewards, d.confounders, d.features)
+        RewardDeconfounder(cv="five").fit(d.rewards, d.features, confounders=d.confounders)
 
 
 # ------------------------------------------------------------------- feature names (item 13)
@@ -177,17 +187,18 @@ def test_predict_and_score_check_feature_names(fitted, d):
 def test_transform_checks_confounder_and_feature_names(fitted, d):
     C, F = d.confounders, d.features
     with pytest.raises(ValueError, match=r"confounders has columns .* but fit saw"):
-        fitted.transform(d.rewards, C[C.columns[::-1]])
+        fitted.transform(d.rewards, confounders=C[C.columns[::-1]])
     with pytest.raises(ValueError, match=r"features has columns"):
-        fitted.transform(d.rewards, C, F[F.columns[::-1]])
+        fitted.transform(d.rewards, F[F.columns[::-1]], confounders=C)
     np.testing.assert_array_equal(
-        fitted.transform(d.rewards, C.to_numpy()), fitted.transform(d.rewards, C)
+        fitted.transform(d.rewards, confounders=C.to_numpy()),
+        fitted.transform(d.rewards, confounders=C),
     )
 
 
 def test_fit_on_arrays_accepts_any_frame_later(d):
     est = RewardDeconfounder(random_state=0).fit(
-        d.rewards, d.confounders.to_numpy(), d.features.to_numpy()
+        d.rewards, d.features.to_numpy(), confounders=d.confounders.to_numpy()
     )
     renamed = d.features.set_axis(["a", "b", "c"], axis=1)
     np.testing.assert_array_equal(est.predict(renamed), est.predict(d.features.to_numpy()))
@@ -240,27 +251,29 @@ class _NotCloneable:
 def test_nuisance_model_with_non_finite_predictions_is_named(d, method):
     est = RewardDeconfounder(method=method, model_confounders=_NaNModel(), random_state=0)
     with pytest.raises(ValueError, match=r"model_confounders returned 300 non-finite prediction"):
-        est.fit(d.rewards, d.confounders, d.features)
+        est.fit(d.rewards, d.features, confounders=d.confounders)
     est = RewardDeconfounder(model_features=_NaNModel(), random_state=0)
     with pytest.raises(ValueError, match=r"model_features returned 300 non-finite .* 't_spur'"):
-        est.fit(d.rewards, d.confounders, d.features)
+        est.fit(d.rewards, d.features, confounders=d.confounders)
 
 
 def test_model_that_cannot_be_cloned_is_a_type_error_naming_it(d):
     with pytest.raises(TypeError, match=r"model_confounders must be a scikit-learn regressor"):
         RewardDeconfounder(model_confounders=_NotCloneable()).fit(
-            d.rewards, d.confounders, d.features
+            d.rewards, d.features, confounders=d.confounders
         )
 
 
 def test_random_state_is_validated_by_name(d):
     with pytest.raises(TypeError, match=r"random_state must be None, an int, a RandomState or a"):
-        RewardDeconfounder(random_state="seed").fit(d.rewards, d.confounders, d.features)
+        RewardDeconfounder(random_state="seed").fit(
+            d.rewards, d.features, confounders=d.confounders
+        )
     a = RewardDeconfounder(random_state=np.random.default_rng(2)).fit(
-        d.rewards, d.confounders, d.features
+        d.rewards, d.features, confounders=d.confounders
     )
     b = RewardDeconfounder(random_state=np.random.default_rng(2)).fit(
-        d.rewards, d.confounders, d.features
+        d.rewards, d.features, confounders=d.confounders
     )
     np.testing.assert_array_equal(a.coef_, b.coef_)
 
@@ -268,11 +281,15 @@ def test_random_state_is_validated_by_name(d):
 def test_groups_with_missing_labels_are_named(d):
     groups = np.array([None] * 10 + list(range(290)), dtype=object)
     with pytest.raises(ValueError, match=r"groups .*missing label"):
-        RewardDeconfounder(random_state=0).fit(d.rewards, d.confounders, d.features, groups=groups)
+        RewardDeconfounder(random_state=0).fit(
+            d.rewards, d.features, confounders=d.confounders, groups=groups
+        )
 
 
 def test_two_dimensional_string_features_are_refused_by_name():
     """A 2-D string array was fed to the text featurizer row by row (AttributeError: no attribute 'lower')."""
     d = make_confounded_content(120, random_state=0)
     with pytest.raises(TypeError, match=r"features: got a 2-D array of strings"):
-        RewardDeconfounder().fit(d.rewards, d.confounders, np.asarray(d.features).astype(str))
+        RewardDeconfounder().fit(
+            d.rewards, np.asarray(d.features).astype(str), confounders=d.confounders
+        )

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,6 +22,7 @@ from .._base import (
     resolve_device,
     root_seed,
     torch_threads,
+    user_stacklevel,
 )
 from ._control import ControlFunctionExtrapolator, _check_actions
 
@@ -640,15 +640,19 @@ class Rep4Ex(BaseEstimator):
         return out
 
     def _check_X(self, X: Any) -> np.ndarray:
+        """``X`` at transform/predict time: the width seen in fit, and the column names seen in fit.
+
+        A DataFrame with other names or another order is refused; names on one side only (fit on a DataFrame,
+        an array now, or the reverse) give a :class:`~causalkit.exceptions.FeatureNamesWarning` at the user's line.
+        """
         check_is_fitted(self, "encoder_")
-        if getattr(self, "feature_names_in_", None) is not None and isinstance(X, pd.DataFrame):
-            check_feature_names(self, X, argument="X")
-        X = check_2d(X, "X")
-        if X.shape[1] != self.n_features_in_:
+        arr = check_2d(X, "X")
+        if arr.shape[1] != self.n_features_in_:
             raise ValueError(
-                f"X has {X.shape[1]} feature(s); the estimator was fitted with {self.n_features_in_}."
+                f"X has {arr.shape[1]} feature(s); the estimator was fitted with {self.n_features_in_}."
             )
-        return X
+        check_feature_names(self, X, argument="X", stacklevel=user_stacklevel())
+        return arr
 
     def transform(self, X: Any) -> np.ndarray:
         """The learned code ``phi(X)`` (affine in the latent ``Z`` when identification succeeded).
@@ -664,7 +668,9 @@ class Rep4Ex(BaseEstimator):
         """``decoder(encoder(X))`` on the original scale of ``X``."""
         torch = optional_import("torch")
         X = self._check_X(X)
-        code = torch.as_tensor(self.transform(X), dtype=torch.float32)
+        code = torch.as_tensor(
+            self._encode((X - self.x_mean_) / self.x_scale_), dtype=torch.float32
+        )
         with torch.no_grad():
             back = self.decoder_(code).numpy().astype(np.float64)
         return back * self.x_scale_ + self.x_mean_
@@ -708,7 +714,8 @@ class Rep4Ex(BaseEstimator):
             raise ValueError(
                 f"mmr_score needs at least 2 rows (pairs of actions); got {min(X.shape[0], int(max_samples))}."
             )
-        code = torch.as_tensor(self.transform(X[:max_samples]), dtype=torch.float64)
+        Xs = (X[:max_samples] - self.x_mean_) / self.x_scale_
+        code = torch.as_tensor(self._encode(Xs), dtype=torch.float64)
         At = torch.tensor(A[:max_samples], dtype=torch.float64)
         with torch.no_grad():
             val = T.mmr_penalty(

@@ -11,7 +11,7 @@ import pytest
 torch = pytest.importorskip("torch")
 
 from causalkit.datasets import make_rep4ex_1d  # noqa: E402
-from causalkit.exceptions import CausalkitWarning  # noqa: E402
+from causalkit.exceptions import CausalkitWarning, FeatureNamesWarning  # noqa: E402
 from causalkit.rep4ex import Rep4Ex  # noqa: E402
 
 TINY = dict(hidden=(4,), max_epochs=1, random_state=0)
@@ -124,7 +124,9 @@ def test_feature_names_are_checked():
     Xdf = pd.DataFrame(d.X, columns=cols)
     est = Rep4Ex(**TINY).fit(d.Y, d.A, X=Xdf)
     np.testing.assert_array_equal(est.feature_names_in_, cols)
-    np.testing.assert_allclose(est.transform(Xdf), est.transform(d.X), rtol=1e-6, atol=1e-7)
+    with pytest.warns(FeatureNamesWarning, match="X does not have valid feature names"):
+        by_position = est.transform(d.X)
+    np.testing.assert_array_equal(est.transform(Xdf), by_position)
     rev = Xdf[cols[::-1]]
     for call in (
         lambda X: est.transform(X),
@@ -138,9 +140,16 @@ def test_feature_names_are_checked():
             call(rev)
         with pytest.raises(ValueError, match=r"not seen in fit \['zz'\]"):
             call(Xdf.rename(columns={"x1": "zz"}))
+        # names on one side only: one FeatureNamesWarning, at the caller's line
+        with pytest.warns(FeatureNamesWarning) as rec:
+            call(d.X)
+        assert [r.filename for r in rec if r.category is FeatureNamesWarning] == [__file__]
     est.fit(d.Y, d.A, X=d.X)  # refit on an array forgets the names
     assert not hasattr(est, "feature_names_in_")
-    est.transform(rev)
+    with pytest.warns(
+        FeatureNamesWarning, match="X has feature names, but Rep4Ex was fitted without"
+    ):
+        est.transform(rev)
 
 
 # ---------------------------------------------------------------------- named warnings

@@ -7,7 +7,9 @@ STAMP := $(VENV)/.causalkit-installed
 TORCH_VERSION ?= 2.13.0
 PYTEST_WORKERS ?= 2
 
-.PHONY: install demo test test-all test-gpu bench lint clean
+DOCS_STAMP := $(VENV)/.causalkit-docs-installed
+
+.PHONY: install demo test test-all test-gpu bench lint clean docs
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -42,3 +44,14 @@ lint: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache
+
+$(DOCS_STAMP): $(STAMP) pyproject.toml
+	$(PY) -m pip install --quiet -e ".[all,test,docs]"
+	touch $(DOCS_STAMP)
+
+# The site: vignettes executed in fast mode into docs/gallery, Sphinx with warnings as errors, then every internal
+# link and image of the built site checked (docs/check_site.py).
+docs: $(DOCS_STAMP)
+	$(PY) docs/build_gallery.py
+	$(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html
+	$(PY) docs/check_site.py docs/_build/html

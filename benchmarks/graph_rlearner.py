@@ -87,9 +87,9 @@ def run_learners(d, seed):
     for name, est in arms.items():
         t0 = time.perf_counter()
         if isinstance(est, BlindRLearner):
-            est.fit(d.X, d.T, d.Y)
+            est.fit(d.Y, d.T, X=d.X)
         else:
-            est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+            est.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
         out[name] = (est.effect(), time.perf_counter() - t0)
     t0 = time.perf_counter()
     out["peer: DoubleML PLR (constant effect)"] = (
@@ -141,7 +141,7 @@ def scaling(sizes, device="cpu", batch_size=None, num_layers=1):
             device=device, batch_size=batch_size, num_layers=num_layers, random_state=0
         )
         t0 = time.perf_counter()
-        est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+        est.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
         sec = time.perf_counter() - t0
         epochs = sum(
             h["epochs"] for v in est.history_.values() for h in (v if isinstance(v, list) else [v])

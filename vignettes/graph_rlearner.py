@@ -68,8 +68,8 @@ print(
     f"{N} nodes, {d.edge_index.shape[1] // 2} edges, Var tau = {d.tau.var():.2f}, ATE = {d.ate:.2f}"
 )
 
-est = GraphRLearner(random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
-blind = BlindRLearner(random_state=0).fit(d.X, d.T, d.Y)
+est = GraphRLearner(random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
+blind = BlindRLearner(random_state=0).fit(d.Y, d.T, X=d.X)
 print("Graph R MSE:", round(float(np.mean((est.effect() - d.tau) ** 2)), 3))
 print("graph-blind R MSE:", round(float(np.mean((blind.effect() - d.tau) ** 2)), 3))
 print(
@@ -119,9 +119,9 @@ for graph in ["ba", "er", "sbm"]:
         dd = make_network_effect(N, graph, random_state=seed)
         for name, model in learners().items():
             if isinstance(model, BlindRLearner):
-                model.fit(dd.X, dd.T, dd.Y)
+                model.fit(dd.Y, dd.T, X=dd.X)
             else:
-                model.fit(dd.X, dd.T, dd.Y, edge_index=dd.edge_index)
+                model.fit(dd.Y, dd.T, X=dd.X, edge_index=dd.edge_index)
             rows.append(
                 {"graph": graph, "learner": name, "mse": np.mean((model.effect() - dd.tau) ** 2)}
             )
@@ -144,10 +144,10 @@ table.round(3)
 # %%
 new = make_network_effect(N, "ba", random_state=999)
 for model in [GraphRLearner(random_state=0), GraphRLearner(model_final="linear", random_state=0)]:
-    model.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    model.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     print(
         f"final={model.model_final!r:9} out-of-sample R-score "
-        f"{model.score(new.X, new.T, new.Y, edge_index=new.edge_index):.3f}  "
+        f"{model.score(new.Y, new.T, X=new.X, edge_index=new.edge_index):.3f}  "
         f"inductive MSE {np.mean((model.effect(new.X, edge_index=new.edge_index) - new.tau) ** 2):.3f}"
     )
 
@@ -163,9 +163,9 @@ for model in [GraphRLearner(random_state=0), GraphRLearner(model_final="linear",
 p = make_paper_network_dgp(N, "ba", random_state=0)
 print(f"paper DGP: Var tau = {p.tau.var():.4f}, mean tau = {p.tau.mean():.2f}")
 lin = GraphRLearner(model_final="linear", random_state=0).fit(
-    p.X, p.T, p.Y, edge_index=p.edge_index
+    p.Y, p.T, X=p.X, edge_index=p.edge_index
 )
-gnn = GraphRLearner(random_state=0).fit(p.X, p.T, p.Y, edge_index=p.edge_index)
+gnn = GraphRLearner(random_state=0).fit(p.Y, p.T, X=p.X, edge_index=p.edge_index)
 yt, tt = lin.residuals_.T
 bug = Ridge(alpha=0.1).fit(
     p.X * tt[:, None], yt
@@ -200,7 +200,8 @@ hub_periphery_report(est, d.tau).round(3)
 # %%
 sbm = make_network_effect(N, "sbm", random_state=5)
 fit_c = GraphRLearner(random_state=0).fit(
-    sbm.X, sbm.T, sbm.Y, edge_index=sbm.edge_index, groups=np.arange(N) // 20
+    sbm.Y, sbm.T, X=sbm.X, edge_index=sbm.edge_index, groups=np.arange(N) // 20
 )
 print(fit_c.summary())
+print("90% interval for the ATE:", np.round(fit_c.ate_interval(alpha=0.1), 3))
 print("true ATE:", round(sbm.ate, 3))

@@ -16,7 +16,7 @@ def run_demo(random_state: int = 0) -> dict:
 
     d = make_network_effect(1000, "ba", random_state=random_state)
     est = GraphRLearner(n_threads=1, random_state=random_state).fit(
-        d.X, d.T, d.Y, edge_index=d.edge_index
+        d.Y, d.T, X=d.X, edge_index=d.edge_index
     )
     naive = float(d.Y[d.T == 1].mean() - d.Y[d.T == 0].mean())
     return {
@@ -150,7 +150,7 @@ def _cmd_graph_effect(args) -> int:
         model_final=args.final, n_threads=args.threads, random_state=args.seed, verbose=args.verbose
     )
     with user_errors(args.nodes):
-        est.fit(data[features], data[args.treatment], data[args.outcome], edge_index=ei)
+        est.fit(data[args.outcome], data[args.treatment], X=data[features], edge_index=ei)
     out = pd.DataFrame(
         {"effect": est.effect(), "m_hat": est.m_hat_, "e_hat": est.e_hat_},
         index=nodes[args.id] if args.id else pd.RangeIndex(len(nodes), name="node"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +16,7 @@ from .._base import (
     check_consistent_length,
     check_feature_names,
     check_groups,
+    check_int,
     check_scalar_in_range,
     check_weights,
 )
@@ -56,13 +55,15 @@ def check_fit_inputs(
     if np.unique(T).shape[0] > 2 and np.unique(Y).shape[0] == 2 and np.all(np.isin(Y, [0, 1])):
         raise ValueError(
             "T must be binary with values 0/1 but is continuous, while Y is binary: T and Y look swapped "
-            "(the signature is fit(X, T, Y, ...))."
+            "(the signature is fit(Y, T, *, X, ...))."
         )
     T = check_binary_treatment(T, "T")
+    # pandas input gives read-only views: copy them, so torch.as_tensor does not warn about non-writable arrays
+    X, T, Y = (a if a.flags.writeable else a.copy() for a in (X, T, Y))
     n = check_consistent_length(X=X, T=T, Y=Y)
     if edge_index is None and require_graph:
         raise ValueError(
-            "edge_index is required: pass fit(X, T, Y, edge_index=...) with a (2, E) integer array."
+            "edge_index is required: pass fit(Y, T, X=X, edge_index=...) with a (2, E) integer array."
         )
     check_magnitude(X, "X")
     check_magnitude(Y, "Y")
@@ -139,41 +140,30 @@ def check_arm_counts(T: np.ndarray, w: np.ndarray, n_folds: int, weighted: bool)
             )
 
 
-@contextmanager
-def torch_threads(n: Any):
-    """Temporarily set torch's intra-op thread count (``None`` leaves it unchanged)."""
-    if n is None:
-        yield
-        return
-    n = check_int(n, "n_threads", 1)
-    import torch
-
-    old = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(old)
+def check_n_threads(n_threads: Any) -> int | None:
+    """``n_threads`` is None (torch's setting) or an integer >= 1 (for :func:`causalkit._base.torch_threads`)."""
+    return check_int(n_threads, "n_threads", low=1, allow_none=True)
 
 
-def check_int(value: Any, name: str, low: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
-    return int(value)
+def as_output(values: np.ndarray, X: Any, name: str = "effect"):
+    """``values`` as a Series indexed like a DataFrame/Series ``X`` (pandas in, pandas out), else unchanged."""
+    if isinstance(X, (pd.DataFrame, pd.Series)):
+        return pd.Series(values, index=X.index, name=name)
+    return values
 
 
 def check_gnn_params(est: BaseEstimator) -> None:
     """Validate the shared GNN training parameters of ``est``."""
-    check_int(est.hidden_channels, "hidden_channels", 1)
-    check_int(est.num_layers, "num_layers", 0)
+    check_int(est.hidden_channels, "hidden_channels", low=1)
+    check_int(est.num_layers, "num_layers", low=0)
     check_scalar_in_range(est.lr, "lr", low=0, low_inclusive=False)
     check_scalar_in_range(est.weight_decay, "weight_decay", low=0)
-    check_int(est.max_epochs, "max_epochs", 1)
-    check_int(est.patience, "patience", 1)
+    check_int(est.max_epochs, "max_epochs", low=1)
+    check_int(est.patience, "patience", low=1)
     check_scalar_in_range(est.val_fraction, "val_fraction", low=0, high=0.5, high_inclusive=False)
     if est.batch_size is not None:
-        check_int(est.batch_size, "batch_size", 1)
-    check_int(est.num_neighbors, "num_neighbors", 1)
+        check_int(est.batch_size, "batch_size", low=1)
+    check_int(est.num_neighbors, "num_neighbors", low=1)
     from .._base import resolve_device
 
     try:

@@ -8,19 +8,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from .._base import resolve_device, spawn_seeds
+from .._base import resolve_device, spawn_seeds, torch_threads
 from ..graphs._graph import degree, to_edge_index
 from ._common import (
     Standardizer,
+    as_output,
     check_fit_inputs,
     check_gnn_params,
     check_model_spec,
+    check_n_threads,
     check_new_X,
     fit_gnn,
     graph_features,
     mse_loss,
     set_feature_names,
-    torch_threads,
 )
 
 __all__ = ["GraphSLearner", "GraphTLearner"]
@@ -53,6 +54,7 @@ class _GraphMetaBase(BaseEstimator):
     def __init__(
         self,
         model: Any = "sage",
+        *,
         hidden_channels: int = 32,
         num_layers: int = 1,
         lr: float = 1e-2,
@@ -82,11 +84,11 @@ class _GraphMetaBase(BaseEstimator):
         self.random_state = random_state
         self.verbose = verbose
 
-    def _prepare(self, X, T, Y, edge_index, sample_weight):
+    def _prepare(self, X, T, Y, edge_index, groups, sample_weight):
         self.kind_ = check_model_spec(self.model, "model")
         if self.kind_ == "gnn":
             check_gnn_params(self)
-        d = check_fit_inputs(X, T, Y, edge_index, sample_weight=sample_weight)
+        d = check_fit_inputs(X, T, Y, edge_index, sample_weight=sample_weight, groups=groups)
         set_feature_names(self, d)
         self.degree_ = degree(d.edge_index, d.n)
         self.scaler_ = Standardizer(d.X)
@@ -98,20 +100,61 @@ class _GraphMetaBase(BaseEstimator):
 
         return graph_tensors(self.scaler_(X), ei, resolve_device(self.device))
 
-    def effect(self, X: Any = None, *, edge_index: Any = None) -> np.ndarray:
-        """Node-level effects: transductive without arguments, inductive on a new graph ``(X, edge_index)``."""
+    def fit(
+        self,
+        Y: Any,
+        T: Any,
+        *,
+        X: Any,
+        edge_index: Any,
+        groups: Any = None,
+        sample_weight: Any = None,
+    ):
+        """Fit the outcome model(s) on the graph.
+
+        Parameters
+        ----------
+        Y : array-like of shape (n,)
+            Outcome.
+        T : array-like of shape (n,)
+            Binary 0/1 treatment.
+        X : array-like of shape (n, d)
+            Node features (row ``i`` is node ``i``).
+        edge_index : (2, E) int array, torch tensor, scipy sparse adjacency or networkx graph
+            The graph.
+        groups : array-like of shape (n,), optional
+            Validated and otherwise unused: a plug-in learner has no standard error to make cluster-robust
+            (accepted for the interface shared with :class:`GraphRLearner`).
+        sample_weight : array-like of shape (n,), optional
+
+        Returns
+        -------
+        self
+        """
+        with torch_threads(check_n_threads(self.n_threads)):
+            return self._fit_arms(X, T, Y, edge_index, groups, sample_weight)
+
+    def effect(self, X: Any = None, *, edge_index: Any = None):
+        """Node-level effects: transductive without arguments, inductive on a new graph ``(X, edge_index)``.
+
+        A DataFrame ``X`` gives a pandas Series named ``effect`` with its index, an array an ndarray.
+        """
         check_is_fitted(self, "effect_")
         if X is None:
             if edge_index is not None:
                 raise ValueError("edge_index given without X: pass the new graph's features too.")
             return self.effect_.copy()
-        X = check_new_X(self, X)
+        Xa = check_new_X(self, X)
         if edge_index is None:
             raise ValueError("edge_index is required with new X.")
-        return self._effect_on(X, to_edge_index(edge_index, X.shape[0]))
+        return as_output(self._effect_on(Xa, to_edge_index(edge_index, Xa.shape[0])), X)
 
     def ate(self) -> float:
-        """Plug-in average treatment effect, the mean of the fitted nodes' effects (no interval)."""
+        """Plug-in average treatment effect, the (weighted) mean of the fitted nodes' effects.
+
+        A point estimate only: there is no variance formula, so these learners have no ``inference_``,
+        ``summary``, ``conf_int`` or ``ate_interval`` (use :class:`GraphRLearner` for intervals).
+        """
         check_is_fitted(self, "effect_")
         return float(np.average(self.effect_, weights=self.w_))
 
@@ -130,23 +173,14 @@ class GraphSLearner(_GraphMetaBase):
     --------
     >>> from causalkit.datasets import make_network_effect
     >>> d = make_network_effect(300, "er", random_state=0)
-    >>> GraphSLearner(max_epochs=50, random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index).effect().shape
+    >>> GraphSLearner(max_epochs=50, random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index).effect().shape
     (300,)
     """
     )
 
-    def fit(self, X: Any, T: Any, Y: Any, *, edge_index: Any, sample_weight: Any = None):
-        """Fit the outcome model on all nodes with the treatment as an input.
-
-        Returns
-        -------
-        self
-        """
-        with torch_threads(self.n_threads):
-            return self._fit_s(X, T, Y, edge_index, sample_weight)
-
-    def _fit_s(self, X, T, Y, edge_index, sample_weight):
-        d = self._prepare(X, T, Y, edge_index, sample_weight)
+    def _fit_arms(self, X, T, Y, edge_index, groups, sample_weight):
+        """One outcome model on all nodes with the treatment as an input."""
+        d = self._prepare(X, T, Y, edge_index, groups, sample_weight)
         self.w_ = d.w
         mu, sd = self.y_scale_
         if self.kind_ == "gnn":
@@ -205,23 +239,14 @@ class GraphTLearner(_GraphMetaBase):
     --------
     >>> from causalkit.datasets import make_network_effect
     >>> d = make_network_effect(300, "er", random_state=0)
-    >>> GraphTLearner(max_epochs=50, random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index).effect().shape
+    >>> GraphTLearner(max_epochs=50, random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index).effect().shape
     (300,)
     """
     )
 
-    def fit(self, X: Any, T: Any, Y: Any, *, edge_index: Any, sample_weight: Any = None):
-        """Fit one outcome model per treatment arm.
-
-        Returns
-        -------
-        self
-        """
-        with torch_threads(self.n_threads):
-            return self._fit_t(X, T, Y, edge_index, sample_weight)
-
-    def _fit_t(self, X, T, Y, edge_index, sample_weight):
-        d = self._prepare(X, T, Y, edge_index, sample_weight)
+    def _fit_arms(self, X, T, Y, edge_index, groups, sample_weight):
+        """One outcome model per treatment arm."""
+        d = self._prepare(X, T, Y, edge_index, groups, sample_weight)
         self.w_ = d.w
         mu, sd = self.y_scale_
         seeds = spawn_seeds(self.random_state, 2)

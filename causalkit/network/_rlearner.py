@@ -11,24 +11,28 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .._base import (
     EffectResult,
+    check_int,
     check_n_clusters,
-    check_scalar_in_range,
     crossfit_predict,
     make_folds,
     ols_inference,
     resolve_device,
     spawn_seeds,
+    torch_threads,
+    user_stacklevel,
 )
+from .._base.results import EffectMixin
 from ..exceptions import CollinearityWarning, OverlapWarning
 from ..graphs._graph import connected_components, degree, neighbour_mean, to_edge_index
 from ._common import (
     Standardizer,
+    as_output,
     bce_loss,
     check_arm_counts,
     check_fit_inputs,
     check_gnn_params,
-    check_int,
     check_model_spec,
+    check_n_threads,
     check_names,
     check_new_X,
     fit_gnn,
@@ -37,7 +41,6 @@ from ._common import (
     mse_loss,
     r_loss,
     set_feature_names,
-    torch_threads,
 )
 
 __all__ = ["BlindRLearner", "GraphRLearner"]
@@ -57,14 +60,20 @@ def _rscore(yt: np.ndarray, tt: np.ndarray, tau: np.ndarray, w: np.ndarray) -> f
     return float(1.0 - np.sum(w * (yt - tt * tau) ** 2) / base)
 
 
-class _RLearnerBase(BaseEstimator):
-    """Cross-fitting, final stages, AIPW inference and scoring shared by the graph-aware and blind learners."""
+class _RLearnerBase(EffectMixin, BaseEstimator):
+    """Cross-fitting, final stages, AIPW inference and scoring shared by the graph-aware and blind learners.
+
+    ``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` and ``ate_interval(*, alpha)`` come from
+    :class:`~causalkit._base.EffectMixin` and read ``inference_``.
+    """
+
+    _ate_term = "ATE"
 
     _graph_aware = True
 
     # ---------------------------------------------------------------- validation
     def _check_params(self) -> None:
-        check_int(self.n_folds, "n_folds", 2)
+        check_int(self.n_folds, "n_folds", low=2)
         clip = self.propensity_clip
         if not (
             isinstance(clip, (tuple, list))
@@ -159,7 +168,7 @@ class _RLearnerBase(BaseEstimator):
             groups=groups,
             require_graph=self._graph_aware,
         )
-        check_n_clusters(d.groups, "groups", stacklevel=4)
+        check_n_clusters(d.groups, "groups", stacklevel=user_stacklevel() + 1)
         ei = d.edge_index if self._graph_aware else None
         lo, hi = (float(c) for c in self.propensity_clip)
         check_arm_counts(d.T, d.w, int(self.n_folds), weighted=sample_weight is not None)
@@ -231,7 +240,7 @@ class _RLearnerBase(BaseEstimator):
                 f"{n_clipped} of {d.n} estimated propensity values are at the clipping bounds {(lo, hi)}: "
                 "overlap is weak and effect estimates there rest on extrapolation.",
                 OverlapWarning,
-                stacklevel=3,
+                stacklevel=user_stacklevel(),
             )
         scores["model_y"] = {
             "mse": [float(np.mean((d.Y[te] - m[te]) ** 2)) for te in self.fold_indices_],
@@ -330,10 +339,19 @@ class _RLearnerBase(BaseEstimator):
             notes.append(
                 f"{self.n_clipped_} propensities at the clipping bounds {tuple(self.propensity_clip)}."
             )
-        self.ate_result_ = EffectResult(
-            float(params[0]),
-            float(np.sqrt(cov[0, 0])),
-            names=["ATE"],
+        estimate, stderr, names = float(params[0]), float(np.sqrt(cov[0, 0])), ["ATE"]
+        if (
+            kind_f == "linear"
+        ):  # the coefficients of tau(x) = phi(x)'theta are terms of inference_ too
+            estimate, stderr = np.r_[estimate, self.coef_], np.r_[stderr, self.coef_stderr_]
+            names += [f"tau: {c}" for c in self.coef_names_]
+            notes.append(
+                "Rows 'tau: ...' are the coefficients of the linear effect model tau(x) = phi(x)'theta."
+            )
+        self.inference_ = EffectResult(
+            estimate,
+            stderr,
+            names=names,
             method=f"{type(self).__name__} (cross-fitted AIPW score)",
             info={
                 "Nodes": d.n,
@@ -383,7 +401,7 @@ class _RLearnerBase(BaseEstimator):
                 f"Linear final stage: term(s) {dropped} are constant or collinear with earlier terms of "
                 "[1, X, mean_nbr(X)] and were dropped; their effect is carried by the terms kept.",
                 CollinearityWarning,
-                stacklevel=4,
+                stacklevel=user_stacklevel(),
             )
         return keep
 
@@ -426,7 +444,7 @@ class _RLearnerBase(BaseEstimator):
 
         return graph_tensors(self.scaler_(X), ei, resolve_device(self.device))
 
-    def effect(self, X: Any = None, *, edge_index: Any = None) -> np.ndarray:
+    def effect(self, X: Any = None, *, edge_index: Any = None):
         """Node-level effects τ̂.
 
         Parameters
@@ -439,14 +457,18 @@ class _RLearnerBase(BaseEstimator):
 
         Returns
         -------
-        numpy.ndarray of shape (n,) or (m,)
+        numpy.ndarray of shape (n,) or (m,), or a pandas Series named ``effect`` with the index of a
+        DataFrame ``X``.
         """
         check_is_fitted(self, "effect_")
         if X is None:
             if edge_index is not None:
                 raise ValueError("edge_index given without X: pass the new graph's features too.")
             return self.effect_.copy()
-        X, ei = self._new_graph_inputs(X, edge_index)
+        Xa, ei = self._new_graph_inputs(X, edge_index)
+        return as_output(self._effect_on(Xa, ei), X)
+
+    def _effect_on(self, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
         if self.final_kind_ == "linear":
             phi, _ = self._linear_design(X, ei, self.linear_keep_)
             return phi @ self.coef_
@@ -460,60 +482,20 @@ class _RLearnerBase(BaseEstimator):
         F, _ = graph_features(X, ei, self.feature_keep_)
         return np.asarray(self.final_model_.predict(F), dtype=float)
 
-    def ate(self) -> float:
-        """Average treatment effect over the fitted nodes from the cross-fitted AIPW score."""
-        check_is_fitted(self, "ate_result_")
-        return float(self.ate_result_.estimate)
-
-    def ate_interval(self, alpha: float = 0.05) -> tuple[float, float]:
-        """``1 - alpha`` confidence interval for the ATE (normal, from the AIPW score).
-
-        Warnings
-        --------
-        Without ``groups`` in ``fit`` the standard error treats nodes as independent, which is too narrow when
-        outcomes are correlated along edges. Fit with ``groups=`` (connected components, communities or other
-        clusters) for cluster-robust errors.
-        """
-        check_is_fitted(self, "ate_result_")
-        check_scalar_in_range(
-            alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
-        )
-        lower, upper = self.ate_result_.interval_bounds(alpha)
-        return float(lower[0]), float(upper[0])
-
-    def summary(self, alpha: float = 0.05):
-        """ATE with its interval (and the coefficients of a linear final stage), as a printable Summary."""
-        check_is_fitted(self, "ate_result_")
-        if self.final_kind_ != "linear":
-            return self.ate_result_.summary(alpha)
-        r = self.ate_result_
-        res = EffectResult(
-            np.r_[r.estimate, self.coef_],
-            np.r_[r.stderr, self.coef_stderr_],
-            names=["ATE", *[f"tau: {c}" for c in self.coef_names_]],
-            method=r.method,
-            info=r.info,
-            notes=[
-                *r.notes,
-                "Rows 'tau: ...' are the coefficients of the linear effect model tau(x) = phi(x)'theta.",
-            ],
-        )
-        return res.summary(alpha)
-
     def score(
         self,
-        X: Any = None,
-        T: Any = None,
         Y: Any = None,
+        T: Any = None,
         *,
+        X: Any = None,
         edge_index: Any = None,
         sample_weight: Any = None,
     ) -> float:
         """R-score ``1 - R-loss(τ̂) / R-loss(best constant effect)`` (EconML's ``RScorer``).
 
         Without data it uses the fitted nodes' cross-fitted residuals; that is optimistic for a flexible final
-        stage fitted on the same nodes. With new ``X, T, Y`` (and their ``edge_index``) the residuals come from the
-        fold nuisance models, averaged, and the score is out of sample; use it to choose between final stages.
+        stage fitted on the same nodes. With new ``Y, T`` and ``X=`` (and their ``edge_index``) the residuals come
+        from the fold nuisance models, averaged, and the score is out of sample; use it to choose between final stages.
 
         Returns
         -------
@@ -539,7 +521,7 @@ class _RLearnerBase(BaseEstimator):
         if kt == "gnn":
             e = 1.0 / (1.0 + np.exp(-e))
         e = np.clip(e, *self.propensity_clip)
-        tau = self.effect(d.X, edge_index=ei) if self._graph_aware else self.effect(d.X)
+        tau = self._effect_on(d.X, ei)
         return _rscore(d.Y - m, d.T - e, tau, d.w)
 
     def _kinds(self):
@@ -622,7 +604,10 @@ class GraphRLearner(_RLearnerBase):
         Held-out MSE/R² of ``m`` and log-loss/Brier score of ``e``, per fold.
     final_model_ : torch.nn.Module, sklearn estimator or None
     coef_, coef_stderr_, coef_names_ : linear final stage only.
-    ate_result_ : EffectResult
+    inference_ : EffectResult
+        The ATE (term ``"ATE"``) and, for a linear final stage, the coefficients of ``tau(x)`` (terms
+        ``"tau: ..."``); read by ``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` and
+        ``ate_interval(*, alpha)``.
     n_clipped_ : int
         Number of propensities at the clipping bounds.
     n_features_in_ : int
@@ -641,15 +626,18 @@ class GraphRLearner(_RLearnerBase):
     --------
     >>> from causalkit.datasets import make_network_effect
     >>> d = make_network_effect(400, "er", random_state=0)
-    >>> est = GraphRLearner(max_epochs=100, random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    >>> est = GraphRLearner(max_epochs=100, random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     >>> est.effect().shape
     (400,)
-    >>> lo, hi = est.ate_interval()
+    >>> lo, hi = est.ate_interval(alpha=0.05)
+    >>> list(est.conf_int().columns)
+    ['lower', 'upper']
     """
 
     def __init__(
         self,
         model_y: Any = "sage",
+        *,
         model_t: Any = "sage",
         model_final: Any = "sage",
         n_folds: int = 2,
@@ -691,10 +679,10 @@ class GraphRLearner(_RLearnerBase):
 
     def fit(
         self,
-        X: Any,
-        T: Any,
         Y: Any,
+        T: Any,
         *,
+        X: Any,
         edge_index: Any,
         groups: Any = None,
         sample_weight: Any = None,
@@ -703,12 +691,12 @@ class GraphRLearner(_RLearnerBase):
 
         Parameters
         ----------
-        X : array-like of shape (n, d)
-            Node features (row ``i`` is node ``i``).
-        T : array-like of shape (n,)
-            Binary 0/1 treatment.
         Y : array-like of shape (n,)
             Outcome.
+        T : array-like of shape (n,)
+            Binary 0/1 treatment.
+        X : array-like of shape (n, d)
+            Node features (row ``i`` is node ``i``).
         edge_index : (2, E) int array, torch tensor, scipy sparse adjacency or networkx graph
             The graph (``edge_index[0]`` sources, ``edge_index[1]`` targets; store undirected edges both ways).
         groups : array-like of shape (n,), optional
@@ -719,7 +707,7 @@ class GraphRLearner(_RLearnerBase):
         -------
         self
         """
-        with torch_threads(self.n_threads):
+        with torch_threads(check_n_threads(self.n_threads)):
             return self._fit(X, T, Y, edge_index, groups, sample_weight)
 
 
@@ -744,7 +732,7 @@ class BlindRLearner(_RLearnerBase):
     --------
     >>> from causalkit.datasets import make_network_effect
     >>> d = make_network_effect(300, "er", random_state=0)
-    >>> est = BlindRLearner(random_state=0).fit(d.X, d.T, d.Y)
+    >>> est = BlindRLearner(random_state=0).fit(d.Y, d.T, X=d.X)
     >>> est.effect().shape
     (300,)
     """
@@ -754,6 +742,7 @@ class BlindRLearner(_RLearnerBase):
     def __init__(
         self,
         model_y: Any = None,
+        *,
         model_t: Any = None,
         model_final: Any = "linear",
         n_folds: int = 2,
@@ -797,15 +786,21 @@ class BlindRLearner(_RLearnerBase):
 
     def fit(
         self,
-        X: Any,
-        T: Any,
         Y: Any,
+        T: Any,
         *,
+        X: Any,
         edge_index: Any = None,
         groups: Any = None,
         sample_weight: Any = None,
     ):
         """Fit on the node features alone (``edge_index`` is ignored; kept for a uniform interface).
+
+        Parameters
+        ----------
+        Y, T, X, groups, sample_weight
+            As in :meth:`GraphRLearner.fit`.
+        edge_index : ignored
 
         Returns
         -------

@@ -20,7 +20,7 @@ class _Recorder:
     def __init__(self, **params):
         pass
 
-    def fit(self, X, T, Y, edge_index=None):
+    def fit(self, Y, T, *, X, edge_index=None):
         type(self).seen.append(np.asarray(edge_index))
         self.m_hat_ = self.e_hat_ = np.zeros(len(X))
         return self

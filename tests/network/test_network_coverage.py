@@ -18,8 +18,8 @@ def _one(seed):
     d = make_network_effect(1000, "ba", random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est = GraphRLearner(random_state=seed).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
-    lo, hi = est.ate_interval(0.05)
+        est = GraphRLearner(random_state=seed).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
+    lo, hi = est.ate_interval(alpha=0.05)
     return lo <= d.ate <= hi, est.ate() - d.ate, hi - lo
 
 

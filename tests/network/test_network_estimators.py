@@ -1,6 +1,6 @@
 """Graph R-learner: accuracy against the known truth of the neighbour-mean DGP, identities, hygiene, contract.
 
-scikit-learn's ``check_estimator`` cannot run on these estimators: ``fit(X, T, Y, *, edge_index)`` needs a
+scikit-learn's ``check_estimator`` cannot run on these estimators: ``fit(Y, T, *, X, edge_index)`` needs a
 binary treatment and a graph, which its generic ``fit(X, y)`` calls do not supply. The contract that applies
 (``clone``, ``get_params``/``set_params``, pickling, refit reproducibility, no fitted attribute before ``fit``)
 is checked with ``causalkit._base.check_sklearn_contract``.
@@ -49,9 +49,9 @@ def test_graph_r_beats_blind_on_neighbour_mean_effect(graph):
     graph_r, blind = [], []
     for s in SEEDS:
         d = make_network_effect(1000, graph, random_state=s)
-        est = GraphRLearner(random_state=s).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+        est = GraphRLearner(random_state=s).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
         graph_r.append(_mse(est.effect(), d.tau))
-        b = BlindRLearner(random_state=s).fit(d.X, d.T, d.Y)
+        b = BlindRLearner(random_state=s).fit(d.Y, d.T, X=d.X)
         blind.append(_mse(b.effect(), d.tau))
         assert abs(est.ate() - d.ate) < 0.25
     print(graph, "graph R", np.round(graph_r, 3), "blind", np.round(blind, 3))
@@ -62,8 +62,8 @@ def test_graph_r_beats_blind_on_neighbour_mean_effect(graph):
 
 def test_nonlinear_variant_ba():
     d = make_network_effect(1000, "ba", effect="nonlinear", random_state=100)
-    est = GraphRLearner(random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
-    b = BlindRLearner(random_state=0).fit(d.X, d.T, d.Y)
+    est = GraphRLearner(random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
+    b = BlindRLearner(random_state=0).fit(d.Y, d.T, X=d.X)
     m, mb = _mse(est.effect(), d.tau), _mse(b.effect(), d.tau)
     assert m < 1.0 and mb > 2.0 * m, (m, mb)
 
@@ -72,11 +72,11 @@ def test_constant_effect_gnn_and_linear_final():
     """Regression guard for the paper's missing T-tilde intercept: tau = 2 everywhere."""
     for s in (200, 201, 202):
         d = make_network_effect(1000, "ba", effect="constant", random_state=s)
-        gnn = GraphRLearner(random_state=s).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+        gnn = GraphRLearner(random_state=s).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
         assert abs(gnn.effect().mean() - 2.0) < 0.3
         assert _mse(gnn.effect(), 2.0) < 0.5
         lin = GraphRLearner(model_final="linear", random_state=s).fit(
-            d.X, d.T, d.Y, edge_index=d.edge_index
+            d.Y, d.T, X=d.X, edge_index=d.edge_index
         )
         assert _mse(lin.effect(), 2.0) < 0.1
         assert lin.coef_names_[0] == "intercept" and abs(lin.coef_[0] - 2.0) < 0.3
@@ -95,7 +95,7 @@ def test_linear_final_equals_weighted_pseudo_outcome_regression():
         model_t=LogisticRegression(),
         model_final="linear",
         random_state=0,
-    ).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    ).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     yt, tt = est.residuals_.T
     phi = np.column_stack([np.ones(400), d.X, neighbour_mean(d.X, d.edge_index)])
     wls = sm.WLS(yt / tt, phi, weights=tt**2).fit()
@@ -116,7 +116,7 @@ def test_constant_final_matches_doubleml_plr():
         model_t=LogisticRegression(),
         propensity_clip=(1e-9, 1 - 1e-9),
         random_state=0,
-    ).fit(d.X, d.T, d.Y)
+    ).fit(d.Y, d.T, X=d.X)
     assert est.n_clipped_ == 0
     yt, tt = est.residuals_.T
     theta = np.sum(tt * yt) / np.sum(tt**2)
@@ -140,8 +140,8 @@ def test_empty_graph_equals_blind_learner():
         model_final="linear",
         random_state=4,
     )
-    g = GraphRLearner(**kw).fit(d.X, d.T, d.Y, edge_index=empty)
-    b = BlindRLearner(**kw).fit(d.X, d.T, d.Y)
+    g = GraphRLearner(**kw).fit(d.Y, d.T, X=d.X, edge_index=empty)
+    b = BlindRLearner(**kw).fit(d.Y, d.T, X=d.X)
     np.testing.assert_allclose(g.effect(), b.effect(), rtol=1e-10, atol=1e-10)
     assert len(g.coef_) == 1 + d.X.shape[1]  # zero neighbour-mean columns dropped
 
@@ -149,10 +149,10 @@ def test_empty_graph_equals_blind_learner():
 def test_same_seed_identical_and_different_seed_differs():
     d = make_network_effect(300, "ba", random_state=7)
     kw = dict(max_epochs=60, random_state=11)
-    a = GraphRLearner(**kw).fit(d.X, d.T, d.Y, edge_index=d.edge_index).effect()
-    b = GraphRLearner(**kw).fit(d.X, d.T, d.Y, edge_index=d.edge_index).effect()
+    a = GraphRLearner(**kw).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index).effect()
+    b = GraphRLearner(**kw).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index).effect()
     np.testing.assert_array_equal(a, b)
-    c = GraphRLearner(max_epochs=60, random_state=12).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    c = GraphRLearner(max_epochs=60, random_state=12).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     assert not np.array_equal(a, c.effect())
 
 
@@ -163,12 +163,12 @@ def test_crossfit_hygiene_outcome_and_propensity():
 
     d = make_network_effect(300, "er", random_state=2)
     est = GraphRLearner(max_epochs=40, random_state=0)
-    est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    est.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     te0 = est.fold_indices_[0]
     # full estimator, outcome: corrupt Y on fold 0 (folds are stratified by T only, so they stay the same)
     Y2 = d.Y.copy()
     Y2[te0] += 1000.0 * np.random.default_rng(0).normal(size=te0.shape[0])
-    est2 = GraphRLearner(max_epochs=40, random_state=0).fit(d.X, d.T, Y2, edge_index=d.edge_index)
+    est2 = GraphRLearner(max_epochs=40, random_state=0).fit(Y2, d.T, X=d.X, edge_index=d.edge_index)
     np.testing.assert_array_equal(est2.fold_indices_[0], te0)
     np.testing.assert_array_equal(est2.m_hat_[te0], est.m_hat_[te0])
     te1 = est.fold_indices_[1]
@@ -189,23 +189,23 @@ def test_sklearn_contract_and_clone():
     d = make_network_effect(200, "er", random_state=0)
     est = GraphRLearner(max_epochs=30, random_state=0)
     check_sklearn_contract(
-        est, lambda e: e.fit(d.X, d.T, d.Y, edge_index=d.edge_index), lambda e: e.effect()
+        est, lambda e: e.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index), lambda e: e.effect()
     )
     c = clone(est)
     assert c.get_params() == est.get_params()
     lin = GraphRLearner(model_final="linear", max_epochs=30, random_state=0)
     check_sklearn_contract(
-        lin, lambda e: e.fit(d.X, d.T, d.Y, edge_index=d.edge_index), lambda e: e.effect()
+        lin, lambda e: e.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index), lambda e: e.effect()
     )
     for cls in (GraphSLearner, GraphTLearner):
         check_sklearn_contract(
             cls(max_epochs=30, random_state=0),
-            lambda e: e.fit(d.X, d.T, d.Y, edge_index=d.edge_index),
+            lambda e: e.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index),
             lambda e: e.effect(),
         )
     check_sklearn_contract(
         BlindRLearner(model_y=LinearRegression(), model_t=LogisticRegression(), random_state=0),
-        lambda e: e.fit(d.X, d.T, d.Y),
+        lambda e: e.fit(d.Y, d.T, X=d.X),
         lambda e: e.effect(),
     )
 
@@ -213,7 +213,9 @@ def test_sklearn_contract_and_clone():
 def test_inductive_effect_on_new_graph():
     train = make_network_effect(1000, "ba", random_state=100)
     test = make_network_effect(800, "ba", random_state=555)
-    est = GraphRLearner(random_state=0).fit(train.X, train.T, train.Y, edge_index=train.edge_index)
+    est = GraphRLearner(random_state=0).fit(
+        train.Y, train.T, X=train.X, edge_index=train.edge_index
+    )
     tau_new = est.effect(test.X, edge_index=test.edge_index)
     assert tau_new.shape == (800,)
     assert _mse(tau_new, test.tau) < 1.0
@@ -222,15 +224,15 @@ def test_inductive_effect_on_new_graph():
         est.effect(train.X, edge_index=train.edge_index), est.effect(), rtol=1e-5, atol=1e-5
     )
     # out-of-sample R-score: the graph-aware final stage explains heterogeneity, a constant does not
-    assert est.score(test.X, test.T, test.Y, edge_index=test.edge_index) > 0.1
+    assert est.score(test.Y, test.T, X=test.X, edge_index=test.edge_index) > 0.1
 
 
 def test_s_and_t_learners_recover_graph_effect():
     d = make_network_effect(1000, "ba", random_state=101)
     t_mse = _mse(
-        GraphTLearner(random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index).effect(), d.tau
+        GraphTLearner(random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index).effect(), d.tau
     )
-    s = GraphSLearner(random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    s = GraphSLearner(random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     s_mse = _mse(s.effect(), d.tau)
     assert t_mse < 1.5 and s_mse < 1.5, (t_mse, s_mse)
     assert abs(s.ate() - d.ate) < 0.3
@@ -243,7 +245,7 @@ def test_other_nuisance_and_final_models(model):
     est = GraphRLearner(
         model_y=model, model_t="sage", model_final=final, max_epochs=150, random_state=0
     )
-    est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    est.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     assert np.isfinite(est.effect()).all()
     assert _mse(est.effect(), d.tau) < 2.5  # well below the Var tau = 4 of a constant
 
@@ -268,7 +270,7 @@ def test_torch_module_factory_and_sklearn_final():
         model_final=HistGradientBoostingRegressor(max_iter=50),
         max_epochs=150,
         random_state=0,
-    ).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    ).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     assert _mse(est.effect(), d.tau) < 3.0
 
 
@@ -278,22 +280,24 @@ def test_ate_interval_groups_and_summary():
     d = make_network_effect(600, "sbm", random_state=4)
     blocks = np.repeat(np.arange(30), 20)
     est = GraphRLearner(max_epochs=100, random_state=0).fit(
-        d.X, d.T, d.Y, edge_index=d.edge_index, groups=blocks
+        d.Y, d.T, X=d.X, edge_index=d.edge_index, groups=blocks
     )
-    lo, hi = est.ate_interval(0.05)
+    lo, hi = est.ate_interval(alpha=0.05)
     assert lo < est.ate() < hi
     # AIPW by hand
     np.testing.assert_allclose(est.ate(), est.psi_.mean(), rtol=1e-12)
     text = str(est.summary())
     assert "cluster-robust" in text and "ATE" in text
-    iid = GraphRLearner(max_epochs=100, random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    iid = GraphRLearner(max_epochs=100, random_state=0).fit(
+        d.Y, d.T, X=d.X, edge_index=d.edge_index
+    )
     assert "independent" in str(iid.summary())
     # cluster SE from statsmodels equals the CR1 formula
     psi = est.psi_
     G = 30
     s = np.array([np.sum(psi[blocks == g] - psi.mean()) for g in range(G)])
     se = np.sqrt(G / (G - 1) * (600 - 1) / (600 - 1) * np.sum(s**2)) / 600
-    np.testing.assert_allclose(est.ate_result_.stderr, se, rtol=1e-6)
+    np.testing.assert_allclose(est.inference_.stderr, se, rtol=1e-6)
     assert connected_components(d.edge_index, 600).shape == (600,)
     assert set(est.nuisance_scores_) == {"model_y", "model_t"}
     assert est.history_["final"]["epochs"] >= est.history_["final"]["best_epoch"]
@@ -303,7 +307,7 @@ def test_cluster_folds_keep_groups_together():
     d = make_network_effect(400, "er", random_state=4)
     groups = np.repeat(np.arange(20), 20)
     est = GraphRLearner(max_epochs=30, fold_strategy="cluster", random_state=0).fit(
-        d.X, d.T, d.Y, edge_index=d.edge_index, groups=groups
+        d.Y, d.T, X=d.X, edge_index=d.edge_index, groups=groups
     )
     for te in est.fold_indices_:
         for g in np.unique(groups[te]):
@@ -312,7 +316,7 @@ def test_cluster_folds_keep_groups_together():
 
 def test_hub_periphery_report():
     d = make_network_effect(1000, "ba", random_state=100)
-    est = GraphRLearner(random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    est = GraphRLearner(random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     rep = hub_periphery_report(est, d.tau)
     assert list(rep.index) == ["hub", "middle", "periphery", "all"]
     hub_cut = np.quantile(d.degree, 0.9)
@@ -332,7 +336,7 @@ def test_paper_dgp_linear_final_intercept_fix():
     d = make_paper_network_dgp(1000, "ba", random_state=0)
     assert d.tau.var() < 0.1  # the paper's effect barely varies
     est = GraphRLearner(model_final="linear", random_state=0).fit(
-        d.X, d.T, d.Y, edge_index=d.edge_index
+        d.Y, d.T, X=d.X, edge_index=d.edge_index
     )
     yt, tt = est.residuals_.T
     bug = Ridge(alpha=0.1).fit(d.X * tt[:, None], yt)

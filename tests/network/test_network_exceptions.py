@@ -32,7 +32,7 @@ def data():
 def fit(est, d, **kw):
     args = dict(X=d.X, T=d.T, Y=d.Y, edge_index=d.edge_index)
     args.update(kw)
-    return est.fit(args.pop("X"), args.pop("T"), args.pop("Y"), **args)
+    return est.fit(args.pop("Y"), args.pop("T"), **args)
 
 
 FAST = dict(max_epochs=3)
@@ -136,18 +136,19 @@ def test_weights_and_groups(data):
 @pytest.mark.parametrize(
     "params, err, match",
     [
-        (dict(n_folds=1), ValueError, "n_folds must be an integer >= 2"),
+        (dict(n_folds=1), ValueError, "n_folds must be >= 2"),
         (dict(propensity_clip=(0.5, 0.2)), ValueError, "propensity_clip must be a pair"),
         (dict(propensity_clip=0.1), ValueError, "propensity_clip must be a pair"),
         (dict(fold_strategy="kmeans"), ValueError, "fold_strategy must be 'random' or 'cluster'"),
         (dict(model_y="mlp"), ValueError, "model_y must be one of"),
         (dict(model_final=3), TypeError, "model_final must be a string"),
-        (dict(hidden_channels=0), ValueError, "hidden_channels must be an integer >= 1"),
+        (dict(hidden_channels=0), ValueError, "hidden_channels must be >= 1"),
         (dict(lr=-1.0), ValueError, "lr must be > 0"),
         (dict(val_fraction=0.7), ValueError, "val_fraction must be < 0.5"),
-        (dict(batch_size=0), ValueError, "batch_size must be an integer >= 1"),
-        (dict(max_epochs=2.5), ValueError, "max_epochs must be an integer"),
-        (dict(n_threads=0), ValueError, "n_threads must be an integer >= 1"),
+        (dict(batch_size=0), ValueError, "batch_size must be >= 1"),
+        (dict(max_epochs=2.5), TypeError, "max_epochs must be an integer; got float"),
+        (dict(n_threads=0), ValueError, "n_threads must be >= 1"),
+        (dict(n_threads=1.5), TypeError, "n_threads must be an integer; got float"),
         (dict(device="cuda:99"), ValueError, "CUDA is not available|device"),
     ],
 )
@@ -197,32 +198,34 @@ def test_outputs_before_fit_and_bad_new_data(data):
         est.effect(data.X[:, :3], edge_index=data.edge_index)
     with pytest.raises(ValueError, match="edge_index given without X"):
         est.effect(edge_index=data.edge_index)
-    with pytest.raises(ValueError, match="alpha must be < 1"):
-        est.ate_interval(1.5)
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
+        est.ate_interval(alpha=1.5)
+    with pytest.raises(TypeError):  # alpha is keyword-only
+        est.ate_interval(0.1)
     with pytest.raises(ValueError, match="BlindRLearner must be an sklearn estimator"):
-        BlindRLearner(model_y="sage").fit(data.X, data.T, data.Y)
+        BlindRLearner(model_y="sage").fit(data.Y, data.T, X=data.X)
 
 
 def test_meta_learners_and_report_inputs(data):
     with pytest.raises(ValueError, match="edge_index is required"):
-        GraphTLearner(**FAST).fit(data.X, data.T, data.Y, edge_index=None)
+        GraphTLearner(**FAST).fit(data.Y, data.T, X=data.X, edge_index=None)
     with pytest.raises(ValueError, match="T must be binary"):
-        GraphSLearner(**FAST).fit(data.X, data.Y, data.Y, edge_index=data.edge_index)
+        GraphSLearner(**FAST).fit(data.Y, data.Y, X=data.X, edge_index=data.edge_index)
     with pytest.raises(TypeError, match="model must be a string"):
-        GraphSLearner(model=1.5).fit(data.X, data.T, data.Y, edge_index=data.edge_index)
+        GraphSLearner(model=1.5).fit(data.Y, data.T, X=data.X, edge_index=data.edge_index)
     with pytest.raises(ValueError, match="tau has length"):
         hub_periphery_report(np.zeros(5), np.zeros(4), degree=np.ones(5))
     with pytest.raises(ValueError, match="degree is required"):
         hub_periphery_report(np.zeros(5), np.zeros(5))
     with pytest.raises(TypeError, match="KNeighborsRegressor does not accept sample_weight"):
         GraphTLearner(model=KNeighborsRegressor()).fit(
-            data.X, data.T, data.Y, edge_index=data.edge_index, sample_weight=np.arange(N) + 1.0
+            data.Y, data.T, X=data.X, edge_index=data.edge_index, sample_weight=np.arange(N) + 1.0
         )
     # unit weights: a model without sample_weight is fine
     GraphTLearner(model=KNeighborsRegressor()).fit(
-        data.X, data.T, data.Y, edge_index=data.edge_index
+        data.Y, data.T, X=data.X, edge_index=data.edge_index
     )
-    GraphSLearner(model=Lasso()).fit(data.X, data.T, data.Y, edge_index=data.edge_index)
+    GraphSLearner(model=Lasso()).fit(data.Y, data.T, X=data.X, edge_index=data.edge_index)
 
 
 def test_generator_arguments():

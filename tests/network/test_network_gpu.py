@@ -19,14 +19,14 @@ def test_graph_rlearner_cuda_full_batch_matches_accuracy():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         est = GraphRLearner(device="cuda", random_state=0).fit(
-            d.X, d.T, d.Y, edge_index=d.edge_index
+            d.Y, d.T, X=d.X, edge_index=d.edge_index
         )
     mse = float(np.mean((est.effect() - d.tau) ** 2))
     assert mse < 1.0, mse
     assert est.effect(d.X, edge_index=d.edge_index).shape == (1000,)
     lo, hi = est.ate_interval()
     assert lo < d.ate < hi or abs(est.ate() - d.ate) < 0.3
-    t = GraphTLearner(device="cuda", random_state=0).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+    t = GraphTLearner(device="cuda", random_state=0).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     assert np.mean((t.effect() - d.tau) ** 2) < 1.5
 
 
@@ -44,7 +44,7 @@ def test_graph_rlearner_cuda_minibatch(num_layers):
             max_epochs=40,
             patience=10,
             random_state=0,
-        ).fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+        ).fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     mse = float(np.mean((est.effect() - d.tau) ** 2))
     assert mse < 0.5, mse
 
@@ -61,12 +61,12 @@ def test_cuda_fits_leave_global_rng_untouched():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         a = GraphRLearner(device="cuda", max_epochs=5, random_state=0).fit(
-            d.X, d.T, d.Y, edge_index=d.edge_index
+            d.Y, d.T, X=d.X, edge_index=d.edge_index
         )
         b = GraphRLearner(device="cuda", max_epochs=5, random_state=0).fit(
-            d.X, d.T, d.Y, edge_index=d.edge_index
+            d.Y, d.T, X=d.X, edge_index=d.edge_index
         )
-        Rep4Ex(device="cuda", hidden=(8,), max_epochs=2, random_state=0).fit(r.X, r.A, r.Y)
+        Rep4Ex(device="cuda", hidden=(8,), max_epochs=2, random_state=0).fit(r.Y, r.A, X=r.X)
     assert torch.equal(torch.get_rng_state(), cpu)
     assert torch.equal(torch.cuda.get_rng_state(), cuda)
     np.testing.assert_allclose(a.effect(), b.effect(), rtol=1e-5, atol=1e-6)

@@ -134,7 +134,7 @@ def test_minibatch_training_accuracy(num_layers):
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        est.fit(d.X, d.T, d.Y, edge_index=d.edge_index)
+        est.fit(d.Y, d.T, X=d.X, edge_index=d.edge_index)
     mse = float(np.mean((est.effect() - d.tau) ** 2))
     assert mse < 1.5, mse
 

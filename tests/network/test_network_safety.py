@@ -41,7 +41,7 @@ def _quiet():
 def _fit(est, d, **kw):
     args = dict(X=d.X, T=d.T, Y=d.Y, edge_index=d.edge_index)
     args.update(kw)
-    return est.fit(args.pop("X"), args.pop("T"), args.pop("Y"), **args)
+    return est.fit(args.pop("Y"), args.pop("T"), **args)
 
 
 TORCH_ESTIMATORS = {
@@ -194,7 +194,7 @@ def test_feature_names_are_checked_on_new_graphs(data, name):
         est.effect(Xdf.rename(columns={"f0": "zz"}), **kw)
     if hasattr(est, "score"):
         with pytest.raises(ValueError, match="same names in another order"):
-            est.score(Xdf[cols[::-1]], data.T, data.Y, **kw)
+            est.score(data.Y, data.T, X=Xdf[cols[::-1]], **kw)
     # refit on an array forgets the names
     _fit(est, data)
     assert not hasattr(est, "feature_names_in_")
@@ -322,7 +322,7 @@ def test_linear_final_stage_needs_more_nodes_than_terms(data):
         pytest.warns(CausalkitWarning, match="collinear"),
         pytest.raises(ValueError, match="'linear' has 4 terms but there are only 4 nodes"),
     ):
-        est.fit(data.X[:4, :3], T4, data.Y[:4], edge_index=np.array([[0, 1], [1, 0]]))
+        est.fit(data.Y[:4], T4, X=data.X[:4, :3], edge_index=np.array([[0, 1], [1, 0]]))
 
 
 def test_new_graph_features_beyond_float32(data):

@@ -118,7 +118,10 @@ perm.sort_values("pvalue").head(8).round(3)
 # tests).
 
 # %%
-shrunk = CompositionalPartialCorrelation(shrinkage="basis").fit(cups)
+# fit also bootstraps (n_bootstrap replicates, the whole pipeline refitted): see "Uncertainty" below
+shrunk = CompositionalPartialCorrelation(shrinkage="basis", n_bootstrap=N_BOOT, random_state=0).fit(
+    cups
+)
 print(
     f"λ (correlations) = {shrunk.shrinkage_:.4f}, λ (variances) = {shrunk.variance_shrinkage_:.4f}"
 )
@@ -162,10 +165,12 @@ sub.round(3)
 # %% [markdown]
 # ## Uncertainty
 #
-# A nonparametric bootstrap over cups (refitting the whole pipeline, λ̂ included) gives percentile intervals.
+# `fit` ran a nonparametric bootstrap over cups (refitting the whole pipeline, λ̂ included): `inference_`,
+# `summary(alpha=...)` and `conf_int(alpha=...)` (a `[lower, upper]` frame indexed by pair `"a~b"`) give its
+# percentile intervals; `pair_intervals` lays them out by `part_i`, `part_j`.
 
 # %%
-ci = shrunk.set_params(n_bootstrap=N_BOOT, random_state=0).conf_int(alpha=0.05)
+ci = shrunk.pair_intervals(alpha=0.05)
 ci.reindex(ci["partial_corr"].abs().sort_values(ascending=False).index).head(8).round(3)
 
 # %% [markdown]

@@ -134,7 +134,7 @@ def _cmd_pcor(args) -> int:
     est = CompositionalPartialCorrelation(
         shrinkage=args.shrinkage,
         zero_replacement=args.zero_replacement,
-        n_bootstrap=args.bootstrap or 200,
+        n_bootstrap=args.bootstrap,  # 0: no bootstrap, no intervals
         random_state=args.seed,
     )
     try:
@@ -154,7 +154,8 @@ def _cmd_pcor(args) -> int:
         result = est.summary_frame()
         if args.bootstrap:
             with user_errors(args.data):
-                ci = est.conf_int(alpha=args.alpha)
+                ci = est.conf_int(alpha=args.alpha)  # rows: the pairs in upper-triangle order
+            ci = est._long({"lower": ci["lower"].to_numpy(), "upper": ci["upper"].to_numpy()})
             ci = ci.set_index(["part_i", "part_j"])
             keys = list(zip(result["part_i"], result["part_j"]))
             result["lower"] = ci.loc[keys, "lower"].to_numpy()

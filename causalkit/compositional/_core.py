@@ -210,6 +210,25 @@ def variation_matrix(X: Any) -> np.ndarray:
     return T
 
 
+def _real_array(values: Any, name: str) -> np.ndarray:
+    """``values`` as a float array; strings and complex numbers are a TypeError naming ``name``."""
+    try:
+        raw = np.asarray(values)
+    except (TypeError, ValueError) as exc:  # ragged input
+        raise ValueError(f"{name} must be a 1-D array of real numbers; got {exc}") from None
+    items = raw.ravel() if raw.dtype.kind == "O" else ()
+    if raw.dtype.kind in "USV" or any(isinstance(v, (str, bytes)) for v in items):
+        raise TypeError(f"{name} must be real numbers; got strings (dtype {raw.dtype}).")
+    if raw.dtype.kind == "c" or any(isinstance(v, (complex, np.complexfloating)) for v in items):
+        raise TypeError(f"{name} must be real numbers; got complex values.")
+    try:
+        return np.asarray(raw, dtype=float)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"{name} must be real numbers; got {type(values).__name__} ({exc})."
+        ) from None
+
+
 def closure_null_partial_correlation(variances: Any) -> np.ndarray:
     """Population partial correlations of a closed, *independent* log-normal basis.
 
@@ -231,7 +250,7 @@ def closure_null_partial_correlation(variances: Any) -> np.ndarray:
     >>> float(closure_null_partial_correlation([1.0, 1.0, 1.0, 1.0, 1.0])[0, 1])
     0.25
     """
-    s2 = np.asarray(variances, dtype=float)
+    s2 = _real_array(variances, "variances")
     if s2.ndim != 1 or s2.shape[0] < 3:
         raise ValueError(
             f"variances must be a 1-D array of at least 3 values; got shape {s2.shape}."

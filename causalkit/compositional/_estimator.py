@@ -13,11 +13,15 @@ from sklearn.utils.validation import check_is_fitted
 
 from causalkit._base import (
     EffectResult,
+    InferenceMixin,
+    bootstrap_replicates,
+    check_int,
     check_random_state,
     check_scalar_in_range,
     optional_import,
     parallel_map,
     spawn_seeds,
+    warn_dropped_replicates,
 )
 from causalkit._base._dask import is_dask_collection
 from causalkit._base.validation import user_stacklevel
@@ -41,7 +45,7 @@ __all__ = ["CompositionalPartialCorrelation", "partial_correlation"]
 _LABELLED = ("partial_corr_", "precision_", "partial_var_", "closure_null_")
 
 
-class CompositionalPartialCorrelation(BaseEstimator):
+class CompositionalPartialCorrelation(InferenceMixin, BaseEstimator):
     """Partial correlations between the parts of a composition (Erb 2020), optionally basis-shrunk.
 
     The partial correlation of parts *i* and *j* is defined through log-ratios: the correlation of the residuals
@@ -69,11 +73,13 @@ class CompositionalPartialCorrelation(BaseEstimator):
     ddof : int, default 1
         Delta degrees of freedom of the covariances; affects ``partial_var_`` and ``precision_`` only.
     n_bootstrap : int, default 200
-        Bootstrap replicates used by :meth:`conf_int`.
+        Bootstrap replicates drawn in :meth:`fit` (rows resampled, the whole pipeline refitted on each) for
+        ``inference_``, :meth:`summary` and :meth:`conf_int`. ``0`` skips the bootstrap: the point estimates
+        only, ``inference_`` is None. Otherwise at least 2. Cost: ``n_bootstrap`` refits of the estimator.
     n_permutations : int, default 200
         Permutations used by :meth:`permutation_test`.
     random_state : None, int, RandomState or Generator, default None
-        Seed for :meth:`conf_int` and :meth:`permutation_test`.
+        Seed of the bootstrap in :meth:`fit` and of :meth:`permutation_test`.
     n_jobs : int or None, default None
         Parallel jobs for the bootstrap and the permutations (joblib; a Dask backend works unchanged).
 
@@ -94,6 +100,14 @@ class CompositionalPartialCorrelation(BaseEstimator):
     null_basis_variances_ : ndarray of shape (D,)
         Basis log-variances an independent basis would need to reproduce the diagonal of ``covariance_``
         (exact under the closure null; the log-proportion variances are inflated by closure).
+    inference_ : EffectResult or None
+        The bootstrap over rows (:class:`~causalkit._base.EffectResult`): one term per pair, named
+        ``"part_i~part_j"`` in upper-triangle order, with bootstrap standard errors, percentile intervals and
+        the closure-null reference as an extra column. Its Wald p-values test ρ = 0, which is *not* the
+        no-association value: compare with ``closure_null`` or use :meth:`permutation_test`. Replicates that
+        cannot be fitted (a resample with a constant part) are dropped, counted in the summary and, above 5 %,
+        reported with a :class:`~causalkit.exceptions.ConvergenceWarning`. None with ``n_bootstrap=0`` or a
+        dask input (the bootstrap needs the data in memory).
     shrinkage_ : float
         Correlation shrinkage intensity λ used (0 without shrinkage).
     variance_shrinkage_ : float
@@ -118,16 +132,19 @@ class CompositionalPartialCorrelation(BaseEstimator):
     --------
     >>> from causalkit.datasets import load_roman_cups
     >>> cups = load_roman_cups()
-    >>> est = CompositionalPartialCorrelation().fit(cups)
+    >>> est = CompositionalPartialCorrelation(random_state=0).fit(cups)
     >>> round(float(est.partial_corr_.loc["Si", "Al"]), 3)
     0.722
     >>> est.summary_frame().columns.tolist()
     ['part_i', 'part_j', 'partial_corr', 'closure_null']
+    >>> est.conf_int(alpha=0.1).loc["Si~Al"].round(2).tolist()
+    [0.54, 0.84]
     """
 
     def __init__(
         self,
         shrinkage: str | float | None = None,
+        *,
         variance_shrinkage: str | float | None = None,
         zero_replacement: str | float | None = None,
         ddof: int = 1,
@@ -173,6 +190,17 @@ class CompositionalPartialCorrelation(BaseEstimator):
             lam_v = _check_lambda(vs, "variance_shrinkage")
         return lam, lam_v
 
+    def _check_inference_params(self) -> tuple[int, Any]:
+        """``n_bootstrap`` (0, or >= 2), ``n_permutations`` (>= 2) and ``random_state``, checked by name."""
+        B = check_int(self.n_bootstrap, "n_bootstrap", low=0)
+        if B == 1:
+            raise ValueError("n_bootstrap must be 0 (no bootstrap) or an integer >= 2; got 1.")
+        _check_replicate_count(self.n_permutations, "n_permutations")
+        random_state = self.random_state
+        if not isinstance(random_state, np.random.Generator):
+            random_state = check_random_state(random_state)  # an int seeds a RandomState, as before
+        return B, random_state
+
     def _check_ddof(self, n: int) -> int:
         d = self.ddof
         if isinstance(d, bool) or not isinstance(d, numbers.Integral) or d < 0:
@@ -196,6 +224,7 @@ class CompositionalPartialCorrelation(BaseEstimator):
         self
         """
         lam, lam_v = self._resolved_shrinkage()
+        B, random_state = self._check_inference_params()
         if is_dask_collection(X):
             return self._fit_dask(X, lam)
         Xc, names = check_composition(
@@ -221,7 +250,13 @@ class CompositionalPartialCorrelation(BaseEstimator):
         out = fit_partial_correlation(L, lam, lam_v, ddof)
         self._L = L
         self._lam = (lam, lam_v, ddof)
-        return self._store(out, D, names)
+        self._store(out, D, names)
+        self._bootstrap_state = None
+        self.inference_ = None
+        if B:
+            self._bootstrap_state = self._bootstrap(B, random_state, self.n_jobs)
+            self.inference_ = self._make_inference(self._bootstrap_state)
+        return self
 
     def _fit_dask(self, X: Any, lam: Any) -> CompositionalPartialCorrelation:
         """Out-of-core fit: the clr covariance reduced chunk by chunk (no shrinkage)."""
@@ -246,7 +281,10 @@ class CompositionalPartialCorrelation(BaseEstimator):
             )
         self._L = None  # the data stay on the cluster: no bootstrap / permutation replicates
         self._lam = (None, 0.0, int(d))
-        return self._store(partial_correlation_outputs(gamma, n), D, names)
+        self._store(partial_correlation_outputs(gamma, n), D, names)
+        self._bootstrap_state = None
+        self.inference_ = None
+        return self
 
     def _store(self, out: dict, D: int, names: Any) -> CompositionalPartialCorrelation:
         if out.get("singular"):
@@ -281,10 +319,13 @@ class CompositionalPartialCorrelation(BaseEstimator):
     def __getstate__(self) -> dict:
         """State with the labelled outputs as plain arrays (skops cannot store pandas objects).
 
-        The DataFrame / Series are rebuilt from ``feature_names_in_`` by :meth:`__setstate__`, so a
-        ``skops.io`` file needs no type trusted beyond this class (see ``docs/persistence.md``).
+        The DataFrame / Series are rebuilt from ``feature_names_in_``, and ``inference_`` from the stored
+        bootstrap replicates, by :meth:`__setstate__`, so a ``skops.io`` file needs no type trusted beyond
+        this class (see ``docs/persistence.md``).
         """
         state = dict(super().__getstate__())  # a copy: the base class may return __dict__ itself
+        if state.get("inference_") is not None:  # rebuilt from _bootstrap_state (plain arrays)
+            state["inference_"] = None
         for key in _LABELLED:
             value = state.get(key)
             if isinstance(value, (pd.DataFrame, pd.Series)):
@@ -293,16 +334,20 @@ class CompositionalPartialCorrelation(BaseEstimator):
 
     def __setstate__(self, state: dict) -> None:
         super().__setstate__(state)
-        if getattr(self, "feature_names_in_", None) is None or not hasattr(self, "partial_corr_"):
+        if not hasattr(self, "partial_corr_"):
             return
-        for key in _LABELLED:
-            value = self.__dict__.get(key)
-            if isinstance(value, np.ndarray):
-                self.__dict__[key] = (
-                    pd.Series(value, index=self._names(), name="partial_var")
-                    if key == "partial_var_"
-                    else self._frame(value)
-                )
+        if getattr(self, "feature_names_in_", None) is not None:
+            for key in _LABELLED:
+                value = self.__dict__.get(key)
+                if isinstance(value, np.ndarray):
+                    self.__dict__[key] = (
+                        pd.Series(value, index=self._names(), name="partial_var")
+                        if key == "partial_var_"
+                        else self._frame(value)
+                    )
+        boot = self.__dict__.get("_bootstrap_state")
+        if boot is not None and self.__dict__.get("inference_") is None:
+            self.inference_ = self._make_inference(boot)
 
     # ------------------------------------------------------------------ helpers
     def _names(self) -> list[str]:
@@ -345,97 +390,53 @@ class CompositionalPartialCorrelation(BaseEstimator):
         order = np.argsort(-np.abs(frame["partial_corr"].to_numpy()), kind="stable")
         return frame.iloc[order].reset_index(drop=True)
 
-    def _replicates(self, kind: str, B: int, random_state: Any, n_jobs: Any) -> np.ndarray:
-        check_is_fitted(self, "partial_corr_")
-        if isinstance(B, bool) or not isinstance(B, numbers.Integral) or B < 2:
-            raise ValueError(f"n_{kind} must be an integer >= 2; got {B!r}.")
+    # ------------------------------------------------------------------ inference
+    def _bootstrap(self, B: int, random_state: Any, n_jobs: Any) -> dict:
+        """Bootstrap over rows through :func:`causalkit._base.bootstrap_replicates`; the replicates and losses."""
         lam, lam_v, ddof = self._lam
-        L = self._L
-        if L is None:
-            raise ValueError(
-                f"{kind} replicates need the data in memory; this estimator was fitted on a dask array. "
-                "Refit on an in-memory array (or a sample) for bootstrap / permutation inference."
-            )
-        n, D = L.shape
-        null_basis = None
-        if kind != "bootstrap":
-            # clr columns standardised to the null basis variances: under the closure null the permuted
-            # data then have the fitted clr variances, and permutation makes the parts independent
-            C = L - L.mean(axis=1, keepdims=True)
-            C = C - C.mean(axis=0)
-            sd = C.std(axis=0)
-            sd[sd == 0] = 1.0
-            null_basis = C / sd * np.sqrt(self.null_basis_variances_)
-        if not isinstance(random_state, np.random.Generator):
-            random_state = check_random_state(random_state)  # an int seeds a RandomState, as before
-        seeds = spawn_seeds(random_state, int(B))
-
-        def one(seed: int) -> np.ndarray:
-            rng = np.random.default_rng(seed)
-            if kind == "bootstrap":
-                Lb = L[rng.integers(0, n, size=n)]
-            else:
-                Lb = np.column_stack([rng.permutation(col) for col in null_basis.T])
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                with np.errstate(all="ignore"):
-                    try:
-                        return pcor_only(Lb, lam, lam_v, ddof)
-                    except (ValueError, np.linalg.LinAlgError):  # e.g. a resampled part is constant
-                        return np.full(D * (D - 1) // 2, np.nan)
-
-        return np.vstack(parallel_map(one, seeds, n_jobs=n_jobs))
-
-    def bootstrap(
-        self,
-        n_bootstrap: int | None = None,
-        random_state: Any = None,
-        n_jobs: int | None = None,
-    ) -> EffectResult:
-        """Nonparametric bootstrap over rows, as a shared :class:`~causalkit._base.EffectResult`.
-
-        Rows are resampled and the whole pipeline (log basis, shrinkage intensity, pinv) is refitted on each
-        replicate. The result holds one estimate per pair (named ``"part_i~part_j"``, upper-triangle order),
-        bootstrap standard errors, percentile intervals, ``summary()`` and the closure-null reference as an
-        extra column. Its Wald p-values test ρ = 0, which is *not* the no-association value: compare with
-        ``closure_null`` or use :meth:`permutation_test`. Replicates that fail (a resample with a constant
-        part) are dropped and counted in the summary. Memory: ``n_bootstrap · D(D-1)/2`` floats.
-
-        Parameters
-        ----------
-        n_bootstrap, random_state, n_jobs : optional
-            Override the estimator's parameters of the same names.
-
-        Returns
-        -------
-        EffectResult
-        """
-        draws = self._replicates(
-            "bootstrap",
-            self.n_bootstrap if n_bootstrap is None else n_bootstrap,
-            self.random_state if random_state is None else random_state,
-            self.n_jobs if n_jobs is None else n_jobs,
+        n = self._L.shape[0]
+        reps = bootstrap_replicates(
+            _PartialCorrelationReplicate(self._L, lam, lam_v, ddof),
+            n,
+            n_boot=B,
+            random_state=random_state,
+            n_jobs=n_jobs,
+            catch=(ValueError, np.linalg.LinAlgError),  # e.g. a resampled part is constant
         )
-        ok = np.all(np.isfinite(draws), axis=1)
-        if ok.sum() < 2:
-            raise ValueError("fewer than 2 bootstrap replicates could be fitted; check the data.")
+        if reps.n_kept < 2:
+            raise ValueError(
+                f"only {reps.n_kept} of {B} bootstrap replicates could be fitted on X (dropped: "
+                f"{dict(reps.dropped)}; a resample with a constant part cannot be fitted); pass "
+                "n_bootstrap=0 to fit without intervals."
+            )
+        warn_dropped_replicates(reps, stacklevel=user_stacklevel() + 1)
+        # plain types only, so that skops stores the state without trusting more types
+        return {
+            "estimates": reps.estimates,
+            "n_requested": int(reps.n_requested),
+            "dropped": {str(k): int(v) for k, v in reps.dropped.items()},
+        }
+
+    def _make_inference(self, state: dict) -> EffectResult:
+        """The shared :class:`~causalkit._base.EffectResult` of the bootstrap replicates in ``state``."""
         names = self._names()
         iu = np.triu_indices(self.n_features_in_, 1)
         method = "compositional partial correlation (Erb 2020)"
         if self._lam[0] is not None:
             method += ", basis shrinkage"
+        draws = state["estimates"]
         return EffectResult(
             self._upper(self.partial_corr_),
             names=[f"{names[i]}~{names[j]}" for i, j in zip(*iu)],
             method=method,
             ci_method="percentile",
-            bootstrap_estimates=draws[ok],
+            bootstrap_estimates=draws,
             extra={"closure_null": self._upper(self.closure_null_)},
             info={
                 "Parts": self.n_features_in_,
                 "Samples": self._L.shape[0],
                 "Shrinkage λ": f"{self.shrinkage_:.4g}",
-                "Bootstrap replicates": f"{int(ok.sum())} of {draws.shape[0]}",
+                "Bootstrap replicates": f"{draws.shape[0]} of {state['n_requested']}",
             },
             notes=[
                 "p-values test rho = 0, but parts independent before closure have rho ~ closure_null "
@@ -443,37 +444,45 @@ class CompositionalPartialCorrelation(BaseEstimator):
             ],
         )
 
-    def conf_int(
-        self,
-        alpha: float = 0.05,
-        n_bootstrap: int | None = None,
-        random_state: Any = None,
-        n_jobs: int | None = None,
-    ) -> pd.DataFrame:
-        """Percentile bootstrap confidence intervals for every partial correlation (see :meth:`bootstrap`).
+    def _fitted_inference(self) -> EffectResult:
+        """``inference_``, or an error saying why this fit has none (``n_bootstrap=0``, a dask input)."""
+        check_is_fitted(self, "partial_corr_")
+        if self.inference_ is None:
+            if self._L is None:
+                raise ValueError(
+                    "this estimator was fitted on a dask array, and the bootstrap needs the data in memory: "
+                    "refit on an in-memory array (or a sample) for intervals."
+                )
+            raise ValueError(
+                "this estimator was fitted with n_bootstrap=0 (no bootstrap): set n_bootstrap (e.g. 200) "
+                "and refit for summary() and conf_int()."
+            )
+        return self.inference_
+
+    def pair_intervals(self, *, alpha: float = 0.05) -> pd.DataFrame:
+        """The intervals of :meth:`conf_int` as a long table of pairs (upper-triangle order).
 
         Parameters
         ----------
         alpha : float, default 0.05
-            Two-sided level: the intervals cover ``1 - alpha``.
-        n_bootstrap, random_state, n_jobs : optional
-            Override the estimator's parameters of the same names.
+            Two-sided level: the percentile intervals cover ``1 - alpha``.
 
         Returns
         -------
-        DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``lower``, ``upper`` (pair order
-        as in the upper triangle).
+        DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``lower``, ``upper``.
         """
-        alpha = check_scalar_in_range(
-            alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
-        )
-        lower, upper = self.bootstrap(n_bootstrap, random_state, n_jobs).interval_bounds(alpha)
+        ci = self.conf_int(alpha=alpha)
         return self._long(
-            {"partial_corr": self._upper(self.partial_corr_), "lower": lower, "upper": upper}
+            {
+                "partial_corr": self._upper(self.partial_corr_),
+                "lower": ci["lower"].to_numpy(),
+                "upper": ci["upper"].to_numpy(),
+            }
         )
 
     def permutation_test(
         self,
+        *,
         alpha: float = 0.05,
         n_permutations: int | None = None,
         random_state: Any = None,
@@ -503,12 +512,33 @@ class CompositionalPartialCorrelation(BaseEstimator):
         alpha = check_scalar_in_range(
             alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
         )
-        B = self.n_permutations if n_permutations is None else n_permutations
-        draws = self._replicates(
-            "permutations",
-            B,
-            self.random_state if random_state is None else random_state,
-            self.n_jobs if n_jobs is None else n_jobs,
+        check_is_fitted(self, "partial_corr_")
+        B = _check_replicate_count(
+            self.n_permutations if n_permutations is None else n_permutations, "n_permutations"
+        )
+        random_state = self.random_state if random_state is None else random_state
+        if not isinstance(random_state, np.random.Generator):
+            random_state = check_random_state(random_state)  # an int seeds a RandomState, as before
+        if self._L is None:
+            raise ValueError(
+                "permutation replicates need the data in memory; this estimator was fitted on a dask "
+                "array. Refit on an in-memory array (or a sample) for the permutation test."
+            )
+        # clr columns standardised to the null basis variances: under the closure null the permuted data
+        # then have the fitted clr variances, and permutation makes the parts independent
+        C = self._L - self._L.mean(axis=1, keepdims=True)
+        C = C - C.mean(axis=0)
+        sd = C.std(axis=0)
+        sd[sd == 0] = 1.0
+        null_basis = C / sd * np.sqrt(self.null_basis_variances_)
+        task = _PermutationReplicate(null_basis, *self._lam)
+        draws = np.vstack(
+            parallel_map(
+                task,
+                spawn_seeds(random_state, B),
+                n_jobs=self.n_jobs if n_jobs is None else n_jobs,
+                desc="permutations",
+            )
         )
         draws = draws[np.all(np.isfinite(draws), axis=1)]
         if draws.shape[0] < 2:
@@ -573,6 +603,46 @@ class CompositionalPartialCorrelation(BaseEstimator):
         return tags
 
 
+def _check_replicate_count(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 2:
+        raise ValueError(f"{name} must be an integer >= 2; got {value!r}.")
+    return int(value)
+
+
+def _quiet_pcor(L: np.ndarray, lam: Any, lam_v: Any, ddof: int) -> np.ndarray:
+    """Upper-triangle partial correlations of one replicate, its numerical warnings silenced."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with np.errstate(all="ignore"):
+            return pcor_only(L, lam, lam_v, ddof)
+
+
+class _PartialCorrelationReplicate:
+    """Picklable bootstrap statistic: the partial correlations of the resampled rows ``L[indices]``."""
+
+    def __init__(self, L: np.ndarray, lam: Any, lam_v: Any, ddof: int):
+        self.L, self.lam, self.lam_v, self.ddof = L, lam, lam_v, ddof
+
+    def __call__(self, indices: np.ndarray) -> np.ndarray:
+        return _quiet_pcor(self.L[indices], self.lam, self.lam_v, self.ddof)
+
+
+class _PermutationReplicate:
+    """Picklable permutation task: every null-basis column permuted independently from its own seed."""
+
+    def __init__(self, null_basis: np.ndarray, lam: Any, lam_v: Any, ddof: int):
+        self.null_basis, self.lam, self.lam_v, self.ddof = null_basis, lam, lam_v, ddof
+
+    def __call__(self, seed: int) -> np.ndarray:
+        rng = np.random.default_rng(seed)
+        Lb = np.column_stack([rng.permutation(col) for col in self.null_basis.T])
+        try:
+            return _quiet_pcor(Lb, self.lam, self.lam_v, self.ddof)
+        except (ValueError, np.linalg.LinAlgError):  # e.g. a permuted part is constant
+            D = self.null_basis.shape[1]
+            return np.full(D * (D - 1) // 2, np.nan)
+
+
 def partial_correlation(
     X: Any,
     shrinkage: str | float | None = None,
@@ -603,5 +673,6 @@ def partial_correlation(
         shrinkage=shrinkage,
         zero_replacement=zero_replacement,
         variance_shrinkage=variance_shrinkage,
+        n_bootstrap=0,  # the point estimates only
     )
     return est.fit(X).partial_corr_

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from causalkit._base import check_2d, check_feature_names, check_finite, check_scalar_in_range
 
@@ -149,13 +149,14 @@ def _check_zero_replacement_value(value: Any) -> None:
 
 
 def closure(X: Any, total: float = 1.0) -> np.ndarray:
-    """Rescale each row to sum to ``total``.
+    """Rescale each row to sum to ``total`` (a finite number > 0).
 
     Examples
     --------
     >>> closure([[1, 1, 2]])
     array([[0.25, 0.25, 0.5 ]])
     """
+    total = check_scalar_in_range(total, "total", low=0, low_inclusive=False)
     arr = check_composition(X)
     return total * arr / arr.sum(axis=1, keepdims=True)
 
@@ -209,11 +210,23 @@ def helmert_basis(D: int) -> np.ndarray:
     """
     if isinstance(D, bool) or not isinstance(D, numbers.Integral) or D < 2:
         raise ValueError(f"D must be an integer >= 2; got {D!r}.")
+    D = int(D)
+    if D * (D - 1) * 8 > _MAX_BASIS_BYTES:
+        raise ValueError(
+            f"D={D} is too large: the D x (D-1) basis would take {D * (D - 1) * 8 / 2**30:.4g} GiB "
+            f"(at most {_MAX_BASIS_BYTES // 2**30} GiB, D <= {_MAX_HELMERT_D}); ilr coordinates of that "
+            "many parts are better computed without materialising the basis."
+        )
     V = np.zeros((D, D - 1))
     for k in range(1, D):
         V[:k, k - 1] = 1.0 / np.sqrt(k * (k + 1))
         V[k, k - 1] = -k / np.sqrt(k * (k + 1))
     return V
+
+
+#: largest Helmert basis :func:`helmert_basis` builds (8 GiB of float64, D = 32768)
+_MAX_BASIS_BYTES = 8 * 2**30
+_MAX_HELMERT_D = 32768
 
 
 def _check_ilr_basis(basis: Any, D: int) -> np.ndarray:
@@ -224,8 +237,12 @@ def _check_ilr_basis(basis: Any, D: int) -> np.ndarray:
     V = check_2d(basis, "basis")
     if V.shape != (D, D - 1):
         raise ValueError(f"basis must have shape ({D}, {D - 1}) for {D} parts; got {V.shape}.")
-    if not np.allclose(V.T @ V, np.eye(D - 1), atol=1e-8) or not np.allclose(
-        V.sum(axis=0), 0, atol=1e-8
+    # entries of orthonormal columns are at most 1 in magnitude: checked first, so that V.T @ V of a
+    # wildly scaled basis cannot overflow
+    if (
+        np.max(np.abs(V)) > 1 + 1e-8
+        or not np.allclose(V.T @ V, np.eye(D - 1), atol=1e-8)
+        or not np.allclose(V.sum(axis=0), 0, atol=1e-8)
     ):
         raise ValueError(
             "basis must have orthonormal columns that are orthogonal to the ones vector "
@@ -267,6 +284,8 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         self.n_features_in_ = arr.shape[1]
         if names is not None:
             self.feature_names_in_ = names
+        elif hasattr(self, "feature_names_in_"):  # refitted on an array: forget the old names
+            del self.feature_names_in_
         self._validate_params_for(arr.shape[1])
         return self
 
@@ -287,13 +306,9 @@ class _CompositionTransformer(TransformerMixin, BaseEstimator):
         check_feature_names(self, X, argument="X")
         return check_composition(X, zero_replacement=self.zero_replacement)
 
-    def _names_in(self) -> list[str]:
-        names = getattr(self, "feature_names_in_", None)
-        return (
-            [str(n) for n in names]
-            if names is not None
-            else [f"x{j}" for j in range(self.n_features_in_)]
-        )
+    def _check_input_features(self, input_features: Any) -> list[str]:
+        """scikit-learn's rule: ``input_features`` must match ``feature_names_in_`` / ``n_features_in_``."""
+        return [str(n) for n in _check_feature_names_in(self, input_features)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -317,7 +332,7 @@ class Closure(OneToOneFeatureMixin, _CompositionTransformer):
     array([[25., 25., 50.]])
     """
 
-    def __init__(self, total: float = 1.0, zero_replacement: str | float | None = None):
+    def __init__(self, total: float = 1.0, *, zero_replacement: str | float | None = None):
         self.total = total
         self.zero_replacement = zero_replacement
 
@@ -378,10 +393,14 @@ class ALR(_CompositionTransformer):
     >>> import pandas as pd
     >>> X = pd.DataFrame({"a": [1.0, 2.0], "b": [1.0, 1.0], "c": [1.0, 1.0]})
     >>> ALR().fit(X).get_feature_names_out().tolist()
-    ['log(a/c)', 'log(b/c)']
+    ['alr_a', 'alr_b']
+    >>> ALR(reference=0).set_output(transform="pandas").fit_transform(X).round(3)
+       alr_b  alr_c
+    0  0.000  0.000
+    1 -0.693 -0.693
     """
 
-    def __init__(self, reference: int = -1, zero_replacement: str | float | None = None):
+    def __init__(self, reference: int = -1, *, zero_replacement: str | float | None = None):
         self.reference = reference
         self.zero_replacement = zero_replacement
 
@@ -401,12 +420,11 @@ class ALR(_CompositionTransformer):
         return _softmax_rows(np.insert(A, self.reference_, 0.0, axis=1))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
-        """Names ``log(part/reference)``."""
+        """Names ``alr_<part>`` (the coordinate ``log(part / reference)``), every part but the reference."""
         check_is_fitted(self, "reference_")
-        names = self._names_in() if input_features is None else [str(n) for n in input_features]
-        ref = names[self.reference_]
+        names = self._check_input_features(input_features)
         return np.asarray(
-            [f"log({n}/{ref})" for k, n in enumerate(names) if k != self.reference_], dtype=object
+            [f"alr_{n}" for k, n in enumerate(names) if k != self.reference_], dtype=object
         )
 
 
@@ -428,7 +446,7 @@ class ILR(_CompositionTransformer):
     """
 
     def __init__(
-        self, basis: str | np.ndarray = "helmert", zero_replacement: str | float | None = None
+        self, basis: str | np.ndarray = "helmert", *, zero_replacement: str | float | None = None
     ):
         self.basis = basis
         self.zero_replacement = zero_replacement
@@ -453,4 +471,5 @@ class ILR(_CompositionTransformer):
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         """Names ``ilr0 .. ilr{D-2}``."""
         check_is_fitted(self, "basis_")
+        self._check_input_features(input_features)
         return np.asarray([f"ilr{k}" for k in range(self.basis_.shape[1])], dtype=object)

@@ -181,11 +181,56 @@ def test_transformers_names_inverse_and_pandas_output(cups):
             np.testing.assert_allclose(back, closure(cups), atol=1e-12)
         frame = clone(tr).set_output(transform="pandas").fit_transform(cups)
         assert list(frame.columns) == list(tr.get_feature_names_out())
-    assert ALR(reference=0).fit(cups).get_feature_names_out()[0] == "log(Al/Si)"
+    assert list(ALR(reference=0).fit(cups).get_feature_names_out()) == [
+        f"alr_{c}" for c in cups.columns[1:]
+    ]
+    assert list(ALR().fit(cups).get_feature_names_out())[-1] == "alr_Mn"  # Sb is the reference
+    assert list(ILR().fit(cups).get_feature_names_out()) == [f"ilr{k}" for k in range(10)]
     assert list(CLR().fit(cups).get_feature_names_out()) == list(cups.columns)
+    assert list(Closure().fit(cups).get_feature_names_out()) == list(cups.columns)
     # a pipeline and pickling work
     pipe = make_pipeline(Closure(total=100), CLR()).fit(cups)
     np.testing.assert_allclose(pickle.loads(pickle.dumps(pipe)).transform(cups), clr(cups))
+
+
+@pytest.mark.parametrize(
+    ("make", "columns"),
+    [
+        (lambda: Closure(total=100.0), list("abcd")),
+        (CLR, list("abcd")),
+        (lambda: ALR(reference=1), ["alr_a", "alr_c", "alr_d"]),
+        (ILR, ["ilr0", "ilr1", "ilr2"]),
+    ],
+)
+def test_transformers_pandas_out_keep_the_index(make, columns):
+    X = pd.DataFrame(
+        np.random.default_rng(1).dirichlet(np.ones(4), size=6),
+        columns=list("abcd"),
+        index=pd.Index([f"s{k}" for k in (5, 3, 9, 1, 0, 7)], name="sample"),
+    )
+    plain = make().fit(X).transform(X)
+    assert isinstance(plain, np.ndarray)  # scikit-learn's default output
+    out = make().set_output(transform="pandas").fit(X).transform(X)
+    assert isinstance(out, pd.DataFrame)
+    assert list(out.columns) == columns
+    pd.testing.assert_index_equal(out.index, X.index)
+    np.testing.assert_array_equal(out.to_numpy(), plain)
+    # fit_transform, and names given explicitly, the same way
+    pd.testing.assert_frame_equal(make().set_output(transform="pandas").fit_transform(X), out)
+    assert list(make().fit(X).get_feature_names_out(list("abcd"))) == columns
+    with pytest.raises(ValueError, match="input_features"):
+        make().fit(X).get_feature_names_out(list("abce"))
+    # an array refit forgets the names: generic x0.. names (ILR's do not depend on the input)
+    est = make().fit(X).fit(X.to_numpy())
+    assert not hasattr(est, "feature_names_in_")
+    assert len(est.get_feature_names_out()) == len(columns)
+
+
+def test_transformer_constructors_are_keyword_only():
+    for cls, first in ((Closure, 100.0), (ALR, 0), (ILR, "helmert")):
+        cls(first)
+        with pytest.raises(TypeError):
+            cls(first, "min")
 
 
 # ------------------------------------------------------------------ data, CLI, demo

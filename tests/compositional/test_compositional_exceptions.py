@@ -131,15 +131,53 @@ def test_bad_parameters(X, params, exc, match):
 
 
 def test_bad_inference_arguments(X):
-    est = CompositionalPartialCorrelation().fit(X)
-    with pytest.raises(ValueError, match="alpha must be < 1"):
+    est = CompositionalPartialCorrelation(n_bootstrap=20, random_state=0).fit(X)
+    with pytest.raises(ValueError, match=r"alpha must be in \(0, 1\)"):
         est.conf_int(alpha=1.0)
-    with pytest.raises(ValueError, match="n_bootstrap must be an integer >= 2"):
-        est.conf_int(n_bootstrap=1)
+    with pytest.raises(TypeError):
+        est.conf_int(0.1)  # alpha is keyword-only
+    with pytest.raises(ValueError, match="alpha must be < 1"):
+        est.permutation_test(alpha=1.0)
     with pytest.raises(ValueError, match="n_permutations must be an integer >= 2"):
         est.permutation_test(n_permutations=0)
-    with pytest.raises(TypeError, match="random_state must be None, an int"):
-        est.conf_int(n_bootstrap=5, random_state="seed")
+
+
+@pytest.mark.parametrize(
+    ("params", "exc", "match"),
+    [
+        (
+            {"n_bootstrap": 1},
+            ValueError,
+            r"n_bootstrap must be 0 \(no bootstrap\) or an integer >= 2",
+        ),
+        ({"n_bootstrap": -1}, ValueError, "n_bootstrap must be >= 0"),
+        ({"n_bootstrap": "x"}, TypeError, "n_bootstrap must be an integer"),
+        ({"n_bootstrap": 2.5}, TypeError, "n_bootstrap must be an integer"),
+        ({"n_permutations": 0}, ValueError, "n_permutations must be an integer >= 2"),
+        ({"random_state": "seed"}, TypeError, "random_state must be None, an int"),
+        ({"random_state": -1}, ValueError, "random_state must be in"),
+    ],
+)
+def test_bad_inference_parameters_are_refused_by_fit(X, params, exc, match):
+    with pytest.raises(exc, match=match):
+        CompositionalPartialCorrelation(**params).fit(X)
+
+
+def test_no_bootstrap_means_no_intervals(X):
+    est = CompositionalPartialCorrelation(n_bootstrap=0).fit(X)
+    assert est.inference_ is None
+    np.testing.assert_array_equal(
+        est.partial_corr_, CompositionalPartialCorrelation(n_bootstrap=20).fit(X).partial_corr_
+    )
+    for call in (est.conf_int, est.summary, est.pair_intervals):
+        with pytest.raises(ValueError, match="n_bootstrap=0"):
+            call()
+
+
+def test_constructor_is_keyword_only():
+    with pytest.raises(TypeError):
+        CompositionalPartialCorrelation("basis", None)
+    assert CompositionalPartialCorrelation("basis").shrinkage == "basis"
 
 
 def test_not_fitted():

@@ -143,9 +143,9 @@ def test_cov_shrink_extreme_magnitude_is_named(scale):
 
 # ------------------------------------------------------------------- inference
 def test_bootstrap_accepts_a_generator(A):
-    a = CompositionalPartialCorrelation(random_state=np.random.default_rng(5)).fit(A)
-    b = CompositionalPartialCorrelation(random_state=np.random.default_rng(5)).fit(A)
-    ci_a, ci_b = a.conf_int(n_bootstrap=20), b.conf_int(n_bootstrap=20)
+    a = CompositionalPartialCorrelation(n_bootstrap=20, random_state=np.random.default_rng(5))
+    b = CompositionalPartialCorrelation(n_bootstrap=20, random_state=np.random.default_rng(5))
+    ci_a, ci_b = a.fit(A).conf_int(), b.fit(A).conf_int()
     pd.testing.assert_frame_equal(ci_a, ci_b)
     assert np.all(ci_a["lower"] <= ci_a["upper"])
 
@@ -214,6 +214,9 @@ def test_dask_input_gets_the_same_checks_and_named_warning(frame):
     np.testing.assert_allclose(
         est.partial_corr_, CompositionalPartialCorrelation().fit(A[:4]).partial_corr_, atol=1e-10
     )
+    assert est.inference_ is None  # the bootstrap needs the data in memory
+    with pytest.raises(ValueError, match="fitted on a dask array"):
+        est.conf_int()
 
 
 # ------------------------------------------------------------------- simulators
@@ -268,3 +271,52 @@ def test_simulators_accept_a_generator():
     a = make_logratio_network(30, 4, random_state=np.random.default_rng(1)).X
     b = make_logratio_network(30, 4, random_state=np.random.default_rng(1)).X
     pd.testing.assert_frame_equal(a, b)
+
+
+# ------------------------------------------------------------------- #12 leftovers
+@pytest.mark.parametrize(
+    ("total", "exc"),
+    [(float("nan"), ValueError), (0.0, ValueError), (-1.0, ValueError), ("x", TypeError)],
+)
+def test_closure_total_is_validated_by_name(A, total, exc):
+    from causalkit.compositional import closure
+
+    with pytest.raises(exc, match="total must"):
+        closure(A, total=total)
+    with pytest.raises(exc, match="total must"):
+        Closure(total=total).fit(A)
+
+
+@pytest.mark.parametrize(
+    "variances",
+    [
+        ["1", "2", "3"],
+        np.array(["a", "b", "c"]),
+        np.array([1.0, 2.0, 3.0]) + 1j,
+        [1 + 0j, 2.0, 3.0],
+    ],
+)
+def test_closure_null_refuses_strings_and_complex_by_name(variances):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning dropping the imaginary part
+        with pytest.raises(TypeError, match="variances must be real numbers"):
+            closure_null_partial_correlation(variances)
+
+
+def test_helmert_basis_too_large_is_a_named_value_error():
+    from causalkit.compositional import helmert_basis
+
+    with pytest.raises(ValueError, match=r"D=1000000000 is too large"):
+        helmert_basis(10**9)
+    assert helmert_basis(np.int64(5)).shape == (5, 4)
+
+
+def test_ilr_with_an_overflowing_basis_is_refused_without_warnings(A):
+    from causalkit.compositional import helmert_basis, ilr
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no 'overflow encountered in matmul'
+        with pytest.raises(ValueError, match="basis must have orthonormal columns"):
+            ilr(A, basis=helmert_basis(5) * 1e300)
+        with pytest.raises(ValueError, match="basis must have orthonormal columns"):
+            ILR(basis=helmert_basis(5) * 1e300).fit(A)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from joblib import parallel_config
 
@@ -13,6 +14,7 @@ from causalkit.compositional import (
     partial_correlation_from_covariance,
 )
 from causalkit.datasets import load_roman_cups, make_closure_null, make_logratio_network
+from causalkit.exceptions import ConvergenceWarning
 
 
 def _off(M) -> np.ndarray:
@@ -69,17 +71,25 @@ def test_known_basis_covariance_converges():
 def test_bootstrap_ci_reproducible_and_backend_free():
     X = make_logratio_network(150, n_parts=5, random_state=4).X
     est = CompositionalPartialCorrelation(n_bootstrap=60, random_state=7).fit(X)
-    a = est.conf_int(0.1)
-    b = est.conf_int(0.1)
-    np.testing.assert_array_equal(a[["lower", "upper"]], b[["lower", "upper"]])
+    a = est.pair_intervals(alpha=0.1)
+    b = (
+        CompositionalPartialCorrelation(n_bootstrap=60, random_state=7)
+        .fit(X)
+        .pair_intervals(alpha=0.1)
+    )
+    pd.testing.assert_frame_equal(a, b)
     with parallel_config(backend="threading"):
-        c = est.conf_int(0.1, n_jobs=2)
-    np.testing.assert_array_equal(a[["lower", "upper"]], c[["lower", "upper"]])
+        c = est.set_params(n_jobs=2).fit(X).pair_intervals(alpha=0.1)
+    pd.testing.assert_frame_equal(a, c)
     assert np.all(a["lower"] <= a["upper"])
     assert np.all(
         (a["lower"] <= a["partial_corr"] + 0.05) & (a["partial_corr"] - 0.05 <= a["upper"])
     )
     assert list(a.columns) == ["part_i", "part_j", "partial_corr", "lower", "upper"]
+    # the same intervals as conf_int, whose rows are the inference_ terms in upper-triangle order
+    ci = est.conf_int(alpha=0.1)
+    assert list(ci.index) == [f"{i}~{j}" for i, j in zip(a["part_i"], a["part_j"])]
+    np.testing.assert_array_equal(ci.to_numpy(), a[["lower", "upper"]].to_numpy())
 
 
 def test_bootstrap_is_a_shared_effect_result():
@@ -87,7 +97,7 @@ def test_bootstrap_is_a_shared_effect_result():
 
     X = make_logratio_network(200, n_parts=4, random_state=8).X
     est = CompositionalPartialCorrelation(n_bootstrap=50, random_state=3).fit(X)
-    res = est.bootstrap()
+    res = est.inference_
     assert isinstance(res, EffectResult)
     assert res.names[0] == "part0~part1" and len(res.names) == 6
     np.testing.assert_allclose(
@@ -107,11 +117,12 @@ def test_bootstrap_is_a_shared_effect_result():
         ]
         .to_numpy(),
     )
-    ci = est.conf_int(0.1)
-    np.testing.assert_allclose(ci[["lower", "upper"]].to_numpy(), res.conf_int(0.1))
+    pd.testing.assert_frame_equal(est.conf_int(alpha=0.1), res.conf_int(alpha=0.1))
     frame = res.summary_frame()
     assert "closure_null" in frame.columns
     assert "closure" in str(res.summary())
+    assert str(est.summary(alpha=0.1)) == str(res.summary(alpha=0.1))
+    assert "Bootstrap replicates:       50 of 50" in str(est.summary())
 
 
 def test_bootstrap_drops_failed_replicates():
@@ -121,17 +132,21 @@ def test_bootstrap_drops_failed_replicates():
     X /= X.sum(axis=1, keepdims=True)
     X[2:, 1:] *= 0.9 / X[2:, 1:].sum(axis=1, keepdims=True)
     X[2:, 0] = 0.1  # the proportion of part 0 is constant except in two rows
-    est = CompositionalPartialCorrelation(shrinkage="basis", n_bootstrap=60, random_state=0).fit(X)
-    res = est.bootstrap()
+    est = CompositionalPartialCorrelation(shrinkage="basis", n_bootstrap=60, random_state=0)
+    with pytest.warns(ConvergenceWarning, match="bootstrap replicates were dropped") as record:
+        est.fit(X)
+    assert record[0].filename == __file__  # the warning points at the user's fit call
+    res = est.inference_
     kept = len(res.bootstrap_estimates)
     assert 10 < kept < 60
-    assert np.all(np.isfinite(est.conf_int()[["lower", "upper"]].to_numpy()))
+    assert f"{kept} of 60" in str(est.summary())
+    assert np.all(np.isfinite(est.conf_int().to_numpy()))
 
 
 def test_bootstrap_ci_covers_truth_in_large_sample():
     data = make_logratio_network(3000, n_parts=6, edge_strength=0.4, random_state=11)
     est = CompositionalPartialCorrelation(n_bootstrap=100, random_state=0).fit(data.X)
-    ci = est.conf_int(0.05)
+    ci = est.conf_int(alpha=0.05)
     iu = np.triu_indices(6, 1)
     truth = data.partial_corr[iu]
     covered = (ci["lower"].to_numpy() <= truth) & (truth <= ci["upper"].to_numpy())
@@ -175,7 +190,7 @@ def test_bootstrap_coverage_study():
     for rep in range(reps):
         data = make_logratio_network(300, n_parts=D, edge_strength=0.4, random_state=1000 + rep)
         est = CompositionalPartialCorrelation(n_bootstrap=200, random_state=rep).fit(data.X)
-        ci = est.conf_int(0.1)
+        ci = est.conf_int(alpha=0.1)
         t = data.partial_corr[iu]
         hits.append((ci["lower"].to_numpy() <= t) & (t <= ci["upper"].to_numpy()))
     coverage = np.mean(hits)

@@ -39,11 +39,11 @@ def test_state_dict_gives_the_bound_of_its_weights(tmp_path):
     net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
     path = tmp_path / "net.pt"
     torch.save(net.state_dict(), path)
-    proc = _run(str(path), "--json")
+    proc = _run(str(path), "--format", "json")
     assert proc.returncode == 0, proc.stderr
     import json
 
-    out = json.loads(proc.stdout)
+    (out,) = json.loads(proc.stdout)  # the certificate: a one-row table
     w = [p.detach().double().numpy() for n, p in net.named_parameters() if n.endswith("weight")]
     naive = np.prod([np.linalg.norm(m, 2) for m in w])
     assert out["naive_bound"] == pytest.approx(naive, rel=1e-6)

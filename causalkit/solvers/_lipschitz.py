@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from causalkit._base.validation import user_stacklevel
+from causalkit._base.validation import check_int, user_stacklevel
 from causalkit.exceptions import SolverWarning
 
 from . import _network as nw
@@ -106,12 +106,7 @@ class _Options:
                 "quadratic constraints and can return a value below the true Lipschitz constant."
             )
         norm = _check_norm(norm)
-        if (
-            isinstance(split_size, bool)
-            or not isinstance(split_size, (int, np.integer))
-            or split_size < 1
-        ):
-            raise ValueError(f"split_size must be a positive integer; got {split_size!r}.")
+        split_size = check_int(split_size, "split_size", low=1)
         for flag, val in (("certify", certify), ("reduce", reduce), ("verbose", verbose)):
             if not isinstance(val, (bool, np.bool_)):
                 raise TypeError(f"{flag} must be True or False; got {val!r}.")

@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from causalkit._base import check_random_state
+from causalkit._base import check_int, check_random_state
 
 from . import _network as nw
 
@@ -172,8 +172,7 @@ def sampled_lower_bound(
     from ._lipschitz import _check_norm, _output_rows
 
     norm = _check_norm(norm)
-    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer; got {n_samples!r}.")
+    n_samples = check_int(n_samples, "n_samples", low=1)
     scale = nw._real(scale, "scale")
     if scale <= 0:
         raise ValueError(f"scale must be positive; got {scale}.")
@@ -225,12 +224,7 @@ def pattern_bound(
     from ._lipschitz import _check_norm, _output_rows, _parse_model
 
     norm = _check_norm(norm)
-    if (
-        isinstance(max_neurons, bool)
-        or not isinstance(max_neurons, (int, np.integer))
-        or max_neurons < 0
-    ):
-        raise ValueError(f"max_neurons must be a non-negative integer; got {max_neurons!r}.")
+    max_neurons = check_int(max_neurons, "max_neurons", low=0)
     kind, ops = _parse_model(weights, "relu")
     ops = nw.simplify(ops) if kind == "ops" else []
     if ops and isinstance(ops[-1], nw._Act):  # ends in an activation: identity read-out

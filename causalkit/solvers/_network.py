@@ -239,9 +239,9 @@ def _real(x: Any, name: str) -> float:
 
 
 def _group_size(g: Any, name: str) -> int:
-    if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or g < 2:
-        raise ValueError(f"{name}: group size must be an integer >= 2; got {g!r}.")
-    return int(g)
+    from causalkit._base.validation import check_int  # here: importing _network stays numpy-only
+
+    return check_int(g, f"{name}: group size", low=2)
 
 
 def make_group(kind: str, g: int, v: np.ndarray | None = None) -> _Group:

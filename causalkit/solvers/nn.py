@@ -5,20 +5,14 @@ Put them in an ``nn.Sequential`` and pass it to :func:`causalkit.solvers.lipschi
 
 from __future__ import annotations
 
-import numbers
 from typing import Any
 
-from causalkit._base import optional_import
+from causalkit._base import check_int, optional_import
 
 torch = optional_import("torch", "graph")
 nn = torch.nn
 
 __all__ = ["GroupSort", "Householder", "MaxMin", "ResidualBlock"]
-
-
-def _check_int(value: Any, name: str, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}; got {value!r}.")
 
 
 class GroupSort(nn.Module):
@@ -34,9 +28,7 @@ class GroupSort(nn.Module):
 
     def __init__(self, group_size: int = 2):
         super().__init__()
-        if isinstance(group_size, bool) or not isinstance(group_size, int) or group_size < 2:
-            raise ValueError(f"group_size must be an integer >= 2; got {group_size!r}.")
-        self.group_size = group_size
+        self.group_size = check_int(group_size, "group_size", low=2)
 
     def forward(self, x: Any) -> Any:
         n = x.shape[-1]
@@ -86,7 +78,7 @@ class Householder(nn.Module):
     def __init__(self, group_size: int = 2, v: Any = None):
         super().__init__()
         if v is None:
-            _check_int(group_size, "group_size", 2)
+            group_size = check_int(group_size, "group_size", low=2)
             v = torch.zeros(group_size, dtype=torch.float32)
             v[0], v[1] = 1.0, -1.0
         try:
@@ -125,8 +117,8 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, dim: int, hidden: int, activation: Any = None):
         super().__init__()
-        _check_int(dim, "dim", 1)
-        _check_int(hidden, "hidden", 1)
+        dim = check_int(dim, "dim", low=1)
+        hidden = check_int(hidden, "hidden", low=1)
         self.inner = nn.Linear(dim, hidden)
         self.outer = nn.Linear(hidden, dim)
         self.activation = activation if activation is not None else nn.ReLU()

@@ -86,3 +86,24 @@ def test_lone_residual_block_takes_a_one_entry_activation_list():
     assert relu.certified and relu.bound >= low * (1 - 1e-6)
     with pytest.raises(ValueError, match="0 hidden layer"):
         lipschitz_bound([Residual(W, V)], activation=["relu", "relu"])
+
+
+def test_integer_parameters_go_through_check_int():
+    """One integer rule (``_base.check_int``): a non-integer is a TypeError, an out-of-range one a ValueError,
+    each naming the parameter; numpy integers are accepted."""
+    from causalkit.solvers import lipschitz_bound, pattern_bound, sampled_lower_bound
+
+    W = [np.eye(2), np.eye(2)]
+    for bad, err in (("2", TypeError), (2.0, TypeError), (True, TypeError), (0, ValueError)):
+        with pytest.raises(err, match="split_size"):
+            lipschitz_bound(W, method="naive", split_size=bad)
+        with pytest.raises(err, match="n_samples"):
+            sampled_lower_bound(W, n_samples=bad)
+    with pytest.raises(TypeError, match="max_neurons"):
+        pattern_bound(W, max_neurons=1.5)
+    with pytest.raises(TypeError, match="group size"):
+        lipschitz_bound(W, activation=("groupsort", 2.0), method="naive")
+    with pytest.raises(ValueError, match="group size"):
+        lipschitz_bound(W, activation=("groupsort", 1), method="naive")
+    assert lipschitz_bound(W, method="naive", split_size=np.int64(3)).bound == 1.0
+    assert sampled_lower_bound(W, n_samples=np.int32(5), random_state=0) == pytest.approx(1.0)

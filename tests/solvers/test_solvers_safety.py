@@ -492,8 +492,11 @@ def test_pattern_bound_inputs():
     # residual blocks used to be skipped: 1.0 for a net whose constant is 2
     with pytest.raises(ValueError, match="feed-forward"):
         pattern_bound([np.eye(2), Residual(np.eye(2), np.eye(2)), np.eye(2)])
-    with pytest.raises(ValueError, match="max_neurons"):
+    # integer parameters go through _base.check_int: a non-integer is a TypeError naming it (#13)
+    with pytest.raises(TypeError, match="max_neurons"):
         pattern_bound([np.eye(2), np.eye(2)], max_neurons="16")
+    with pytest.raises(ValueError, match="max_neurons"):
+        pattern_bound([np.eye(2), np.eye(2)], max_neurons=-1)
 
 
 def test_torch_activation_modules_validate_their_arguments():

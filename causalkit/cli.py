@@ -432,7 +432,7 @@ def write_csv(frame, path: str, **kwargs: Any) -> None:
 
 def _missing_dependency(exc: BaseException) -> str | None:
     """The message for an ImportError that means an optional dependency is not installed, else None."""
-    seen = exc
+    seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, ModuleNotFoundError) and seen.name:
             top = seen.name.split(".")[0]
@@ -524,10 +524,10 @@ def _cmd_demo(args) -> int:
         try:
             out = registry[name].run_demo(random_state=args.seed)
         except ImportError as exc:  # an optional dependency of this demo is not installed
-            reason = _missing_dependency(exc)
-            if reason is None:
+            missing = _missing_dependency(exc)
+            if missing is None:
                 raise
-            print(f"causalkit demo: skipped {name}: {reason}", file=sys.stderr)
+            print(f"causalkit demo: skipped {name}: {missing}", file=sys.stderr)
             continue
         rows.append(
             {

@@ -187,8 +187,10 @@ class EffectResult:
         if not 0 < alpha < 1:
             raise ValueError(f"alpha must be in (0, 1); got {alpha}.")
         if self.ci_method == "percentile":
-            lo = np.quantile(self.bootstrap_estimates, alpha / 2, axis=0)
-            hi = np.quantile(self.bootstrap_estimates, 1 - alpha / 2, axis=0)
+            replicates = self.bootstrap_estimates
+            assert replicates is not None  # __init__ refuses ci_method="percentile" without them
+            lo = np.quantile(replicates, alpha / 2, axis=0)
+            hi = np.quantile(replicates, 1 - alpha / 2, axis=0)
         else:
             q = self._dist().ppf(1 - alpha / 2)
             lo = self._estimate - q * self._stderr
@@ -360,7 +362,7 @@ def sandwich_cov(
     return factor * bread @ meat @ bread.T
 
 
-def delta_method(gradient: np.ndarray, cov: np.ndarray) -> np.ndarray:
+def delta_method(gradient: np.ndarray, cov: np.ndarray) -> float | np.ndarray:
     r"""Covariance of :math:`g(\hat\theta)` by the delta method: :math:`G \Sigma G^\top`.
 
     Parameters

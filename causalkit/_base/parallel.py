@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 from joblib import Parallel, delayed
@@ -24,7 +24,8 @@ __all__ = ["parallel_map", "root_seed", "spawn_seeds"]
 def root_seed(random_state: Any) -> int:
     """Draw one integer seed from ``random_state`` (None, int, RandomState or Generator)."""
     if random_state is None:
-        return int(np.random.SeedSequence().entropy % (2**63))
+        # a SeedSequence made without entropy draws one int from the OS
+        return cast(int, np.random.SeedSequence().entropy) % (2**63)
     if isinstance(random_state, (int, np.integer)):
         return int(random_state)
     if isinstance(random_state, np.random.RandomState):

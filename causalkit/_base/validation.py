@@ -9,6 +9,7 @@ from __future__ import annotations
 import numbers
 import os
 import sys
+import types
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -505,7 +506,7 @@ def user_stacklevel() -> int:
     Counts the frames from the caller up to the first one outside causalkit and scikit-learn, so a warning is
     attributed to the user's call whichever public entry point (``fit``, ``transform``, a function) led there.
     """
-    frame = sys._getframe(1)
+    frame: types.FrameType | None = sys._getframe(1)
     level = 1
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(_LIBRARY_DIRS):
         frame = frame.f_back

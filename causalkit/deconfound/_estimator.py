@@ -426,6 +426,8 @@ class RewardDeconfounder(EffectMixin, BaseEstimator):
         if self.cov_type not in _COV_TYPES:
             raise ValueError(f"cov_type must be one of {_COV_TYPES}; got {self.cov_type!r}.")
         check_int(self.n_rep, "n_rep", low=1)
+        if check_int(self.n_jobs, "n_jobs", allow_none=True) == 0:
+            raise ValueError("n_jobs must be None, a positive integer or negative (joblib); got 0.")
         check_scalar_in_range(self.final_alpha, "final_alpha", low=0.0)
         if isinstance(self.cv, str):
             raise TypeError(

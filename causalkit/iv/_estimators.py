@@ -24,6 +24,7 @@ from .._base import (
     check_groups,
     check_n_clusters,
     check_scalar_in_range,
+    user_stacklevel,
 )
 from .._base._dask import any_dask
 from ..exceptions import CausalkitWarning, WeakInstrumentWarning
@@ -32,6 +33,9 @@ from . import _dask, _solver
 __all__ = ["IVLRegression", "KClassRegression"]
 
 _COV_CHOICES = (None, "nonrobust", "HC0", "HC1")
+
+#: Staiger and Stock's rule of thumb: a first-stage (partial) F below this makes Wald intervals unreliable.
+WEAK_F_THRESHOLD = 10.0
 
 
 class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
@@ -63,7 +67,7 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         if cov_type not in _COV_CHOICES:
             raise ValueError(f"cov_type must be one of {_COV_CHOICES}; got {cov_type!r}.")
 
-    def _fit(self, X, y, instruments, groups=None, *, depth=1):
+    def _fit(self, X, y, instruments, groups=None, *, depth=1, controls=None):
         # depth: library frames between the user's call and this method (warnings point at the user's call)
         on_dask = any_dask(X, y, instruments)
         if on_dask:  # out-of-core: chunk-wise sufficient statistics, the data never gathered
@@ -75,6 +79,8 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
             X, y, Z, names = _dask.validate(X, y, instruments, type(self).__name__)
         else:
             X, y, Z, names = self._validate_data(X, y, instruments, depth)
+        if controls is not None:
+            Z = _append_controls(X, Z, names, controls, on_dask)
         n, p = X.shape
         p1 = p + int(self.fit_intercept)
         if n < p1:
@@ -124,10 +130,15 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         self.nobs_ = n
         # stored as arrays (safe persistence with skops stores no DataFrame); first_stage_ builds the frame
         self._first_stage = None
+        self._first_stage_endog = None
         self.cov_ = None
         if Z is not None:
             fs = _solver.first_stage(dec)
-            self._first_stage = np.column_stack([fs["partial_r2"], fs["F"], fs["p_value"]])
+            self._first_stage = fs.table()
+            self._first_stage_endog = fs.endog
+            self.n_controls_ = p - fs.endog.size
+            if self.identified_ and self._is_iv_fit(kappa) and fs.endog.size:
+                warn_weak_instruments(fs, names)
         self._no_cov_reason = None
         if self.cov_type is not None and n == p1:
             self._no_cov_reason = (
@@ -191,17 +202,28 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         check_feature_names(self, X, argument="X", stacklevel=stacklevel - 1)
         return keep_index(Xa @ self.coef_ + self.intercept_, X)
 
+    def _is_iv_fit(self, kappa: float) -> bool:
+        """Whether the fit is an IV estimator (2SLS, LIML, Fuller, kappa >= 1), whose Wald intervals weak
+        instruments invalidate (IVL with ivl_alpha > 0 is regularised towards OLS instead)."""
+        return kappa >= 1.0
+
     @property
     def first_stage_(self):
-        """Per regressor: first-stage partial R^2, F statistic and its p-value ``F_p_value`` (None without
-        instruments)."""
+        """First-stage diagnostics, one row per endogenous regressor (None without instruments).
+
+        Columns ``partial_r2``, ``partial_F`` (classical F test of the excluded instruments, the exogenous
+        controls partialled out) and its ``p_value``; with several endogenous regressors also ``sw_F``, the
+        Sanderson-Windmeijer conditional F. Controls (X columns in the span of the instruments) have no row.
+        """
         check_is_fitted(self, "coef_")
         table = getattr(self, "_first_stage", None)
         if table is None:
             return None
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
+        endog = self._first_stage_endog
+        columns = ["partial_r2", "partial_F", "p_value", "sw_F"][: table.shape[1]]
         return pd.DataFrame(
-            table, columns=["partial_r2", "F", "F_p_value"], index=pd.Index(names, name="regressor")
+            table, columns=columns, index=pd.Index([names[j] for j in endog], name="regressor")
         )
 
     def _param_names(self) -> list[str]:
@@ -250,17 +272,30 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         notes = []
         first_stage = self.first_stage_
         if first_stage is not None:
-            pad = [np.nan] if self.fit_intercept else []
-            extra["first_stage_partial_r2"] = np.concatenate([pad, first_stage["partial_r2"]])
-            extra["first_stage_F"] = np.concatenate([pad, first_stage["F"]])
-            info["Min first-stage F"] = f"{np.nanmin(first_stage['F']):.4g}"
+            off = int(self.fit_intercept)
+            rows = off + np.asarray(self._first_stage_endog, dtype=int)
+            for col, src in (
+                ("first_stage_partial_r2", "partial_r2"),
+                ("first_stage_F", "partial_F"),
+            ):
+                full = np.full(off + self.n_features_in_, np.nan)
+                full[rows] = first_stage[src].to_numpy()
+                extra[col] = full
+            if self.n_controls_:
+                info["No. controls (exogenous in X)"] = self.n_controls_
+            if len(first_stage) and np.isfinite(first_stage["partial_F"]).any():
+                info["Min first-stage partial F"] = f"{np.nanmin(first_stage['partial_F']):.4g}"
+            if "sw_F" in first_stage and np.isfinite(first_stage["sw_F"]).any():
+                info["Min Sanderson-Windmeijer F"] = f"{np.nanmin(first_stage['sw_F']):.4g}"
             if not self.identified_:
                 notes.append(
                     "The instruments do not identify every regressor direction (under-identified IV "
                     "problem); the ERM term (ivl_alpha > 0) regularises the rest."
                 )
         notes.append(
-            "First-stage F: classical F test of the instruments in the regression of each regressor on them."
+            "First-stage F: classical partial F test of the excluded instruments in the regression of each "
+            "endogenous regressor on the instruments, the exogenous controls (X columns also among the "
+            "instruments, and the constant) partialled out."
         )
         return EffectResult(
             est,
@@ -386,7 +421,7 @@ class IVLRegression(_KClassBase):
             return 0.0, alpha
         return 1.0 / (1.0 + alpha), alpha
 
-    def fit(self, X, y, *, instruments=None, groups=None) -> IVLRegression:
+    def fit(self, X, y, *, instruments=None, groups=None, controls=None) -> IVLRegression:
         """Fit IVL regression.
 
         Parameters
@@ -399,18 +434,23 @@ class IVLRegression(_KClassBase):
             Instruments (for data augmentation: the augmentation parameters ``G``). Must have full column rank.
         groups : array-like of shape (n_samples,), optional, keyword-only
             Cluster labels: the covariance becomes cluster-robust.
+        controls : list of int or str, optional, keyword-only
+            Columns of ``X`` (positions, or names when X is a DataFrame) that are exogenous controls: they are
+            appended to the instruments (unless already there), so ``instruments`` need only hold the excluded
+            instruments. Listing a control in both ``X`` and ``instruments`` is equivalent. Controls are
+            partialled out of the first-stage diagnostics (``first_stage_``) and of LIML's kappa.
 
         Returns
         -------
         self
         """
-        return self._fit_ivl(X, y, instruments, groups, depth=2)
+        return self._fit_ivl(X, y, instruments, groups, depth=2, controls=controls)
 
-    def _fit_ivl(self, X, y, instruments, groups, *, depth):
+    def _fit_ivl(self, X, y, instruments, groups, *, depth, controls=None):
         self._ivl_alpha = check_scalar_in_range(
             self.ivl_alpha, "ivl_alpha", low=0.0, allow_inf=True
         )
-        self._fit(X, y, instruments, groups=groups, depth=depth)
+        self._fit(X, y, instruments, groups=groups, depth=depth, controls=controls)
         self.ivl_alpha_ = self._ivl_alpha
         self.anchor_gamma_ = np.inf if self._ivl_alpha == 0 else 1.0 + 1.0 / self._ivl_alpha
         self._set_inference()
@@ -499,7 +539,7 @@ class KClassRegression(_KClassBase):
         alpha = np.inf if kappa == 0 else ((1 - kappa) / kappa if 0 < kappa <= 1 else np.nan)
         return kappa, alpha
 
-    def fit(self, X, y, *, instruments=None, groups=None) -> KClassRegression:
+    def fit(self, X, y, *, instruments=None, groups=None, controls=None) -> KClassRegression:
         """Fit the k-class estimator.
 
         Parameters
@@ -509,17 +549,90 @@ class KClassRegression(_KClassBase):
         instruments : array-like of shape (n_samples, n_instruments), keyword-only
         groups : array-like of shape (n_samples,), optional, keyword-only
             Cluster labels for a cluster-robust covariance.
+        controls : list of int or str, optional, keyword-only
+            Columns of ``X`` (positions, or names when X is a DataFrame) that are exogenous controls: they are
+            appended to the instruments (unless already there), so ``instruments`` need only hold the excluded
+            instruments. Listing a control in both ``X`` and ``instruments`` is equivalent. Controls are
+            partialled out of the first-stage diagnostics (``first_stage_``) and of LIML's kappa.
 
         Returns
         -------
         self
         """
-        self._fit(X, y, instruments, groups=groups)
+        self._fit(X, y, instruments, groups=groups, controls=controls)
         self._set_inference()
         return self
 
+    def _is_iv_fit(self, kappa: float) -> bool:
+        spec = self.kappa
+        if isinstance(spec, str):
+            return (
+                spec.strip().lower() != "ols"
+            )  # tsls, liml, fuller(a) (Fuller's kappa can be just below 1)
+        return kappa >= 1.0
+
     def _method_label(self) -> str:
         return f"k-class IV regression (kappa={self.kappa_:.6g})"
+
+
+def warn_weak_instruments(fs: Any, names: Any) -> None:
+    """WeakInstrumentWarning (at the user's line) when the smallest first-stage partial F is below 10."""
+    F = fs.partial_F
+    if np.all(np.isnan(F)):
+        return
+    j = int(np.nanargmin(F))
+    if not F[j] < WEAK_F_THRESHOLD:
+        return
+    col = int(fs.endog[j])
+    which = f"X column {str(names[col])!r}" if names is not None else f"X column {col}"
+    warnings.warn(
+        f"Weak instruments: the first-stage partial F of {which} is {F[j]:.3g} (controls partialled out, "
+        f"{fs.df[0]} excluded instrument(s)), below the rule-of-thumb {WEAK_F_THRESHOLD:g}. Wald standard "
+        "errors and intervals are unreliable; see first_stage_ and use weak-instrument-robust inference.",
+        WeakInstrumentWarning,
+        stacklevel=user_stacklevel(),
+    )
+
+
+def _append_controls(X: Any, Z: Any, names: Any, controls: Any, on_dask: bool) -> Any:
+    """Instruments with the control columns of X appended (those not already among them)."""
+    if Z is None:
+        raise ValueError(
+            "controls= needs instruments= (the excluded instruments); without instruments every regressor is "
+            "exogenous already."
+        )
+    p = X.shape[1]
+    items = [controls] if isinstance(controls, (str, numbers.Integral)) else list(controls)
+    cols: list[int] = []
+    for c in items:
+        if isinstance(c, str):
+            if names is None or c not in list(names):
+                raise ValueError(
+                    f"controls: {c!r} is not a column name of X"
+                    + (
+                        ""
+                        if names is not None
+                        else " (X has no string column names; pass positions)"
+                    )
+                    + "."
+                )
+            j = list(names).index(c)
+        elif isinstance(c, numbers.Integral) and not isinstance(c, bool) and -p <= int(c) < p:
+            j = int(c) % p
+        else:
+            raise ValueError(
+                f"controls must be positions in [0, {p}) or column names of X; got {c!r}."
+            )
+        if j not in cols:
+            cols.append(j)
+    if not cols:
+        return Z
+    if on_dask:
+        import dask.array as da
+
+        return da.concatenate([Z, X[:, cols]], axis=1).rechunk({1: -1})
+    new = [j for j in cols if not any(np.array_equal(X[:, j], Z[:, i]) for i in range(Z.shape[1]))]
+    return np.column_stack([Z, X[:, new]]) if new else Z
 
 
 def validate_X(X: Any, name: str, owner: str, predict: bool = False) -> tuple[np.ndarray, Any]:

@@ -383,10 +383,7 @@ def liml_kappa(dec: _Decomposition) -> float:
     # Exogenous regressors (listed in X and among the instruments) have zero residual on the instruments. The
     # finite generalised eigenvalues are then those of the problem with them partialled out (linearmodels'
     # LIML with exog): drop them from T0 and replace T by its part orthogonal to them.
-    norm_all = np.sqrt(np.sum(T**2, axis=0))
-    norm_res = np.sqrt(np.sum(T0**2, axis=0))
-    exo = norm_res <= 1e-10 * np.maximum(norm_all, 1e-300)
-    exo[-1] = False  # y
+    exo = np.r_[exogenous_columns(dec), False]  # y is never a control
     if exo.any():
         order = np.r_[np.flatnonzero(exo), np.flatnonzero(~exo)]
         n_exo = int(exo.sum())
@@ -411,17 +408,100 @@ def intercept_of(dec: _Decomposition, coef: np.ndarray) -> float:
     return float(dec.y_mean - dec.x_mean @ coef) if dec.fit_intercept else 0.0
 
 
-def first_stage(dec: _Decomposition) -> dict[str, np.ndarray]:
-    """Per-regressor first-stage partial R^2 of X_j on Z (given the constant) and its classical F test."""
-    num = np.sum(dec.A**2, axis=0)
-    den = np.sum(dec.Tx**2, axis=0)
+def exogenous_columns(dec: _Decomposition) -> np.ndarray:
+    """Boolean mask of the X columns that lie in the span of the instruments: the exogenous controls.
+
+    A regressor listed both in ``X`` and among the instruments (the convention of statsmodels' IV2SLS, or added
+    there by ``controls=``) has zero residual on the instruments, up to rounding relative to its own norm.
+    """
+    k, p = dec.k, dec.p
+    if k == 0:
+        return np.zeros(p, dtype=bool)
+    norm_all = np.sqrt(np.sum(dec.R[:, k : k + p] ** 2, axis=0))
+    norm_res = np.sqrt(np.sum(dec.R[k:, k : k + p] ** 2, axis=0))
+    return norm_res <= 1e-10 * np.maximum(norm_all, 1e-300)
+
+
+@dataclass
+class _FirstStage:
+    """First-stage diagnostics of the endogenous regressors, the controls partialled out (see :func:`first_stage`)."""
+
+    endog: np.ndarray  # indices of the endogenous X columns
+    partial_r2: np.ndarray
+    partial_F: np.ndarray
+    p_value: np.ndarray
+    sw_F: (
+        np.ndarray | None
+    )  # Sanderson-Windmeijer conditional F (several endogenous regressors only)
+    df: tuple[int, int]  # (excluded instruments, residual degrees of freedom)
+
+    def table(self) -> np.ndarray:
+        cols = [self.partial_r2, self.partial_F, self.p_value]
+        if self.sw_F is not None:
+            cols.append(self.sw_F)
+        return np.column_stack(cols) if self.endog.size else np.empty((0, len(cols)))
+
+
+def partialled_first_stage(dec: _Decomposition) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """``(endog, Ae, Be, k_excl)``: the endogenous columns in the coordinates of the factor.
+
+    ``Ae`` (k x m) holds the coordinates of ``P_Zt X_e`` (``Zt``: the instruments with the controls partialled
+    out), ``Be`` the rows of ``M_Z X_e`` (``||Be_j||^2`` is the first-stage residual sum of squares), and
+    ``k_excl`` the number of excluded instruments (instruments minus controls).
+    """
+    k, p = dec.k, dec.p
+    exo = exogenous_columns(dec)
+    endog = np.flatnonzero(~exo)
+    A = dec.A
+    Ae = A[:, endog]
+    n_c = int(exo.sum())
+    if n_c:
+        Qc = np.linalg.qr(A[:, exo])[
+            0
+        ]  # orthonormal basis of the controls' span, in Q_Z coordinates
+        Ae = Ae - Qc @ (Qc.T @ Ae)
+    Be = dec.R[k:, k : k + p][:, endog]
+    return endog, Ae, Be, k - n_c
+
+
+def first_stage(dec: _Decomposition) -> _FirstStage:
+    """First-stage diagnostics per endogenous regressor, with the exogenous controls partialled out.
+
+    Controls are the X columns in the span of the instruments (:func:`exogenous_columns`); the constant is one
+    when ``fit_intercept``. For each endogenous ``x_j``: the partial R^2 of ``x_j`` on the excluded instruments
+    (both residualised on the controls, as linearmodels' ``first_stage.diagnostics``), the classical partial F
+    test of the excluded instruments, ``F = (R^2 / q) / ((1 - R^2) / (n - k))`` with ``q`` excluded instruments
+    and ``k`` instruments in all (controls and constant included), and its p-value. With several endogenous
+    regressors also the Sanderson-Windmeijer (2016) conditional F of ``x_j`` given the others: the partial F of
+    the residual of the IV regression of ``x_j`` on the other endogenous regressors, with ``q - m + 1``
+    numerator degrees of freedom. Everything from the factor ``R`` (also on dask inputs).
+    """
+    endog, Ae, Be, q = partialled_first_stage(dec)
+    m = endog.size
+    df2 = dec.n - dec.k - int(dec.fit_intercept)
+    num = np.sum(Ae**2, axis=0)
+    res = np.sum(Be**2, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        r2 = np.where(den > 0, num / den, np.nan)
-        df2 = dec.n - dec.k - int(dec.fit_intercept)
-        F = (r2 / dec.k) / ((1 - r2) / df2) if df2 > 0 else np.full_like(r2, np.nan)
-    F = np.where(r2 >= 1, np.inf, F)
-    pval = stats.f.sf(F, dec.k, df2) if df2 > 0 else np.full_like(r2, np.nan)
-    return {"partial_r2": r2, "F": F, "p_value": pval}
+        tot = num + res
+        r2 = np.where(tot > 0, num / tot, np.nan)
+        if q > 0 and df2 > 0:
+            F = np.where(res > 0, (num / q) / (res / df2), np.inf)
+            pval = stats.f.sf(F, q, df2)
+        else:
+            F = np.full(m, np.nan)
+            pval = np.full(m, np.nan)
+    sw = None
+    if m >= 2:
+        sw = np.full(m, np.nan)
+        q_sw = q - m + 1
+        if q_sw > 0 and df2 > 0:
+            for j in range(m):
+                others = np.r_[0:j, j + 1 : m]
+                delta = np.linalg.lstsq(Ae[:, others], Ae[:, j], rcond=None)[0]
+                nj = float(np.sum((Ae[:, j] - Ae[:, others] @ delta) ** 2))
+                rj = float(np.sum((Be[:, j] - Be[:, others] @ delta) ** 2))
+                sw[j] = (nj / q_sw) / (rj / df2) if rj > 0 else np.inf
+    return _FirstStage(endog, r2, F, pval, sw, (q, df2))
 
 
 def kclass_covariance(

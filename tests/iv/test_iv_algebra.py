@@ -156,7 +156,7 @@ def test_first_stage_partial_r2_matches_linearmodels(data):
     # classical F from the partial R^2 equals statsmodels' F test of the instruments
     for j in range(X.shape[1]):
         full = sm.OLS(X[:, j], sm.add_constant(Z)).fit()
-        assert est.first_stage_["F"].iloc[j] == pytest.approx(full.fvalue, rel=1e-8)
+        assert est.first_stage_["partial_F"].iloc[j] == pytest.approx(full.fvalue, rel=1e-8)
 
 
 def test_cluster_covariance_at_ols_matches_statsmodels(data):

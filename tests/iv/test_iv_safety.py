@@ -433,7 +433,12 @@ def test_first_stage_is_stored_as_arrays_for_safe_persistence():
     est = IVLRegression(ivl_alpha=0.5).fit(_frame(d.X_aug, list("abcde")), d.y, instruments=d.G)
     assert not any(isinstance(v, pd.DataFrame) for v in vars(est).values())
     fs = est.first_stage_
-    assert list(fs.index) == list("abcde") and list(fs.columns) == ["partial_r2", "F", "F_p_value"]
+    assert list(fs.index) == list("abcde") and list(fs.columns) == [
+        "partial_r2",
+        "partial_F",
+        "p_value",
+        "sw_F",
+    ]
     assert np.all((fs["partial_r2"] > 0) & (fs["partial_r2"] < 1))
     with pytest.warns(WeakInstrumentWarning, match="No instruments"):
         assert IVLRegression().fit(d.X, d.y).first_stage_ is None

@@ -121,14 +121,14 @@ def part2(reps, n_trial=10000, n_cal=2000, n_lab=200, seed=0):
                     d.predictions, d.treatment, calibration=cal
                 )
                 t[name] += time.perf_counter() - t0
-                out[name].append((est.effect_, *est.conf_int_))
+                out[name].append((est.effect_, *est.ate_interval()))
             name = "Tweedie (KDE on calibration + trial predictions)"
             t0 = time.perf_counter()
             est_map = DebiasedATE(TweedieDebiaser(), inference="analytic").fit(
                 d.predictions, d.treatment, calibration=cal, unlabeled_predictions=d.predictions
             )
             t[name] += time.perf_counter() - t0
-            out[name].append((est_map.effect_, *est_map.conf_int_))
+            out[name].append((est_map.effect_, *est_map.ate_interval()))
             lo = est.naive_effect_ - 1.96 * est.naive_stderr_
             hi = est.naive_effect_ + 1.96 * est.naive_stderr_
             out["naive"].append((est.naive_effect_, lo, hi))

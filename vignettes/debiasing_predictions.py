@@ -128,7 +128,7 @@ for name, deb in [("LCC", LinearCalibrationDebiaser()), ("Tweedie", TweedieDebia
         unlabeled_predictions=d.unlabeled_predictions,
     )
     results[name] = est
-    print(name, "corrected", round(est.effect_, 3), "CI", np.round(est.conf_int_, 3))
+    print(name, "corrected", round(est.effect_, 3), "CI", np.round(est.ate_interval(), 3))
 print(results["Tweedie"].summary())
 
 # %% [markdown]
@@ -174,7 +174,7 @@ for r in range(N_REPS):
         est = DebiasedATE(deb, inference="analytic").fit(
             sim.predictions, sim.treatment, calibration=sim_cal
         )
-        lo, hi = est.conf_int_
+        lo, hi = est.ate_interval()
         hits[name].append(lo <= sim.ate <= hi)
     half = 1.96 * est.naive_stderr_
     hits["naive"].append(abs(est.naive_effect_ - sim.ate) <= half)
@@ -201,7 +201,7 @@ for arm, sign in ((1, 1), (0, -1)):
     var += ((hi - lo) / (2 * 1.96)) ** 2
 print(f"PPI++ ATE {ppi:.3f} +/- {1.96 * np.sqrt(var):.3f} (400 labels)")
 for name, est in results.items():
-    lo, hi = est.conf_int_
+    lo, hi = est.ate_interval()
     print(f"{name} ATE {est.effect_:.3f}, CI [{lo:.3f}, {hi:.3f}] (no trial labels)")
 
 # %% [markdown]

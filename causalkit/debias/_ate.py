@@ -14,6 +14,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
+    EffectMixin,
     EffectResult,
     check_1d,
     check_2d,
@@ -21,12 +22,13 @@ from .._base import (
     check_consistent_length,
     check_feature_names,
     check_groups,
+    check_int,
     check_n_clusters,
-    check_scalar_in_range,
     check_weights,
     make_folds,
     ols_inference,
     parallel_map,
+    resample_indices,
     spawn_seeds,
     user_stacklevel,
     warn_no_overlap,
@@ -229,7 +231,75 @@ def _warn_replicate_notes(notes, n_replicates: int, stacklevel: int) -> None:
         )
 
 
-class DebiasedATE(BaseEstimator):
+class _JointReplicate:
+    """One replicate of the joint bootstrap (picklable, so process and Dask backends work).
+
+    From the replicate's seed, :func:`~causalkit._base.resample_indices` draws the trial units (whole clusters
+    when ``g`` is given), then the calibration pairs, then the unlabeled predictions, each sample resampled
+    on its own with its own size; the debiaser is refitted on the resampled calibration (and unlabeled)
+    data and the corrected and naive contrasts are recomputed on the resampled trial.
+
+    Returns ``(effects, reason, warning notes, error message)``; ``reason`` is one of ``_OK``, ``_LOST_ARM``,
+    ``_REFIT_FAILED``, ``_NOT_FINITE``, ``_COLLINEAR``.
+
+    TODO(#13, _base): ``_base.bootstrap_replicates`` resamples one sample and returns only the statistic's
+    values; with a ``statistic(indices, rng)`` form (or several samples) and a channel for per-replicate
+    warnings and failure reasons, this task would be a plain statistic passed to it.
+    """
+
+    def __init__(self, debiaser, method, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
+        self.proto = debiaser
+        self.method = method
+        self.pred, self.a, self.w, self.X, self.e, self.g = pred, a, w, X, e, g
+        self.cal_p, self.cal_y, self.cal_w, self.unl = cal_p, cal_y, cal_w, unl
+        self.n_clusters = None if g is None else int(np.unique(g).shape[0])
+
+    def __call__(self, seed):
+        failed = np.full(2, np.nan)
+        rng = np.random.default_rng(seed)
+        idx = resample_indices(rng, self.pred.shape[0], groups=self.g)
+        ci = resample_indices(rng, self.cal_p.shape[0])
+        ui = None if self.unl is None else self.unl[resample_indices(rng, self.unl.shape[0])]
+        a, w, X, e, method = self.a, self.w, self.X, self.e, self.method
+        ab, wb0 = a[idx], w[idx]
+        if not (wb0 @ ab > 0 and wb0 @ (1 - ab) > 0):
+            return failed, _LOST_ARM, (), ""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                deb = _fit_debiaser(
+                    clone(self.proto),
+                    self.cal_p[ci],
+                    self.cal_y[ci],
+                    ui,
+                    None if self.cal_w is None else self.cal_w[ci],
+                )
+            except ValueError as exc:  # e.g. a resampled calibration set with slope <= 0
+                return failed, _REFIT_FAILED, (), str(exc)
+            pb = self.pred[idx]
+            Xb = None if X is None else X[idx]
+            eb = None
+            if method == "ipw":
+                eb = e[idx] if e is not None else _propensity(ab, Xb, None)
+            wb = _contrast_weights(ab, wb0, method, eb)
+            if method == "regression" and not _treatment_identified(ab, Xb, wb):
+                return failed, _COLLINEAR, (), ""
+            corr = np.asarray(deb.transform(pb), dtype=float).ravel()
+            if not np.all(np.isfinite(corr)):
+                return failed, _NOT_FINITE, (), ""
+            sb = np.array([_outcome_scale(corr), _outcome_scale(pb)])
+            out = sb * _contrast(
+                np.column_stack([corr, pb]) / sb, ab, wb, Xb if method == "regression" else None
+            )
+        notes = tuple(
+            (r.category, str(r.message)) for r in caught if _reported_in_bootstrap(r.category)
+        )
+        if not np.all(np.isfinite(out)):
+            return failed, _NOT_FINITE, notes, ""
+        return out, _OK, notes, ""
+
+
+class DebiasedATE(EffectMixin, BaseEstimator):
     """Average treatment effect on ML-predicted outcomes, corrected for shrinkage.
 
     The outcome of the downstream study is a prediction (e.g. a satellite wealth map) that is shrunk toward the
@@ -252,25 +322,25 @@ class DebiasedATE(BaseEstimator):
         (LCC: ``Var(naive)/k^2 + naive^2 Var(k)/k^4``; Tweedie: HC variance of the corrected contrast plus the
         variance of ``sigma^2``; the density estimate is treated as fixed).
     n_bootstrap : int, default 500
-    alpha : float, default 0.05
-        For ``conf_int_``.
     random_state : int, RandomState, Generator or None
     n_jobs : int or None
         Bootstrap replicates in parallel through joblib (results do not depend on it).
 
     Attributes
     ----------
-    result_ : EffectResult
-        Corrected ATE with standard error and CI; the ``naive`` estimate and its SE are extra columns.
+    inference_ : EffectResult
+        Terms ``["ATE", "naive"]``: the corrected ATE and the naive contrast on the raw predictions, with
+        standard errors and intervals (``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` and
+        ``ate_interval(*, alpha)`` read it; the CI level ``alpha`` is a keyword of these methods).
     effect_, stderr_, naive_effect_, naive_stderr_ : float
-    conf_int_ : tuple of float
-        ``1 - alpha`` interval.
     attenuation_ : float
         ``naive_effect_ / effect_``.
     debiaser_ : estimator
         The fitted debiaser.
-    bootstrap_effects_ : ndarray of shape (n_bootstrap, 2) or None
-        Corrected and naive replicates.
+    bootstrap_effects_ : ndarray of shape (n_kept, 2) or None
+        Corrected and naive replicates (those that could be computed).
+    bootstrap_dropped_ : int or None
+        Number of bootstrap replicates that could not be computed.
 
     Examples
     --------
@@ -281,15 +351,23 @@ class DebiasedATE(BaseEstimator):
     ...     calibration=(d.calibration_predictions, d.calibration_targets))
     >>> bool(abs(est.effect_ - d.ate) < 3 * est.stderr_), round(est.naive_effect_, 1)
     (True, 0.6)
+    >>> list(est.conf_int(alpha=0.1).index)
+    ['ATE', 'naive']
+    >>> lower, upper = est.ate_interval(alpha=0.05)
+    >>> bool(lower < est.ate() < upper)
+    True
     """
+
+    #: the corrected ATE is the first term of ``inference_`` (the naive contrast is the second)
+    _ate_term = "ATE"
 
     def __init__(
         self,
         debiaser: Any = None,
+        *,
         method: str = "difference",
         inference: str = "bootstrap",
         n_bootstrap: int = 500,
-        alpha: float = 0.05,
         random_state: Any = None,
         n_jobs: int | None = None,
     ):
@@ -297,7 +375,6 @@ class DebiasedATE(BaseEstimator):
         self.method = method
         self.inference = inference
         self.n_bootstrap = n_bootstrap
-        self.alpha = alpha
         self.random_state = random_state
         self.n_jobs = n_jobs
 
@@ -307,17 +384,7 @@ class DebiasedATE(BaseEstimator):
             raise ValueError(f"method must be one of {_METHODS}; got {self.method!r}.")
         if self.inference not in _INFERENCE:
             raise ValueError(f"inference must be one of {_INFERENCE}; got {self.inference!r}.")
-        if isinstance(self.n_bootstrap, bool) or not isinstance(
-            self.n_bootstrap, (int, np.integer)
-        ):
-            raise TypeError(
-                f"n_bootstrap must be an integer; got {type(self.n_bootstrap).__name__}."
-            )
-        if self.n_bootstrap < 2:
-            raise ValueError(f"n_bootstrap must be >= 2; got {self.n_bootstrap}.")
-        check_scalar_in_range(
-            self.alpha, "alpha", low=0, high=1, low_inclusive=False, high_inclusive=False
-        )
+        check_int(self.n_bootstrap, "n_bootstrap", low=2)
         deb = TweedieDebiaser() if self.debiaser is None else self.debiaser
         if not (hasattr(deb, "fit") and hasattr(deb, "transform")):
             raise TypeError(
@@ -451,7 +518,7 @@ class DebiasedATE(BaseEstimator):
             stderr, naive_se = self._analytic(
                 debiaser, pred, outcomes, a, ww, Xreg, g, naive / scale[1], scale
             )
-            result_kw = {"stderr": stderr, "ci_method": "normal"}
+            result_kw = {"stderr": [stderr, naive_se], "ci_method": "normal"}
             ci_label = "delta method (calibration uncertainty included)"
         else:
             if cal_p is None or cal_y is None:
@@ -464,8 +531,8 @@ class DebiasedATE(BaseEstimator):
             self.bootstrap_effects_ = boot
             naive_se = _scaled_std(boot[:, 1])
             result_kw = {
-                "stderr": _scaled_std(boot[:, 0]),
-                "bootstrap_estimates": boot[:, 0],
+                "stderr": [_scaled_std(boot[:, 0]), naive_se],
+                "bootstrap_estimates": boot,
                 "ci_method": "percentile",
             }
             ci_label = "joint bootstrap of trial and calibration units"
@@ -516,7 +583,7 @@ class DebiasedATE(BaseEstimator):
         )
         self.bootstrap_effects_ = None
         self.bootstrap_dropped_ = None
-        result_kw = {"stderr": stderr, "ci_method": "normal"}
+        result_kw = {"stderr": [stderr, naive_se], "ci_method": "normal"}
         ci_label = "delta method (calibration uncertainty included), chunk-wise on dask"
         self._store_result(debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw)
         return self
@@ -564,22 +631,17 @@ class DebiasedATE(BaseEstimator):
         self, debiaser, est, naive, naive_se, n, cal_p, ci_label, result_kw, extra_info=None
     ):
         n_cal = None if cal_p is None else int(cal_p.shape[0])
-        se_given = result_kw.get("stderr", 0.0)
-        if not (
-            np.isfinite(est)
-            and np.isfinite(naive)
-            and np.isfinite(naive_se)
-            and np.isfinite(se_given)
-        ):
+        se_given = result_kw["stderr"]
+        if not (np.isfinite(est) and np.isfinite(naive) and np.all(np.isfinite(se_given))):
             raise ValueError(
                 f"the effect estimate or its standard error is not finite (effect {est}, naive {naive}); "
                 "the inputs' magnitudes overflow double precision: rescale the predictions."
             )
-        self.result_ = EffectResult(
-            float(est),
-            names=["ATE"],
-            method=f"{self.method} on {type(debiaser).__name__}-corrected predictions",
-            extra={"naive": naive, "naive_std_err": naive_se},
+        self.inference_ = EffectResult(
+            [float(est), float(naive)],
+            names=["ATE", "naive"],
+            method=f"{self.method} on {type(debiaser).__name__}-corrected predictions (ATE) and on the "
+            "raw predictions (naive)",
             info={
                 "Trial units": n,
                 "Calibration units": n_cal,
@@ -594,11 +656,9 @@ class DebiasedATE(BaseEstimator):
             **result_kw,
         )
         self.effect_ = float(est)
-        self.stderr_ = float(self.result_.stderr)
+        self.stderr_ = float(self.inference_.stderr[0])
         self.naive_effect_ = float(naive)
         self.naive_stderr_ = float(naive_se)
-        lower, upper = self.result_.interval_bounds(self.alpha)
-        self.conf_int_ = (float(lower[0]), float(upper[0]))
         self.attenuation_ = float(naive / est) if est != 0 else float("nan")
 
     # -- inference ----------------------------------------------------------------------------------------
@@ -639,57 +699,10 @@ class DebiasedATE(BaseEstimator):
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
         B = self.n_bootstrap
         seeds = spawn_seeds(self.random_state, B)
-        n, m = pred.shape[0], cal_p.shape[0]
-        if g is not None:
-            labels, codes = np.unique(g, return_inverse=True)
-            members = [np.flatnonzero(codes == j) for j in range(labels.shape[0])]
-        method = self.method
-        proto = clone(debiaser)
-        failed = np.full(2, np.nan)
-
-        def one(seed):
-            rng = np.random.default_rng(seed)
-            if g is None:
-                idx = rng.integers(0, n, n)
-            else:
-                pick = rng.integers(0, len(members), len(members))
-                idx = np.concatenate([members[j] for j in pick])
-            ci = rng.integers(0, m, m)
-            ui = None if unl is None else unl[rng.integers(0, unl.shape[0], unl.shape[0])]
-            ab, wb0 = a[idx], w[idx]
-            if not (wb0 @ ab > 0 and wb0 @ (1 - ab) > 0):
-                return failed, _LOST_ARM, (), ""
-            with warnings.catch_warnings(record=True) as caught:
-                warnings.simplefilter("always")
-                try:
-                    deb = _fit_debiaser(
-                        clone(proto), cal_p[ci], cal_y[ci], ui, None if cal_w is None else cal_w[ci]
-                    )
-                except ValueError as exc:  # e.g. a resampled calibration set with slope <= 0
-                    return failed, _REFIT_FAILED, (), str(exc)
-                pb = pred[idx]
-                Xb = None if X is None else X[idx]
-                eb = None
-                if method == "ipw":
-                    eb = e[idx] if e is not None else _propensity(ab, Xb, None)
-                wb = _contrast_weights(ab, wb0, method, eb)
-                if method == "regression" and not _treatment_identified(ab, Xb, wb):
-                    return failed, _COLLINEAR, (), ""
-                corr = np.asarray(deb.transform(pb), dtype=float).ravel()
-                if not np.all(np.isfinite(corr)):
-                    return failed, _NOT_FINITE, (), ""
-                sb = np.array([_outcome_scale(corr), _outcome_scale(pb)])
-                out = sb * _contrast(
-                    np.column_stack([corr, pb]) / sb, ab, wb, Xb if method == "regression" else None
-                )
-            notes = tuple(
-                (r.category, str(r.message)) for r in caught if _reported_in_bootstrap(r.category)
-            )
-            if not np.all(np.isfinite(out)):
-                return failed, _NOT_FINITE, notes, ""
-            return out, _OK, notes, ""
-
-        reps = parallel_map(one, seeds, n_jobs=self.n_jobs, desc="bootstrap")
+        task = _JointReplicate(
+            clone(debiaser), self.method, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl
+        )
+        reps = parallel_map(task, seeds, n_jobs=self.n_jobs, desc="bootstrap")
         boot = np.asarray([r[0] for r in reps], dtype=float)
         reason = np.asarray([r[1] for r in reps])
         counts = np.bincount(reason, minlength=5)
@@ -699,7 +712,7 @@ class DebiasedATE(BaseEstimator):
         why = {
             _LOST_ARM: (
                 "the resample lost an arm (no treated or no control unit with positive weight)"
-                + (f"; only {len(members)} clusters are resampled" if g is not None else ""),
+                + (f"; only {task.n_clusters} clusters are resampled" if g is not None else ""),
                 ClusterWarning if g is not None else OverlapWarning,
             ),
             _REFIT_FAILED: (
@@ -732,16 +745,29 @@ class DebiasedATE(BaseEstimator):
         return boot[reason == _OK]
 
     # -- results ------------------------------------------------------------------------------------------
-    def summary(self, alpha: float | None = None):
-        """Printable summary (text and HTML) of the corrected and the naive ATE."""
-        check_is_fitted(self, "result_")
-        return self.result_.summary(self.alpha if alpha is None else alpha)
+    def effect(self, X=None):
+        """The constant treatment effect: the corrected ATE for every row of ``X``.
 
-    def conf_int(self, alpha: float | None = None):
-        """``1 - alpha`` confidence interval of the corrected ATE."""
-        check_is_fitted(self, "result_")
-        lower, upper = self.result_.interval_bounds(self.alpha if alpha is None else alpha)
-        return float(lower[0]), float(upper[0])
+        The estimand is an average effect (no effect modification is modelled), so ``effect`` returns
+        ``ate()`` repeated: an array of length 1 when ``X`` is None, else one entry per row of ``X`` (a
+        Series keeping the index when ``X`` is a DataFrame or Series).
+
+        Examples
+        --------
+        >>> from causalkit.datasets import make_linear_shrinkage
+        >>> d = make_linear_shrinkage(500, 300, random_state=0)
+        >>> est = DebiasedATE(LinearCalibrationDebiaser(), inference="analytic").fit(
+        ...     d.predictions, d.treatment,
+        ...     calibration=(d.calibration_predictions, d.calibration_targets))
+        >>> est.effect().shape, est.effect(d.predictions[:3]).shape
+        ((1,), (3,))
+        """
+        ate = self.ate()
+        if X is None:
+            return np.array([ate])
+        if isinstance(X, (pd.DataFrame, pd.Series)):
+            return pd.Series(ate, index=X.index, name="effect")
+        return np.full(check_consistent_length(X=np.asarray(X)), ate)
 
 
 def compare_debiasers(

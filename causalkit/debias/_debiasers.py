@@ -14,6 +14,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
 from .._base import (
+    EffectResult,
+    InferenceMixin,
     check_1d,
     check_consistent_length,
     check_feature_names,
@@ -39,6 +41,10 @@ def _as_vector(a: Any, name: str, min_samples: int = 1) -> np.ndarray:
 
 
 def _check_pairs(predictions: Any, targets: Any) -> tuple[np.ndarray, np.ndarray]:
+    if targets is None:
+        raise TypeError(
+            "fit needs the true outcomes: fit(X, y) with X the calibration predictions and y the targets."
+        )
     pred = _as_vector(predictions, "predictions", min_samples=3)
     y = _as_vector(targets, "targets", min_samples=3)
     check_consistent_length(predictions=pred, targets=y)
@@ -121,7 +127,7 @@ def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = 
     }
 
 
-class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
+class LinearCalibrationDebiaser(InferenceMixin, TransformerMixin, BaseEstimator):
     """Linear calibration correction (LCC) of shrunken predictions.
 
     On held-out calibration pairs, the prediction is regressed on the truth, ``pred = m + k * truth``; the
@@ -138,6 +144,9 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         ``m``.
     slope_stderr_ : float
         HC0 sandwich standard error of ``slope_`` (used by the delta-method intervals).
+    inference_ : EffectResult
+        Terms ``["intercept", "slope"]`` of the calibration line with HC0 standard errors and normal
+        intervals (``summary(*, alpha)``, ``conf_int(*, alpha)``).
     residual_std_ : float
         Standard deviation of ``truth - pred`` on the calibration set.
     n_calibration_ : int
@@ -159,17 +168,19 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
     >>> round(lcc.slope_, 2)
     0.6
     >>> corrected = lcc.transform(pred)
+    >>> list(lcc.conf_int(alpha=0.05).index)
+    ['intercept', 'slope']
     """
 
-    def fit(self, predictions, targets, sample_weight=None, *, unlabeled_predictions=None):
+    def fit(self, X, y=None, *, sample_weight=None, unlabeled_predictions=None):
         """Fit the calibration line on held-out pairs.
 
         Parameters
         ----------
-        predictions : array-like of shape (n,)
+        X : array-like of shape (n,) or (n, 1)
             Out-of-sample predictions on the calibration set.
-        targets : array-like of shape (n,)
-            The true outcomes of the same units.
+        y : array-like of shape (n,)
+            The true outcomes of the same units (required).
         sample_weight : array-like of shape (n,), optional
             Non-negative weights.
         unlabeled_predictions : ignored
@@ -179,7 +190,8 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         -------
         self
         """
-        pred, y = _check_pairs(predictions, targets)
+        predictions = X
+        pred, y = _check_pairs(predictions, y)
         _set_feature_names(self, predictions)
         w = check_weights(sample_weight, pred.shape[0])
         ww = np.ones_like(pred) if w is None else w
@@ -218,6 +230,17 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         self.slope_stderr_ = (
             float(np.sqrt(np.sum(ww**2 * (ys - my) ** 2 * resid_s**2)) / sxx) * cp / cy
         )
+        # HC0 SE of the intercept m = mean(pred) - k mean(truth) (unit scale, scaled back): its influence
+        # function is w_i r_i (1 / sum(w) - mean(truth) (truth_i - mean(truth)) / sxx)
+        infl = ww * resid_s * (1.0 / np.sum(ww) - my * (ys - my) / sxx)
+        intercept_stderr = float(np.sqrt(np.sum(infl**2))) * cp
+        self.inference_ = EffectResult(
+            [intercept, slope],
+            [intercept_stderr, self.slope_stderr_],
+            names=["intercept", "slope"],
+            method="calibration line: prediction = intercept + slope * truth (WLS, HC0)",
+            info={"Calibration pairs": int(pred.shape[0])},
+        )
         diag = _common_diagnostics(pred, y, w)
         self.residual_std_ = diag["residual_std"]
         self.n_calibration_ = int(pred.shape[0])
@@ -240,12 +263,13 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
         self.calibration_weights_ = w
         return self
 
-    def transform(self, predictions):
+    def transform(self, X):
         """Corrected predictions ``(pred - intercept_) / slope_`` (for means and contrasts only).
 
         Parameters
         ----------
-        predictions : array-like of shape (n,) or (n, 1)
+        X : array-like of shape (n,) or (n, 1)
+            Predictions to correct.
 
         Returns
         -------
@@ -254,6 +278,7 @@ class LinearCalibrationDebiaser(TransformerMixin, BaseEstimator):
             out-of-support warning is then not raised).
         """
         check_is_fitted(self, "slope_")
+        predictions = X
         if any_dask(predictions):
             return _dask.transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")
@@ -339,8 +364,8 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
     def __init__(
         self,
         bandwidth: str | float = "scott",
-        noise_scale: float | None = None,
         *,
+        noise_scale: float | None = None,
         bandwidth_adjust: float = 1.0,
         density: Any = "kde",
         score_method: str = "binned",
@@ -381,16 +406,16 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
                 f"got {type(self.density).__name__}."
             )
 
-    def fit(self, predictions, targets, *, unlabeled_predictions=None):
+    def fit(self, X, y=None, *, unlabeled_predictions=None):
         """Estimate the noise variance and the density of the predictions.
 
         Parameters
         ----------
-        predictions : array-like of shape (n,)
+        X : array-like of shape (n,) or (n, 1)
             Out-of-sample predictions on the calibration set (never training predictions: in-sample residuals
             are too small).
-        targets : array-like of shape (n,)
-            The true outcomes of the same units.
+        y : array-like of shape (n,)
+            The true outcomes of the same units (required).
         unlabeled_predictions : array-like of shape (n_map,), optional
             Further predictions without labels (e.g. the whole map). They enter the density estimate only,
             which improves the score, especially on multimodal maps.
@@ -400,7 +425,8 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         self
         """
         self._check_params()
-        pred, y = _check_pairs(predictions, targets)
+        predictions = X
+        pred, y = _check_pairs(predictions, y)
         _set_feature_names(self, predictions)
         unl = None
         if unlabeled_predictions is not None:
@@ -484,12 +510,13 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         down = self.density_.score_samples((z - d)[:, None])
         return (np.asarray(up) - np.asarray(down)) / (2 * d)
 
-    def transform(self, predictions):
+    def transform(self, X):
         """Corrected predictions ``pred - noise_var_ * score(pred)`` (for means and contrasts only).
 
         Parameters
         ----------
-        predictions : array-like of shape (n,) or (n, 1)
+        X : array-like of shape (n,) or (n, 1)
+            Predictions to correct.
 
         Returns
         -------
@@ -498,6 +525,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
             out-of-support warning is then not raised).
         """
         check_is_fitted(self, "noise_var_")
+        predictions = X
         if any_dask(predictions):
             return _dask.transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")

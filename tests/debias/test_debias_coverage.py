@@ -31,7 +31,7 @@ def _fit(deb, d, inference, n_bootstrap=100, seed=0, method="difference", **kw):
 
 
 def _covers(est, truth):
-    lo, hi = est.conf_int_
+    lo, hi = est.ate_interval()
     return lo <= truth <= hi
 
 

@@ -6,6 +6,7 @@ import warnings
 
 import joblib
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.mixture import GaussianMixture
@@ -264,9 +265,9 @@ def test_bootstrap_reproducible_and_independent_of_n_jobs():
     with joblib.parallel_config(backend="threading"):
         par = _boot(TweedieDebiaser(), d, n_jobs=2)
     np.testing.assert_allclose(par.bootstrap_effects_, one.bootstrap_effects_, rtol=1e-12)
-    lo, hi = one.conf_int_
+    lo, hi = one.ate_interval()
     assert lo < one.effect_ < hi
-    assert one.result_.ci_method == "percentile"
+    assert one.inference_.ci_method == "percentile"
     assert "joint bootstrap" in str(one.summary())
 
 
@@ -304,13 +305,47 @@ def test_prefit_debiaser_and_cluster_bootstrap():
     assert np.isfinite(clus.stderr_)
 
 
-def test_summary_frame_has_naive_side_by_side():
+def test_summary_frame_has_naive_row():
     d = make_linear_shrinkage(500, 300, random_state=0)
     est = _ate(LinearCalibrationDebiaser(), d)
-    frame = est.result_.summary_frame()
-    assert {"estimate", "std_err", "naive", "naive_std_err"} <= set(frame.columns)
-    assert frame.loc["ATE", "naive"] == pytest.approx(est.naive_effect_)
+    frame = est.inference_.summary_frame()
+    assert list(frame.index) == ["ATE", "naive"]
+    assert {"estimate", "std_err", "p_value", "ci_lower_95%", "ci_upper_95%"} <= set(frame.columns)
+    assert frame.loc["ATE", "estimate"] == est.effect_ == est.ate()
+    assert frame.loc["ATE", "std_err"] == est.stderr_
+    assert frame.loc["naive", "estimate"] == pytest.approx(est.naive_effect_)
+    assert frame.loc["naive", "std_err"] == pytest.approx(est.naive_stderr_)
     assert "delta method" in str(est.summary())
+
+
+@pytest.mark.parametrize("inference", ["analytic", "bootstrap"])
+def test_conf_int_is_the_mixin_frame(inference):
+    d = make_linear_shrinkage(500, 300, random_state=0)
+    est = DebiasedATE(
+        LinearCalibrationDebiaser(), inference=inference, n_bootstrap=50, random_state=0
+    ).fit(
+        d.predictions, d.treatment, calibration=(d.calibration_predictions, d.calibration_targets)
+    )
+    ci = est.conf_int(alpha=0.1)
+    assert list(ci.index) == ["ATE", "naive"] and list(ci.columns) == ["lower", "upper"]
+    assert est.ate_interval(alpha=0.1) == (ci.loc["ATE", "lower"], ci.loc["ATE", "upper"])
+    lo95, hi95 = est.ate_interval()
+    assert lo95 <= ci.loc["ATE", "lower"] < ci.loc["ATE", "upper"] <= hi95
+    assert ci.loc["naive", "lower"] < est.naive_effect_ < ci.loc["naive", "upper"]
+    assert "90%" in str(est.summary(alpha=0.1))
+    with pytest.raises(TypeError):
+        est.conf_int(0.1)
+
+
+def test_effect_is_constant():
+    d = make_linear_shrinkage(500, 300, random_state=0)
+    est = _ate(LinearCalibrationDebiaser(), d)
+    np.testing.assert_array_equal(est.effect(), [est.ate()])
+    np.testing.assert_array_equal(est.effect(np.zeros((4, 2))), np.full(4, est.ate()))
+    frame = pd.DataFrame({"x": [1.0, 2.0]}, index=["u", "v"])
+    out = est.effect(frame)
+    assert isinstance(out, pd.Series) and list(out.index) == ["u", "v"]
+    assert (out == est.ate()).all()
 
 
 # -- compare_debiasers ------------------------------------------------------------------------------------
@@ -361,7 +396,7 @@ def test_debiased_ate_contract(inference, small):
             calibration=(small.calibration_predictions, small.calibration_targets),
         )
 
-    check_sklearn_contract(est, fit, lambda e: [e.effect_, e.stderr_, *e.conf_int_])
+    check_sklearn_contract(est, fit, lambda e: [e.effect_, e.stderr_, *e.ate_interval()])
     assert clone(est).get_params()["debiaser__bandwidth"] == "scott"
 
 

@@ -201,13 +201,27 @@ class TestDebiasedATE:
             ({"inference": "jackknife"}, ValueError, "inference must be one of"),
             ({"n_bootstrap": 1}, ValueError, "n_bootstrap must be >= 2"),
             ({"n_bootstrap": 10.5}, TypeError, "n_bootstrap must be an integer"),
-            ({"alpha": 1.5}, ValueError, "alpha must be < 1"),
             ({"debiaser": "tweedie"}, TypeError, "debiaser must have fit and transform"),
         ],
     )
     def test_bad_params(self, params, exc, match):
         with pytest.raises(exc, match=match):
             self.fit(DebiasedATE(**params))
+
+    def test_alpha_is_not_a_constructor_parameter(self):
+        with pytest.raises(TypeError, match="alpha"):
+            DebiasedATE(alpha=0.1)
+        est = self.fit(DebiasedATE(inference="analytic"))
+        with pytest.raises(ValueError, match="alpha must be in"):
+            est.summary(alpha=1.5)
+        with pytest.raises(ValueError, match="alpha must be in"):
+            est.conf_int(alpha=0.0)
+
+    def test_constructor_is_keyword_only_after_the_debiaser(self):
+        with pytest.raises(TypeError):
+            DebiasedATE(None, "ipw")
+        with pytest.raises(TypeError):
+            TweedieDebiaser("scott", 0.5)
 
     def test_analytic_needs_known_debiaser(self):
         from sklearn.preprocessing import FunctionTransformer

@@ -102,6 +102,20 @@ def test_lcc_matches_reference_and_statsmodels(fixed):
     ols = sm.OLS(fixed["p_cal"], sm.add_constant(fixed["y_cal"])).fit(cov_type="HC0")
     np.testing.assert_allclose([lcc.intercept_, lcc.slope_], ols.params, rtol=0, atol=1e-10)
     assert abs(lcc.slope_stderr_ - ols.bse[1]) < 1e-10
+    # inference_ holds the calibration line with statsmodels' HC0 standard errors (intercept too)
+    np.testing.assert_allclose(lcc.inference_.estimate, ols.params, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(lcc.inference_.stderr, ols.bse, rtol=0, atol=1e-10)
+    assert list(lcc.conf_int(alpha=0.05).index) == ["intercept", "slope"]
+
+
+def test_lcc_weighted_inference_matches_statsmodels_wls(fixed):
+    w = np.random.default_rng(0).uniform(0.5, 2.0, fixed["p_cal"].shape[0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # n_cal < 100
+        lcc = LinearCalibrationDebiaser().fit(fixed["p_cal"], fixed["y_cal"], sample_weight=w)
+    wls = sm.WLS(fixed["p_cal"], sm.add_constant(fixed["y_cal"]), weights=w).fit(cov_type="HC0")
+    np.testing.assert_allclose(lcc.inference_.estimate, wls.params, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(lcc.inference_.stderr, wls.bse, rtol=0, atol=1e-10)
 
 
 def test_tweedie_matches_reference_exact_and_binned(fixed):
@@ -204,7 +218,7 @@ def test_lcc_delta_method_se(fixed):
         )
     assert abs(est.stderr_ - ref_se) < 1e-10
     assert abs(est.naive_stderr_ - math.sqrt(var_naive)) < 1e-10
-    lo, hi = est.conf_int_
+    lo, hi = est.ate_interval()
     assert abs(lo - (est.effect_ - 1.959963984540054 * ref_se)) < 1e-8
     assert abs(hi - (est.effect_ + 1.959963984540054 * ref_se)) < 1e-8
 

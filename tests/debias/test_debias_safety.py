@@ -80,7 +80,7 @@ def test_two_arm_pure_clusters_count_and_warn_dropped_replicates(data):
     assert 0.35 * 200 < dropped < 0.65 * 200  # binomial(200, 1/2): 0.35-0.65 is > 4 SD
     assert any(f"{dropped} of 200 bootstrap replicates" in m for m in messages)
     assert est.bootstrap_effects_.shape == (200 - dropped, 2)
-    assert est.result_.info["Bootstrap replicates dropped"] == dropped
+    assert est.inference_.info["Bootstrap replicates dropped"] == dropped
 
 
 def test_dropped_replicates_without_clusters_warn(data):
@@ -564,6 +564,6 @@ def test_huge_correction_factor_is_finite_or_a_value_error(data, inference):
         warnings.simplefilter("error", RuntimeWarning)
         est.fit(data.predictions * 1e-300, data.treatment, calibration=(p * 1e-300, y))
         ref.fit(data.predictions, data.treatment, calibration=(p, y))
-    assert np.isfinite(est.stderr_) and np.all(np.isfinite(est.conf_int_))
+    assert np.isfinite(est.stderr_) and np.all(np.isfinite(est.ate_interval()))
     assert est.effect_ == pytest.approx(ref.effect_, rel=1e-9)
     assert est.stderr_ == pytest.approx(ref.stderr_, rel=1e-9)

@@ -12,7 +12,8 @@ import numpy as np
 from scipy.special import expit, logsumexp
 from sklearn.utils import Bunch
 
-from .._base.validation import check_generator, check_scalar_in_range
+from .._base.validation import check_scalar_in_range
+from ..graphs._generators import _check_seed
 
 __all__ = ["make_confounded_trial", "make_linear_shrinkage", "make_nonlinear_shrinkage"]
 
@@ -71,7 +72,7 @@ def make_linear_shrinkage(
     check_scalar_in_range(slope, "slope")
     check_scalar_in_range(intercept, "intercept")
     check_scalar_in_range(noise, "noise", low=0)
-    rng = check_generator(random_state)
+    rng = _check_seed(random_state)
 
     def draw(n):
         a = rng.binomial(1, 0.5, n).astype(float)
@@ -149,7 +150,7 @@ def make_nonlinear_shrinkage(
     check_scalar_in_range(noise, "noise")
     if not 0 < noise < _MIX_SD.min():
         raise ValueError(f"noise must be in (0, {_MIX_SD.min()}); got {noise}.")
-    rng = check_generator(random_state)
+    rng = _check_seed(random_state)
     s2 = noise**2
     var_y = _MIX_SD**2
     var_p = var_y - s2
@@ -229,7 +230,7 @@ def make_confounded_trial(
     )
     check_scalar_in_range(ate, "ate")
     check_scalar_in_range(feature_noise, "feature_noise", low=0)
-    rng = check_generator(random_state)
+    rng = _check_seed(random_state)
 
     def draw(n):
         c = rng.normal(size=n)

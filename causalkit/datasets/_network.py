@@ -9,8 +9,7 @@ from scipy.special import expit
 from scipy.stats import norm
 from sklearn.utils import Bunch
 
-from .._base.validation import check_generator
-from ..graphs._generators import make_graph
+from ..graphs._generators import _check_seed, make_graph
 from ..graphs._graph import degree, mean_adjacency
 
 __all__ = ["make_network_effect", "make_paper_network_dgp"]
@@ -18,7 +17,7 @@ __all__ = ["make_network_effect", "make_paper_network_dgp"]
 
 def _graph_and_rng(graph: Any, n: int, mean_degree: float, random_state: Any):
     """The graph (generated from its own seed unless given as an edge_index) and the Generator for the rest."""
-    rng = check_generator(random_state)
+    rng = _check_seed(random_state)
     g_seed, x_seed = rng.integers(0, 2**63 - 1, size=2)
     ei = (
         make_graph(graph, n, int(g_seed), mean_degree=mean_degree)

@@ -61,7 +61,8 @@ def _mix_points(z, params) -> np.ndarray:
 
 def _truth_1d_general(a_values, m0: float, damp: float) -> np.ndarray:
     a = _finite_actions(a_values).reshape(-1)
-    return damp * np.sin(m0 * a)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite_truth(damp * np.sin(m0 * a))
 
 
 def _rng(random_state) -> np.random.RandomState:
@@ -79,7 +80,17 @@ def _rng(random_state) -> np.random.RandomState:
 
 def _finite_actions(a_values) -> np.ndarray:
     try:
-        a = np.asarray(a_values, dtype=float)
+        raw = np.asarray(a_values)
+    except (TypeError, ValueError) as exc:
+        raise TypeError(
+            f"a_values must be numeric; got {type(a_values).__name__} ({exc})"
+        ) from None
+    if raw.dtype.kind == "c":
+        raise TypeError(
+            f"a_values must be real actions; got complex dtype {raw.dtype} (an imaginary part would be discarded)."
+        )
+    try:
+        a = np.asarray(raw, dtype=float)
     except (TypeError, ValueError) as exc:
         raise TypeError(
             f"a_values must be numeric; got {type(a_values).__name__} ({exc})"
@@ -89,6 +100,15 @@ def _finite_actions(a_values) -> np.ndarray:
             f"a_values must be finite; found {int(np.sum(~np.isfinite(a)))} NaN/inf value(s)."
         )
     return a
+
+
+def _finite_truth(values: np.ndarray) -> np.ndarray:
+    """``values`` (computed with over/invalid warnings silenced) if finite; else a ValueError naming a_values."""
+    if not np.all(np.isfinite(values)):
+        raise ValueError(
+            "a_values are too large in magnitude: M0 a overflows float64 (keep |a| below about 1e307)."
+        )
+    return values
 
 
 def _check_n(n_samples: int) -> int:
@@ -108,7 +128,8 @@ def rep4ex_truth_1d(a_values) -> np.ndarray:
     0.0
     """
     a = _finite_actions(a_values).reshape(-1)
-    return 2.0 * np.exp(-0.5) * np.sin(2.0 * a)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _finite_truth(2.0 * np.exp(-0.5) * np.sin(2.0 * a))
 
 
 def rep4ex_truth_2d(a_values) -> np.ndarray:
@@ -124,8 +145,12 @@ def rep4ex_truth_2d(a_values) -> np.ndarray:
     a = _finite_actions(a_values)
     if a.ndim != 2 or a.shape[1] != 2:
         raise ValueError(f"a_values must have shape (m, 2); got {a.shape}.")
-    mean = a @ _M0_2D.T
-    return 2.0 * np.exp(-0.5) * np.sin(mean[:, 0]) + np.exp(-1.0) * np.sin(mean[:, 0] + mean[:, 1])
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = a @ _M0_2D.T
+        truth = 2.0 * np.exp(-0.5) * np.sin(mean[:, 0]) + np.exp(-1.0) * np.sin(
+            mean[:, 0] + mean[:, 1]
+        )
+    return _finite_truth(truth)
 
 
 def rep4ex_grid(dim: int = 1, *, n_points: int | None = None, limit: float = 1.75):

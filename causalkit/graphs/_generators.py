@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .._base.validation import check_generator, check_scalar_in_range
+from .._base.validation import check_generator, check_int, check_scalar_in_range
 
 __all__ = ["barabasi_albert_graph", "erdos_renyi_graph", "make_graph", "stochastic_block_graph"]
 
@@ -32,6 +32,36 @@ def _check_probability(p: Any, name: str) -> float:
     if not 0 <= p <= 1:
         raise ValueError(f"{name} must be in [0, 1]; got {p}.")
     return float(p)
+
+
+def _check_seed(random_state: Any) -> np.random.Generator:
+    """The numpy ``Generator`` of ``random_state``; a negative int seed is a ValueError naming ``random_state``.
+
+    Any int ``>= 0`` is accepted (as by ``numpy.random.default_rng``), so that seeds drawn from a Generator over
+    ``[0, 2**63)`` can be passed on.
+    """
+    # TODO(#13, _base): check_generator should take the argument's name and reject negative ints itself
+    if isinstance(random_state, numbers.Integral) and not isinstance(random_state, bool):
+        check_int(random_state, "random_state", low=0)
+    return check_generator(random_state)
+
+
+# bytes of the returned edge_index and of the temporaries per undirected edge (int64 pairs, both directions,
+# np.unique's sort): a graph needing more than the machine's memory is refused up front, not by a MemoryError
+_BYTES_PER_EDGE = 96
+
+
+def _check_edge_budget(expected_edges: float, names: str) -> None:
+    """ValueError naming ``names`` when about ``expected_edges`` undirected edges cannot be held in memory."""
+    from ._graph import _physical_memory
+
+    mem = _physical_memory()
+    if mem is not None and expected_edges * _BYTES_PER_EDGE > mem:
+        raise ValueError(
+            f"{names}: the graph would have about {expected_edges:.3g} edges, needing about "
+            f"{expected_edges * _BYTES_PER_EDGE / 2**30:.3g} GiB, more than this machine's {mem / 2**30:.3g} GiB "
+            "of memory; lower the edge density."
+        )
 
 
 def _check_n(n: Any, name: str = "n") -> int:
@@ -68,7 +98,8 @@ def barabasi_albert_graph(n: int, m: int, random_state: Any = None) -> np.ndarra
     m = _check_n(m, "m")
     if m >= n:
         raise ValueError(f"m must be smaller than n; got m={m}, n={n}.")
-    rng = check_generator(random_state)
+    _check_edge_budget(m * (n - m), "m and n")
+    rng = _check_seed(random_state)
     n_edges = m + (n - m - 1) * m
     src = np.empty(n_edges, dtype=np.int64)
     dst = np.empty(n_edges, dtype=np.int64)
@@ -145,7 +176,8 @@ def erdos_renyi_graph(n: int, p: float, random_state: Any = None) -> np.ndarray:
     """
     n = _check_n(n)
     p = _check_probability(p, "p")
-    rng = check_generator(random_state)
+    _check_edge_budget(n * (n - 1) / 2 * p, "p and n")
+    rng = _check_seed(random_state)
     nodes = np.arange(n, dtype=np.int64)
     s, d = _sample_pairs(rng, nodes, nodes, p, same=True)
     return _undirected(s, d)
@@ -164,10 +196,23 @@ def stochastic_block_graph(
     >>> ei.shape[0]
     2
     """
+    try:
+        if isinstance(sizes, (str, bytes)):
+            raise TypeError
+        sizes = list(sizes)
+    except TypeError:
+        raise TypeError(
+            f"sizes must be a sequence of positive block sizes; got {type(sizes).__name__}."
+        ) from None
     sizes = [_check_n(s, "sizes") for s in sizes]
+    if not sizes:
+        raise ValueError("sizes must list at least one block size; got an empty sequence.")
     p_in = _check_probability(p_in, "p_in")
     p_out = _check_probability(p_out, "p_out")
-    rng = check_generator(random_state)
+    n = sum(sizes)
+    within = sum(s * (s - 1) / 2 for s in sizes)
+    _check_edge_budget(within * p_in + (n * (n - 1) / 2 - within) * p_out, "sizes, p_in and p_out")
+    rng = _check_seed(random_state)
     starts = np.concatenate([[0], np.cumsum(sizes)])
     blocks = [np.arange(starts[k], starts[k + 1], dtype=np.int64) for k in range(len(sizes))]
     src, dst = [], []
@@ -189,6 +234,19 @@ def make_graph(
     kind : {"ba", "er", "sbm"}
         Barabási–Albert with ``m = mean_degree / 2``; Erdős–Rényi with ``p = mean_degree / n``; an SBM with 4
         equal blocks, 5/6 of the expected degree inside the block.
+    n : int
+        Number of nodes.
+    random_state : int, numpy Generator or None
+    mean_degree : float, default 6.0
+        For ``"er"`` and ``"sbm"`` edge probabilities are capped at 1, so a ``mean_degree`` of ``n - 1`` or more
+        gives the complete graph. For ``"ba"`` ``m = round(mean_degree / 2)`` edges per new node must stay below
+        ``n``, so ``mean_degree`` must be below ``2 n - 1``; a larger one is a ValueError.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``kind``, ``n < 1``, a negative or non-finite ``mean_degree``, a ``"ba"`` graph whose
+        ``mean_degree`` asks for ``m >= n``, or a graph too dense to fit in memory.
 
     Examples
     --------
@@ -198,8 +256,17 @@ def make_graph(
     kind = str(kind).lower()
     n = _check_n(n)
     mean_degree = check_scalar_in_range(mean_degree, "mean_degree", low=0.0)
+    if kind in ("ba", "er", "sbm"):
+        _check_edge_budget(n * min(mean_degree, n - 1) / 2, "mean_degree")
     if kind == "ba":
-        return barabasi_albert_graph(n, max(1, round(mean_degree / 2)), random_state)
+        m = max(1, round(mean_degree / 2))
+        if m >= n:
+            raise ValueError(
+                f"mean_degree={mean_degree:g} is too large for a Barabási-Albert graph on n={n} nodes: it adds "
+                f"m = round(mean_degree / 2) = {m} edges per new node, which must be < n (mean_degree < 2 n - 1"
+                f"{'' if n > 1 else '; no mean_degree works for n = 1'})."
+            )
+        return barabasi_albert_graph(n, m, random_state)
     if kind == "er":
         return erdos_renyi_graph(n, min(1.0, mean_degree / n), random_state)
     if kind == "sbm":

@@ -15,6 +15,8 @@ from typing import Any, NamedTuple
 import numpy as np
 import scipy.sparse as sp
 
+from .._base.validation import check_int
+
 __all__ = [
     "GraphData",
     "connected_components",
@@ -35,6 +37,49 @@ def _is_networkx(a: Any) -> bool:
     return type(a).__module__.startswith("networkx") and hasattr(a, "edges")
 
 
+# largest node count accepted: node ids and the CSR index arrays of scipy's sparse matrices must fit in int32
+# arithmetic on every platform, and a per-node float array of this length already takes 16 GiB
+_MAX_NODES = 2**31 - 1
+# bytes per node that degree / mean_adjacency / connected_components allocate (CSR indptr, degrees, labels, ...)
+_BYTES_PER_NODE = 32
+
+
+def _physical_memory() -> int | None:
+    """Total physical memory in bytes, or None where it cannot be read."""
+    try:
+        import os
+
+        return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
+        return None
+
+
+def _check_n_nodes(n_nodes: Any, *, allow_none: bool = False, allocate: bool = True) -> int | None:
+    """``n_nodes`` as an int >= 0; with ``allocate``, at most ``2**31 - 1`` and with per-node arrays that fit in memory.
+
+    Raises
+    ------
+    TypeError
+        For None (unless allowed), strings, floats (also NaN) and other non-integers.
+    ValueError
+        For a negative count, or one too large to allocate the per-node arrays.
+    """
+    n = check_int(n_nodes, "n_nodes", low=0, allow_none=allow_none)
+    if n is None or not allocate:
+        return n
+    if n > _MAX_NODES:
+        raise ValueError(
+            f"n_nodes must be <= 2**31 - 1 = {_MAX_NODES} (node ids are indexed with 32-bit integers); got {n}."
+        )
+    mem = _physical_memory()
+    if mem is not None and n * _BYTES_PER_NODE > mem:
+        raise ValueError(
+            f"n_nodes={n} needs about {n * _BYTES_PER_NODE / 2**30:.3g} GiB for its per-node arrays, more than "
+            f"this machine's {mem / 2**30:.3g} GiB of memory."
+        )
+    return n
+
+
 def to_edge_index(
     graph: Any, n_nodes: int | None = None, *, name: str = "edge_index"
 ) -> np.ndarray:
@@ -47,7 +92,9 @@ def to_edge_index(
         is read as an adjacency ``A[i, j] != 0`` meaning an edge ``i -> j``. A networkx graph must have nodes
         labelled ``0 .. n-1``; an undirected one gives both directions of each edge.
     n_nodes : int, optional
-        Number of nodes; node ids must lie in ``[0, n_nodes)``. Isolated nodes are allowed.
+        Number of nodes; node ids must lie in ``[0, n_nodes)``. Isolated nodes are allowed. (The functions
+        that build per-node arrays, :func:`degree`, :func:`mean_adjacency` and :func:`connected_components`,
+        accept at most ``2**31 - 1`` nodes and no more than the machine's memory can hold.)
     name : str
         Argument name used in error messages.
 
@@ -58,9 +105,10 @@ def to_edge_index(
     Raises
     ------
     TypeError
-        For float or other non-integer edge arrays, or unsupported objects.
+        For float or other non-integer edge arrays, unsupported objects, or a non-integer ``n_nodes``.
     ValueError
-        For a wrong shape, negative ids, ids ``>= n_nodes`` or a sparse matrix that is not ``(n, n)``.
+        For a wrong shape, negative ids, ids ``>= n_nodes``, a sparse matrix that is not ``(n, n)``, or a
+        negative ``n_nodes``.
 
     Examples
     --------
@@ -69,6 +117,7 @@ def to_edge_index(
     array([[0, 1],
            [1, 0]])
     """
+    n_nodes = _check_n_nodes(n_nodes, allow_none=True, allocate=False)  # allocates nothing per node
     if graph is None:
         raise ValueError(
             f"{name} is required: pass a (2, E) integer array, a sparse adjacency or a networkx graph."
@@ -142,6 +191,7 @@ def degree(edge_index: Any, n_nodes: int) -> np.ndarray:
     >>> degree(np.array([[0, 1, 2], [1, 0, 1]]), 3)
     array([1., 2., 0.])
     """
+    n_nodes = _check_n_nodes(n_nodes)
     A = _adjacency(to_edge_index(edge_index, n_nodes), n_nodes)
     return np.asarray(A.sum(axis=1)).ravel()
 
@@ -168,6 +218,7 @@ def mean_adjacency(edge_index: Any, n_nodes: int) -> sp.csr_matrix:
     >>> S.toarray()[1]
     array([0.5, 0. , 0.5])
     """
+    n_nodes = _check_n_nodes(n_nodes)
     A = _adjacency(to_edge_index(edge_index, n_nodes), n_nodes)
     deg = np.asarray(A.sum(axis=1)).ravel()
     inv = np.divide(1.0, deg, out=np.zeros_like(deg), where=deg > 0)
@@ -243,6 +294,7 @@ def connected_components(edge_index: Any, n_nodes: int) -> np.ndarray:
     >>> connected_components(np.array([[0], [1]]), 3)
     array([0, 0, 1], dtype=int32)
     """
+    n_nodes = _check_n_nodes(n_nodes)
     A = _adjacency(to_edge_index(edge_index, n_nodes), n_nodes)
     return sp.csgraph.connected_components(A, directed=False)[1]
 

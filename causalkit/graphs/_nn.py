@@ -93,7 +93,9 @@ def graph_tensors(X: np.ndarray, edge_index: np.ndarray, device: Any = "cpu") ->
     X = check_2d(X, "X")
     n = X.shape[0]
     with np.errstate(over="ignore", invalid="ignore"):
-        x32 = np.asarray(X, dtype=np.float32)
+        # a fresh, writable copy: check_2d may hand back a read-only view (of a DataFrame's values), and
+        # torch warns about non-writable arrays
+        x32 = np.array(X, dtype=np.float32, copy=True)
     if not np.all(np.isfinite(x32)):
         raise ValueError(
             "X: the (standardised) node features exceed the float32 range of the GNNs (up to "
@@ -106,8 +108,8 @@ def graph_tensors(X: np.ndarray, edge_index: np.ndarray, device: Any = "cpu") ->
     rows, cols = S.nonzero()
     ei = torch.as_tensor(np.vstack([cols, rows]), dtype=torch.long, device=device)
     return GraphTensors(
-        x=torch.as_tensor(X, dtype=torch.float32, device=device),
-        sx=torch.as_tensor(sx, dtype=torch.float32, device=device),
+        x=torch.from_numpy(x32).to(device),
+        sx=torch.as_tensor(np.array(sx, dtype=np.float32, copy=True), device=device),
         S=_sparse_torch(S, device),
         edge_index=ei,
         indptr=S.indptr.astype(np.int64),
@@ -153,6 +155,16 @@ class NodeGNN(nn.Module):
         heads: int = 2,
     ):
         super().__init__()
+        # the constructor arguments, so a fitted module can be stored as arrays and rebuilt (network/_state.py)
+        self.init_args = {
+            "in_dim": in_dim,
+            "hidden": hidden,
+            "num_layers": num_layers,
+            "out_dim": out_dim,
+            "conv": conv,
+            "extra_dim": extra_dim,
+            "heads": heads,
+        }
         self.conv = conv
         self.layers = nn.ModuleList()
         dim = in_dim

@@ -45,7 +45,7 @@ def test_closure_null_monte_carlo_equal_variances():
 def test_closure_null_monte_carlo_unequal_variances():
     s2 = np.array([0.3, 0.5, 1.0, 1.0, 2.0, 4.0])
     data = make_closure_null(200_000, variances=s2, random_state=1)
-    est = CompositionalPartialCorrelation().fit(data.X)
+    est = CompositionalPartialCorrelation(n_bootstrap=0).fit(data.X)  # no intervals needed
     assert np.abs(_off(est.partial_corr_) - _off(data.partial_corr)).max() <= 0.01
     # the fitted closure-null reference recovers s² from the clr variances ...
     np.testing.assert_allclose(est.null_basis_variances_, s2, rtol=0.03)
@@ -161,7 +161,7 @@ def test_permutation_null_matches_closure_null(shrinkage):
     s2 = [0.3, 1.0, 1.0, 2.0, 4.0]
     data = make_closure_null(3000, variances=s2, random_state=5)
     est = CompositionalPartialCorrelation(
-        shrinkage=shrinkage, n_permutations=150, random_state=1
+        shrinkage=shrinkage, n_bootstrap=0, n_permutations=150, random_state=1
     ).fit(data.X)
     perm = est.permutation_test()
     iu = np.triu_indices(5, 1)
@@ -205,7 +205,9 @@ def test_permutation_test_size_under_closure_null():
     rejections = []
     for rep in range(reps):
         data = make_closure_null(200, variances=np.linspace(0.5, 2.0, D), random_state=2000 + rep)
-        est = CompositionalPartialCorrelation(n_permutations=99, random_state=rep).fit(data.X)
+        est = CompositionalPartialCorrelation(
+            n_bootstrap=0, n_permutations=99, random_state=rep
+        ).fit(data.X)
         rejections.append(est.permutation_test()["pvalue"].to_numpy() <= 0.05)
     rate = np.mean(rejections)
     print(f"permutation test rejection rate at 5%: {rate:.3f}")

@@ -447,8 +447,8 @@ class CompositionalPartialCorrelation(InferenceMixin, BaseEstimator):
     def _fitted_inference(self) -> EffectResult:
         """``inference_``, or an error saying why this fit has none (``n_bootstrap=0``, a dask input)."""
         check_is_fitted(self, "partial_corr_")
-        if self.inference_ is None:
-            if self._L is None:
+        if getattr(self, "inference_", None) is None:
+            if getattr(self, "_L", None) is None:
                 raise ValueError(
                     "this estimator was fitted on a dask array, and the bootstrap needs the data in memory: "
                     "refit on an in-memory array (or a sample) for intervals."

@@ -76,6 +76,10 @@ def check_fit_inputs(
                     f"sample_weight is zero on every {label} node (T == {int(arm)}): the {label} arm carries "
                     "no information and the effect is not identified; give some of its nodes positive weight."
                 )
+        # only relative weights matter: rescale to mean 1 (after the max, so that the mean cannot overflow), so
+        # weights of 1e300 or 1e-300 neither overflow the sandwich meat (sum w^2 e^2) nor underflow (#12)
+        w = w / np.max(w)
+        w = w / np.mean(w)
     w = np.ones(n) if w is None else w
     groups = check_groups(groups, n)
     names_in = names

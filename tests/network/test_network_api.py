@@ -123,3 +123,44 @@ def test_groups_accepted_and_validated_by_the_meta_learners(data):
     est.fit(data.Y, data.T, X=data.X, edge_index=data.edge_index, groups=np.arange(N) % 4)
     with pytest.raises(ValueError, match="groups has length"):
         est.fit(data.Y, data.T, X=data.X, edge_index=data.edge_index, groups=np.ones(3))
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: BlindRLearner(random_state=0),
+        lambda: BlindRLearner(
+            LinearRegression(), model_t=LogisticRegression(), model_final="linear", random_state=0
+        ),
+        _linear,
+        lambda: GraphRLearner(**FAST),
+    ],
+)
+def test_weights_scaled_by_1e300_give_the_same_finite_interval(data, make):
+    """#12: weights times 1e300 gave a NaN lower CI bound (the sandwich meat sum w^2 e^2 overflowed)."""
+    w = np.random.default_rng(0).uniform(0.5, 1.5, N)
+    groups = np.arange(N) % 20
+    fits = [
+        make().fit(
+            data.Y, data.T, X=data.X, edge_index=data.edge_index, groups=groups, sample_weight=w * c
+        )
+        for c in (1.0, 1e300, 1e-300)
+    ]
+    ref = fits[0].conf_int(alpha=0.05).to_numpy()
+    assert np.all(np.isfinite(ref))
+    for est in fits[1:]:
+        np.testing.assert_allclose(est.conf_int(alpha=0.05).to_numpy(), ref, rtol=1e-9, atol=1e-12)
+        assert est.ate() == pytest.approx(fits[0].ate(), rel=1e-9)
+
+
+@pytest.mark.parametrize("cls", [GraphSLearner, GraphTLearner])
+def test_meta_learner_weights_are_relative(data, cls):
+    w = np.random.default_rng(1).uniform(0.5, 1.5, N)
+    ates = [
+        cls(LinearRegression())
+        .fit(data.Y, data.T, X=data.X, edge_index=data.edge_index, sample_weight=w * c)
+        .ate()
+        for c in (1.0, 1e300, 1e-300)
+    ]
+    assert np.all(np.isfinite(ates))
+    np.testing.assert_allclose(ates, ates[0], rtol=1e-9)

@@ -129,8 +129,14 @@ def test_weights_and_groups(data):
         fit(
             BlindRLearner(model_y=KNeighborsRegressor(), model_t=LogisticRegression()),
             data,
-            sample_weight=np.ones(N) * 2,
+            sample_weight=np.arange(N) + 1.0,
         )
+    # weights are relative: constant weights are no weights, so a model without sample_weight is fine (#12)
+    fit(
+        BlindRLearner(model_y=KNeighborsRegressor(), model_t=LogisticRegression()),
+        data,
+        sample_weight=np.ones(N) * 2,
+    )
 
 
 @pytest.mark.parametrize(

@@ -893,7 +893,13 @@ class RewardDeconfounder(EffectMixin, BaseEstimator):
                 f"confounders has {C.shape[1]} column(s); the estimator was fitted with {self.n_confounders_in_}."
             )
         if getattr(self, "_confounder_names_given", False):
-            check_feature_names(_Names(self.confounder_names_), confounders, argument="confounders")
+            # a DataFrame with other names or order: ValueError; an array: FeatureNamesWarning at the user's line
+            check_feature_names(
+                _confounder_names(self.confounder_names_),
+                confounders,
+                argument="confounders",
+                stacklevel=user_stacklevel(),
+            )
         return C
 
     def _check_features(self, features):
@@ -903,7 +909,7 @@ class RewardDeconfounder(EffectMixin, BaseEstimator):
                 f"features has {T.shape[1]} column(s); the estimator was fitted with {self.n_features_in_}."
             )
         if getattr(self, "_feature_names_given", False):
-            check_feature_names(self, features, argument="features")
+            check_feature_names(self, features, argument="features", stacklevel=user_stacklevel())
         return T
 
     def transform(self, rewards: Any, features: Any = None, *, confounders: Any) -> np.ndarray:
@@ -1076,12 +1082,11 @@ def _like_rewards(values: np.ndarray, rewards: Any):
     return values
 
 
-class _Names:
-    """Stand-in carrying the fitted confounder names for :func:`check_feature_names`."""
-
-    def __init__(self, names: np.ndarray):
-        self.feature_names_in_ = names
-        self.n_features_in_ = len(names)
+def _confounder_names(names: np.ndarray) -> RewardDeconfounder:
+    """Stand-in carrying the fitted confounder names for :func:`check_feature_names` (messages name the class)."""
+    stand_in = RewardDeconfounder.__new__(RewardDeconfounder)
+    stand_in.__dict__.update(feature_names_in_=names, n_features_in_=len(names))
+    return stand_in
 
 
 def _default_text_featurizer(texts: list[str], seed: int | None):

@@ -203,8 +203,8 @@ def test_fit_transform_equals_adjusted_rewards(data):
 
 def test_predict_is_linear_causal_reward(data, fits):
     est = fits["dml"]
-    T = data.features.to_numpy()[:5]
-    np.testing.assert_allclose(est.predict(T), T @ est.coef_ + est.intercept_)
+    T = data.features.iloc[:5]
+    np.testing.assert_allclose(est.predict(T), T.to_numpy() @ est.coef_ + est.intercept_)
     np.testing.assert_allclose(est.reward_model_.predict(T), est.predict(T), rtol=1e-12)
 
 

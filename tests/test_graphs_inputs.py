@@ -131,6 +131,42 @@ def test_dense_graphs_beyond_memory_are_value_errors():
 
 
 @pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: erdos_renyi_graph(10**12, 0.0, random_state=0), r"n must be <= 2\*\*31 - 1"),
+        (
+            lambda: make_graph("er", 10**10, random_state=0, mean_degree=0.0),
+            r"n must be <= 2\*\*31",
+        ),
+        (lambda: stochastic_block_graph([10**12], 0.0, 0.0), r"sum\(sizes\) must be <= 2\*\*31"),
+    ],
+)
+def test_generators_too_many_nodes_are_value_errors(call, match):
+    # edgeless but huge graphs were MemoryError (np.arange over every node)
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_uint64_ids_beyond_int64_are_named():
+    # were cast to negative int64 and reported as "negative node ids"
+    with pytest.raises(ValueError, match="node id 9223372036854775808, beyond the int64 range"):
+        to_edge_index(np.array([[2**63], [0]], dtype=np.uint64))
+    np.testing.assert_array_equal(to_edge_index(np.array([[2], [0]], dtype=np.uint64)), [[2], [0]])
+
+
+def test_propagate_features_hops_beyond_memory_is_a_value_error():
+    from causalkit.graphs import propagate_features
+
+    # was a loop of 10**12 sparse products ending in MemoryError
+    with pytest.raises(ValueError, match="hops=1000000000000: the propagated features"):
+        propagate_features(np.ones((3, 1)), np.array([[0], [1]]), hops=10**12)
+    with pytest.raises(ValueError, match="hops must be an integer >= 0"):
+        propagate_features(np.ones((3, 1)), np.array([[0], [1]]), hops=1.5)
+    out = propagate_features(np.ones((3, 1)), np.array([[0], [1]]), hops=np.int64(2))
+    assert out.shape == (3, 3)
+
+
+@pytest.mark.parametrize(
     "call",
     [
         lambda rs: erdos_renyi_graph(20, 0.2, random_state=rs),

@@ -64,6 +64,13 @@ def _check_edge_budget(expected_edges: float, names: str) -> None:
         )
 
 
+def _check_node_budget(n: int, name: str) -> None:
+    """ValueError naming ``name`` for more nodes than the per-node arrays (node ids) can hold."""
+    from ._graph import _check_n_nodes
+
+    _check_n_nodes(n, name=name)
+
+
 def _check_n(n: Any, name: str = "n") -> int:
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
         raise ValueError(f"{name} must be a positive integer; got {n!r}.")
@@ -175,6 +182,7 @@ def erdos_renyi_graph(n: int, p: float, random_state: Any = None) -> np.ndarray:
     True
     """
     n = _check_n(n)
+    _check_node_budget(n, "n")
     p = _check_probability(p, "p")
     _check_edge_budget(n * (n - 1) / 2 * p, "p and n")
     rng = _check_seed(random_state)
@@ -210,6 +218,7 @@ def stochastic_block_graph(
     p_in = _check_probability(p_in, "p_in")
     p_out = _check_probability(p_out, "p_out")
     n = sum(sizes)
+    _check_node_budget(n, "sum(sizes)")
     within = sum(s * (s - 1) / 2 for s in sizes)
     _check_edge_budget(within * p_in + (n * (n - 1) / 2 - within) * p_out, "sizes, p_in and p_out")
     rng = _check_seed(random_state)
@@ -255,6 +264,7 @@ def make_graph(
     """
     kind = str(kind).lower()
     n = _check_n(n)
+    _check_node_budget(n, "n")
     mean_degree = check_scalar_in_range(mean_degree, "mean_degree", low=0.0)
     if kind in ("ba", "er", "sbm"):
         _check_edge_budget(n * min(mean_degree, n - 1) / 2, "mean_degree")

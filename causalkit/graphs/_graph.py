@@ -54,7 +54,9 @@ def _physical_memory() -> int | None:
         return None
 
 
-def _check_n_nodes(n_nodes: Any, *, allow_none: bool = False, allocate: bool = True) -> int | None:
+def _check_n_nodes(
+    n_nodes: Any, *, allow_none: bool = False, allocate: bool = True, name: str = "n_nodes"
+) -> int | None:
     """``n_nodes`` as an int >= 0; with ``allocate``, at most ``2**31 - 1`` and with per-node arrays that fit in memory.
 
     Raises
@@ -64,17 +66,17 @@ def _check_n_nodes(n_nodes: Any, *, allow_none: bool = False, allocate: bool = T
     ValueError
         For a negative count, or one too large to allocate the per-node arrays.
     """
-    n = check_int(n_nodes, "n_nodes", low=0, allow_none=allow_none)
+    n = check_int(n_nodes, name, low=0, allow_none=allow_none)
     if n is None or not allocate:
         return n
     if n > _MAX_NODES:
         raise ValueError(
-            f"n_nodes must be <= 2**31 - 1 = {_MAX_NODES} (node ids are indexed with 32-bit integers); got {n}."
+            f"{name} must be <= 2**31 - 1 = {_MAX_NODES} (node ids are indexed with 32-bit integers); got {n}."
         )
     mem = _physical_memory()
     if mem is not None and n * _BYTES_PER_NODE > mem:
         raise ValueError(
-            f"n_nodes={n} needs about {n * _BYTES_PER_NODE / 2**30:.3g} GiB for its per-node arrays, more than "
+            f"{name}={n} needs about {n * _BYTES_PER_NODE / 2**30:.3g} GiB for its per-node arrays, more than "
             f"this machine's {mem / 2**30:.3g} GiB of memory."
         )
     return n
@@ -170,6 +172,10 @@ def to_edge_index(
             raise ValueError(
                 f"{name} must have shape (2, E) (row 0 sources, row 1 targets); got shape {arr.shape}. "
                 "If you have an (E, 2) edge list, pass its transpose."
+            )
+        if arr.dtype.kind == "u" and arr.size and arr.max() > np.iinfo(np.int64).max:
+            raise ValueError(
+                f"{name} refers to node id {int(arr.max())}, beyond the int64 range of node ids."
             )
         ei = arr.astype(np.int64, copy=False)
     if ei.size:
@@ -279,6 +285,14 @@ def propagate_features(X: Any, edge_index: Any, hops: int = 2) -> np.ndarray:
     X = _check_features(X)
     if isinstance(hops, bool) or not isinstance(hops, numbers.Integral) or hops < 0:
         raise ValueError(f"hops must be an integer >= 0; got {hops!r}.")
+    hops = int(hops)
+    mem = _physical_memory()
+    need = 8 * X.shape[0] * (X.shape[1] if X.ndim == 2 else 1) * (hops + 1)
+    if mem is not None and need > mem:
+        raise ValueError(
+            f"hops={hops}: the propagated features [X, S X, ..., S^hops X] would take about {need / 2**30:.3g} "
+            f"GiB, more than this machine's {mem / 2**30:.3g} GiB of memory."
+        )
     mean = _mean_operator(edge_index, X.shape[0])
     out = [X]
     for _ in range(int(hops)):

@@ -88,9 +88,8 @@ class _Options:
     certify: bool
     reduce: bool
     verbose: bool
-    chain: list[str] = field(
-        default_factory=list
-    )  # cvxpy solvers in order; "AUTO" first for solver="auto"
+    # cvxpy solvers in order ("AUTO" first for solver="auto")
+    chain: list[str] = field(default_factory=list)
     strict: bool = False  # one named solver: its failure raises instead of falling back
 
     @classmethod

@@ -45,6 +45,7 @@ from ..exceptions import (
 )
 from . import _dask
 from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
+from ._variance import corrected_stderr, needs_score_contrast, supports_analytic
 
 __all__ = ["DebiasedATE", "compare_debiasers"]
 
@@ -672,29 +673,30 @@ class DebiasedATE(EffectMixin, BaseEstimator):
             _, cov, _ = ols_inference(design, y, weights=ww, cov_type="HC1", groups=g)
             return float(cov[1, 1])
 
-        var_naive = coef_var(pred_s)
-        if isinstance(debiaser, LinearCalibrationDebiaser):
-            # Var(naive)/k^2 + naive^2 Var(k)/k^4, as a hypotenuse (no overflow of k^4)
-            k = debiaser.slope_
-            se = float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k)
-            return se * scale[1], float(np.sqrt(var_naive)) * scale[1]  # in the raw column's units
-        elif isinstance(debiaser, TweedieDebiaser):
-            var = coef_var(corrected)
-            if debiaser.noise_scale is None:
-                # in the corrected column's units s: sigma^2 / s^2 and s * score
-                r = (debiaser.calibration_targets_ - debiaser.calibration_predictions_) / scale[0]
-                m = r.shape[0]
-                var_s2 = float(np.var((r - r.mean()) ** 2)) / m
-                score_contrast = float(
-                    _contrast((debiaser.score_function(pred) * scale[0])[:, None], a, ww, Xreg)[0]
-                )
-                var += score_contrast**2 * var_s2
-        else:
+        if not supports_analytic(debiaser):
             raise ValueError(
                 "inference='analytic' supports LinearCalibrationDebiaser and TweedieDebiaser; use "
                 f"inference='bootstrap' for {type(debiaser).__name__}."
             )
-        return float(np.sqrt(var)) * scale[0], float(np.sqrt(var_naive)) * scale[1]
+        var_naive = coef_var(pred_s)
+        if isinstance(debiaser, LinearCalibrationDebiaser):
+            se = corrected_stderr(debiaser, var_naive=var_naive, naive=naive)
+            return se * scale[1], float(np.sqrt(var_naive)) * scale[1]  # in the raw column's units
+        score_contrast = None
+        if needs_score_contrast(debiaser):
+            # in the corrected column's units s: sigma^2 / s^2 and s * score
+            score_contrast = float(
+                _contrast((debiaser.score_function(pred) * scale[0])[:, None], a, ww, Xreg)[0]
+            )
+        se = corrected_stderr(
+            debiaser,
+            var_naive=var_naive,
+            naive=naive,
+            var_corrected=coef_var(corrected),
+            score_contrast=score_contrast,
+            scale=scale[0],
+        )
+        return se * scale[0], float(np.sqrt(var_naive)) * scale[1]
 
     def _bootstrap(self, debiaser, pred, a, w, X, e, g, cal_p, cal_y, cal_w, unl):
         B = self.n_bootstrap

@@ -1,9 +1,9 @@
 """Debiasing on ``dask.array`` inputs: corrected maps block by block, ATEs from chunk-wise sums.
 
-A fitted debiaser is a function of one prediction at a time (LCC is affine; Tweedie's score comes from a density
-fitted on the calibration/unlabeled sample, whose binned grid depends only on that sample), so ``transform`` maps
-over blocks and equals the in-memory transform exactly. :class:`DebiasedATE` with ``inference="analytic"`` needs
-only per-arm weighted sums of the outcomes and of their squares, reduced chunk by chunk.
+A fitted debiaser is a function of one prediction at a time, so its ``transform`` maps over blocks (see
+``_dask_transform`` in :mod:`._debiasers`). :class:`DebiasedATE` with ``inference="analytic"`` needs only
+per-arm weighted sums of the outcomes and of their squares, reduced chunk by chunk; the calibration uncertainty
+is added by the same delta-method formula as in memory (:func:`._variance.corrected_stderr`).
 """
 
 from __future__ import annotations
@@ -13,27 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from .._base._dask import as_dask_array, chunked_sum
+from .._base import user_stacklevel
+from .._base._dask import _da, as_dask_array, chunked_sum
 from ..exceptions import ExtrapolationWarning
+from ._variance import corrected_stderr, needs_score_contrast, supports_analytic
 
 __all__: list[str] = []
-
-
-def _transform_block(block: np.ndarray, debiaser: Any) -> np.ndarray:
-    with warnings.catch_warnings():
-        # the support warning cannot reach the caller from a lazy worker (see transform's docstring); only
-        # that one is silenced (analytic_ate counts the out-of-support predictions and warns itself)
-        warnings.simplefilter("ignore", ExtrapolationWarning)
-        return np.asarray(debiaser.transform(block), dtype=np.float64)
-
-
-def transform(debiaser: Any, predictions: Any) -> Any:
-    """Lazy corrected predictions: ``debiaser.transform`` mapped over the row blocks."""
-    ndim = 2 if getattr(predictions, "ndim", 1) == 2 else 1
-    arr = as_dask_array(predictions, "predictions", ndim=ndim)
-    if ndim == 2 and arr.shape[1] != 1:
-        raise ValueError(f"predictions must be 1-D or a single column; got shape {arr.shape}.")
-    return arr.map_blocks(_transform_block, debiaser, dtype=np.float64)
 
 
 def _arm_moments(pred, a, w, e, debiaser, method, with_score):
@@ -94,10 +79,6 @@ def analytic_ate(
     -------
     (est, naive, stderr, naive_stderr, n)
     """
-    from .._base import user_stacklevel
-    from .._base._dask import _da
-    from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
-
     da = _da()
     pred = as_dask_array(predictions, "predictions", ndim=1)
     n = pred.shape[0]
@@ -109,13 +90,12 @@ def analytic_ate(
         if propensity is None
         else _aligned(propensity, "propensity", n, chunks)
     )
-    is_lcc = isinstance(debiaser, LinearCalibrationDebiaser)
-    if not (is_lcc or isinstance(debiaser, TweedieDebiaser)):
+    if not supports_analytic(debiaser):
         raise ValueError(
             "dask inputs support LinearCalibrationDebiaser and TweedieDebiaser (analytic inference) only; "
             f"got {type(debiaser).__name__}."
         )
-    with_score = isinstance(debiaser, TweedieDebiaser) and debiaser.noise_scale is None
+    with_score = needs_score_contrast(debiaser)
     n_cols = 3 if with_score else 2
     size = 10 * n_cols + 5
     tot = chunked_sum([pred, a, w, e], _block_stats, (size,), debiaser, method, with_score)
@@ -152,16 +132,14 @@ def analytic_ate(
     var = (ss[1] / S[1] ** 2 + ss[0] / S[0] ** 2) * n / (n - 2)
     est, naive = float(contrast[0]), float(contrast[1])
     var_naive = float(var[1])
-    if is_lcc:
-        k = debiaser.slope_
-        v = float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k) ** 2
-    else:
-        v = float(var[0])
-        if with_score:
-            r = debiaser.calibration_targets_ - debiaser.calibration_predictions_
-            var_s2 = float(np.var((r - r.mean()) ** 2)) / r.shape[0]
-            v += float(contrast[2]) ** 2 * var_s2
-    return est, naive, float(np.sqrt(v)), float(np.sqrt(var_naive)), int(n)
+    stderr = corrected_stderr(
+        debiaser,
+        var_naive=var_naive,
+        naive=naive,
+        var_corrected=float(var[0]),
+        score_contrast=float(contrast[2]) if with_score else None,
+    )
+    return est, naive, stderr, float(np.sqrt(var_naive)), int(n)
 
 
 def _aligned(obj, name, n, chunks):

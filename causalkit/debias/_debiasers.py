@@ -24,9 +24,8 @@ from .._base import (
     feature_names_of,
     user_stacklevel,
 )
-from .._base._dask import any_dask
+from .._base._dask import any_dask, as_dask_array
 from ..exceptions import CalibrationWarning, ExtrapolationWarning
-from . import _dask
 from ._kde import bandwidth_rule, kde_score
 
 __all__ = ["LinearCalibrationDebiaser", "TweedieDebiaser"]
@@ -85,6 +84,28 @@ def _support_warning(pred: np.ndarray, support: tuple[float, float], what: str) 
             stacklevel=user_stacklevel(),
         )
     return n_out
+
+
+def _transform_block(block: np.ndarray, debiaser: Any) -> np.ndarray:
+    with warnings.catch_warnings():
+        # the support warning cannot reach the caller from a lazy worker (see transform's docstring); only
+        # that one is silenced (DebiasedATE's dask path counts the out-of-support predictions and warns itself)
+        warnings.simplefilter("ignore", ExtrapolationWarning)
+        return np.asarray(debiaser.transform(block), dtype=np.float64)
+
+
+def _dask_transform(debiaser: Any, predictions: Any) -> Any:
+    """Lazy corrected predictions: ``debiaser.transform`` mapped over the row blocks.
+
+    A fitted debiaser is a function of one prediction at a time (LCC is affine; Tweedie's score comes from a
+    density fitted on the calibration/unlabeled sample, whose binned grid depends only on that sample), so the
+    blockwise transform equals the in-memory transform exactly.
+    """
+    ndim = 2 if getattr(predictions, "ndim", 1) == 2 else 1
+    arr = as_dask_array(predictions, "predictions", ndim=ndim)
+    if ndim == 2 and arr.shape[1] != 1:
+        raise ValueError(f"predictions must be 1-D or a single column; got shape {arr.shape}.")
+    return arr.map_blocks(_transform_block, debiaser, dtype=np.float64)
 
 
 def _max_abs(*arrays: np.ndarray) -> float:
@@ -280,7 +301,7 @@ class LinearCalibrationDebiaser(InferenceMixin, TransformerMixin, BaseEstimator)
         check_is_fitted(self, "slope_")
         predictions = X
         if any_dask(predictions):
-            return _dask.transform(self, predictions)
+            return _dask_transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")
@@ -527,7 +548,7 @@ class TweedieDebiaser(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "noise_var_")
         predictions = X
         if any_dask(predictions):
-            return _dask.transform(self, predictions)
+            return _dask_transform(self, predictions)
         check_feature_names(self, predictions, argument="predictions")
         pred = _as_vector(predictions, "predictions")
         _support_warning(pred, self.support_, "calibration")

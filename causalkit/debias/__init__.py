@@ -9,17 +9,21 @@ ground truth data: one map, many trials", AAAI 2026 (arXiv 2508.01341).
   uncertainty (joint bootstrap or delta method).
 - :func:`compare_debiasers`: held-out comparison on the calibration set.
 - :func:`kde_score`: fast binned/FFT score of a 1-D Gaussian KDE (with an exact fallback).
+
+The names are imported from their submodules on first use (:func:`causalkit._base.lazy.lazy_exports`), so
+``import causalkit.debias`` (and the CLI) stays light.
 """
 
-from ._ate import DebiasedATE, compare_debiasers
-from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
-from ._kde import bandwidth_rule, kde_score
+from .._base.lazy import lazy_exports
 
-__all__ = [
-    "DebiasedATE",
-    "LinearCalibrationDebiaser",
-    "TweedieDebiaser",
-    "bandwidth_rule",
-    "compare_debiasers",
-    "kde_score",
-]
+_EXPORTS = {
+    "DebiasedATE": "._ate",
+    "LinearCalibrationDebiaser": "._debiasers",
+    "TweedieDebiaser": "._debiasers",
+    "bandwidth_rule": "._kde",
+    "compare_debiasers": "._ate",
+    "kde_score": "._kde",
+}
+
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -276,14 +276,35 @@ def val_split(
     return np.sort(perm[n_val:]), np.sort(perm[:n_val])
 
 
+@dataclass(frozen=True)
+class GNNTraining:
+    """The GNN settings of an estimator (width, depth, optimiser, early stopping, batching) for :func:`fit_gnn`."""
+
+    hidden_channels: int
+    num_layers: int
+    lr: float
+    weight_decay: float
+    max_epochs: int
+    patience: int
+    val_fraction: float
+    batch_size: int | None
+    num_neighbors: int
+    verbose: bool
+
+    @classmethod
+    def of(cls, est: BaseEstimator) -> GNNTraining:
+        """The settings of ``est`` (after :func:`check_gnn_params`)."""
+        return cls(**{f.name: getattr(est, f.name) for f in fields(cls)})
+
+
 def fit_gnn(
-    est: BaseEstimator,
     spec: Any,
     g,
     loss_fn,
     train_idx: np.ndarray,
     seed: int,
     *,
+    train: GNNTraining,
     extra=None,
     out_dim: int = 1,
 ):
@@ -295,13 +316,13 @@ def fit_gnn(
     from ..graphs._nn import build_module, local_torch_rng, train_module
 
     rng = np.random.default_rng(seed)
-    fit_idx, val_idx = val_split(train_idx, est.val_fraction, rng)
+    fit_idx, val_idx = val_split(train_idx, train.val_fraction, rng)
     with local_torch_rng(int(seed % (2**31)), g.x.device):
         module = build_module(
             spec,
             g.x.shape[1],
-            hidden=est.hidden_channels,
-            num_layers=est.num_layers,
+            hidden=train.hidden_channels,
+            num_layers=train.num_layers,
             out_dim=out_dim,
             extra_dim=0 if extra is None else extra.shape[1],
         ).to(g.x.device)
@@ -311,15 +332,15 @@ def fit_gnn(
             loss_fn,
             fit_idx,
             val_idx,
-            lr=est.lr,
-            weight_decay=est.weight_decay,
-            max_epochs=est.max_epochs,
-            patience=est.patience,
+            lr=train.lr,
+            weight_decay=train.weight_decay,
+            max_epochs=train.max_epochs,
+            patience=train.patience,
             extra=extra,
-            batch_size=est.batch_size,
-            num_neighbors=est.num_neighbors,
+            batch_size=train.batch_size,
+            num_neighbors=train.num_neighbors,
             rng=rng,
-            verbose=est.verbose,
+            verbose=train.verbose,
         )
     return module, hist
 

@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 from .._base import resolve_device, spawn_seeds, torch_threads
 from ..graphs._graph import degree, to_edge_index
 from ._common import (
+    GNNTraining,
     Standardizer,
     as_output,
     check_fit_inputs,
@@ -193,7 +194,13 @@ class GraphSLearner(_GraphMetaBase):
             extra = torch.as_tensor(d.T[:, None], dtype=torch.float32, device=dev)
             seed = spawn_seeds(self.random_state, 1)[0]
             module, hist = fit_gnn(
-                self, self.model, g, mse_loss(yz, w_t), np.arange(d.n), seed, extra=extra
+                self.model,
+                g,
+                mse_loss(yz, w_t),
+                np.arange(d.n),
+                seed,
+                train=GNNTraining.of(self),
+                extra=extra,
             )
             self.model_ = module.cpu()
             self.history_ = {"model": hist}
@@ -260,7 +267,9 @@ class GraphTLearner(_GraphMetaBase):
             yz = torch.as_tensor((d.Y - mu) / sd, dtype=torch.float32, device=dev)
             w_t = torch.as_tensor(d.w / d.w.mean(), dtype=torch.float32, device=dev)
             for arm, idx in enumerate(arms):
-                module, hist = fit_gnn(self, self.model, g, mse_loss(yz, w_t), idx, seeds[arm])
+                module, hist = fit_gnn(
+                    self.model, g, mse_loss(yz, w_t), idx, seeds[arm], train=GNNTraining.of(self)
+                )
                 self.models_.append(module.cpu())
                 self.history_[f"model_{arm}"] = hist
         else:

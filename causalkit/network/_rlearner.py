@@ -25,6 +25,7 @@ from .._base.results import EffectMixin
 from ..exceptions import CollinearityWarning, OverlapWarning
 from ..graphs._graph import connected_components, degree, neighbour_mean, to_edge_index
 from ._common import (
+    GNNTraining,
     Standardizer,
     as_output,
     bce_loss,
@@ -60,11 +61,242 @@ def _rscore(yt: np.ndarray, tt: np.ndarray, tau: np.ndarray, w: np.ndarray) -> f
     return float(1.0 - np.sum(w * (yt - tt * tau) ** 2) / base)
 
 
+class _FitData:
+    """What the stages of one fit share: the checked inputs, the graph, the folds and the model inputs."""
+
+    def __init__(self, d=None, ei=None, folds=(), *, w=None, g=None, w_t=None, F=None):
+        self.d = d  # FitInputs
+        self.ei = ei  # the graph used (None for the blind learner)
+        self.folds = folds  # [(train, test), ...]
+        self.w = d.w if w is None and d is not None else w  # node weights, mean 1
+        self.g = g  # graph tensors of the standardised X (GNN stages only)
+        self.w_t = w_t  # the weights as a torch tensor (GNN stages only)
+        self.F = F  # [X, SX, S^2X] without redundant columns (sklearn stages only)
+
+
+# ---------------------------------------------------------------- nuisance stages
+class _SklearnNuisance:
+    """An sklearn model cross-fitted on ``[X, SX, S^2X]``; a classifier's ``predict_proba`` for a propensity."""
+
+    def __init__(self, model: Any, *, propensity: bool):
+        self.model = model
+        self.propensity = propensity
+
+    def _proba(self, model) -> bool:
+        return self.propensity and is_classifier(model)
+
+    def crossfit(self, data: _FitData, target: np.ndarray, seeds):
+        """Held-out predictions, the fold models, their histories (None) and target scales (None)."""
+        w = data.w
+        weighted = np.any(w != 1.0)
+        sw = w if (weighted and has_fit_parameter(self.model, "sample_weight")) else None
+        if weighted and sw is None:
+            raise TypeError(
+                f"{type(self.model).__name__} does not accept sample_weight; weights cannot be honoured."
+            )
+        method = "predict_proba" if self._proba(self.model) else "predict"
+        res = crossfit_predict(
+            self.model, data.F, target, folds=data.folds, method=method, sample_weight=sw
+        )
+        return res.predictions, res.models, None, None
+
+    def predict(self, models, X, ei, g, feature_keep, scales=None) -> np.ndarray:
+        """Average prediction of the fold models on new nodes."""
+        F, _ = graph_features(X, ei, feature_keep)
+        out = [mod.predict_proba(F)[:, 1] if self._proba(mod) else mod.predict(F) for mod in models]
+        return np.mean(out, axis=0)
+
+
+class _GNNNuisance:
+    """Per fold, a GNN sees the whole graph but its loss uses only the training nodes' targets.
+
+    An outcome (``propensity=False``) is fitted by weighted MSE after standardising the target with the training
+    nodes' mean and scale only, so no statistic of a held-out node's outcome reaches the model that predicts it;
+    a propensity by weighted binary cross-entropy on logits.
+    """
+
+    def __init__(self, spec: Any, *, propensity: bool, train: GNNTraining):
+        self.spec = spec
+        self.propensity = propensity
+        self.train = train
+
+    def crossfit(self, data: _FitData, target: np.ndarray, seeds):
+        """Held-out predictions (logits for a propensity), the fold models, their histories and (mean, scale)."""
+        import torch
+
+        from ..graphs._nn import predict_module
+
+        g = data.g
+        pred = np.empty(g.n)
+        models, hists, scales = [], [], []
+        for k, (tr, te) in enumerate(data.folds):
+            if self.propensity:
+                mu, sd = 0.0, 1.0
+                z = torch.as_tensor(target, dtype=torch.float32, device=g.x.device)
+                loss_fn = bce_loss(z, data.w_t)
+            else:
+                mu, sd = float(target[tr].mean()), float(target[tr].std() or 1.0)
+                z = torch.as_tensor((target - mu) / sd, dtype=torch.float32, device=g.x.device)
+                loss_fn = mse_loss(z, data.w_t)
+            module, hist = fit_gnn(self.spec, g, loss_fn, tr, seeds[k], train=self.train)
+            out = predict_module(module, g)[:, 0]
+            pred[te] = mu + sd * out[te]
+            models.append(module.cpu())
+            hists.append(hist)
+            scales.append((mu, sd))
+        return pred, models, hists, scales
+
+    def predict(self, models, X, ei, g, feature_keep, scales=None) -> np.ndarray:
+        """Average output (logits for a propensity) of the fold models on new nodes, rescaled by ``scales``."""
+        from ..graphs._nn import predict_module
+
+        scales = scales or [(0.0, 1.0)] * len(models)
+        preds = [
+            mu + sd * predict_module(mod.to(g.x.device), g)[:, 0]
+            for mod, (mu, sd) in zip(models, scales)
+        ]
+        for mod in models:
+            mod.cpu()
+        return np.mean(preds, axis=0)
+
+
+def _sigmoid(logit: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-logit))
+
+
+# ---------------------------------------------------------------- final stages: argmin sum w (Ytilde - Ttilde tau)^2
+class _GNNFinal:
+    """A GNN minimising the R-loss over all nodes (``Ytilde`` scaled by the outcome's standard deviation)."""
+
+    def __init__(self, spec: Any, train: GNNTraining):
+        self.spec = spec
+        self.train = train
+
+    def fit(self, est, data: _FitData, yt: np.ndarray, ttil: np.ndarray, seed: int):
+        import torch
+
+        from ..graphs._nn import predict_module
+
+        y_sd = est.y_scale_[1]
+        dev = data.g.x.device
+        yt_t = torch.as_tensor(yt / y_sd, dtype=torch.float32, device=dev)
+        tt_t = torch.as_tensor(ttil, dtype=torch.float32, device=dev)
+        module, history = fit_gnn(
+            self.spec,
+            data.g,
+            r_loss(yt_t, tt_t, data.w_t),
+            np.arange(data.d.n),
+            seed,
+            train=self.train,
+        )
+        tau = y_sd * predict_module(module, data.g)[:, 0]
+        est.final_model_ = module.cpu()
+        return tau, history
+
+    def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
+        from ..graphs._nn import predict_module
+
+        g = est._graph_tensors(X, ei)
+        out = est.y_scale_[1] * predict_module(est.final_model_.to(g.x.device), g)[:, 0]
+        est.final_model_.cpu()
+        return out
+
+
+class _LinearFinal:
+    """``tau = [1, X, mean_nbr(X)] theta`` by least squares of ``Ytilde`` on ``phi * Ttilde`` (HC1/CR1 errors)."""
+
+    @staticmethod
+    def design(X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
+        parts = [np.ones((X.shape[0], 1)), X]
+        if ei is not None:
+            parts.append(neighbour_mean(X, ei))
+        phi = np.hstack(parts)
+        if keep is None:
+            keep = np.any(phi != 0, axis=0)
+        return phi[:, keep], keep
+
+    @staticmethod
+    def independent_terms(phi: np.ndarray, ttil: np.ndarray, w: np.ndarray, names: list[str]):
+        """Terms of the linear effect model whose regressors ``phi_j * Ttilde`` are linearly independent.
+
+        All-zero terms (e.g. neighbour means on a graph without edges) are dropped silently, constant or
+        collinear ones with a :class:`~causalkit.exceptions.CollinearityWarning` naming them: left in, a
+        rank-deficient design gave coefficients of 1e15 and an ATE of 1.7e14.
+        """
+        design = phi * (ttil * np.sqrt(w))[:, None]
+        keep = independent_columns(design)
+        nonzero = np.any(phi != 0, axis=0)
+        dropped = [nm for nm, k, nz in zip(names, keep, nonzero) if nz and not k]
+        if dropped:
+            warnings.warn(
+                f"Linear final stage: term(s) {dropped} are constant or collinear with earlier terms of "
+                "[1, X, mean_nbr(X)] and were dropped; their effect is carried by the terms kept.",
+                CollinearityWarning,
+                stacklevel=user_stacklevel(),
+            )
+        return keep
+
+    def fit(self, est, data: _FitData, yt: np.ndarray, ttil: np.ndarray, seed: int):
+        d, ei = data.d, data.ei
+        names = ["intercept", *d.names]
+        if ei is not None:
+            names += [f"mean_nbr({c})" for c in d.names]
+        phi_all, _ = self.design(d.X, ei, np.ones(len(names), dtype=bool))
+        est.linear_keep_ = self.independent_terms(phi_all, ttil, d.w, names)
+        phi = phi_all[:, est.linear_keep_]
+        if phi.shape[1] >= d.n:
+            raise ValueError(
+                f"model_final='linear' has {phi.shape[1]} terms but there are only {d.n} nodes: its "
+                "standard errors need more nodes than terms (use fewer features or more nodes)."
+            )
+        est.final_model_ = None
+        params, cov, _ = ols_inference(
+            phi * ttil[:, None],
+            yt,
+            weights=d.w if np.any(d.w != 1.0) else None,
+            cov_type="HC1",
+            groups=d.groups,
+        )
+        est.coef_ = params
+        est.coef_stderr_ = np.sqrt(np.diag(cov))
+        est.coef_names_ = list(np.asarray(names)[est.linear_keep_])
+        return phi @ params, None
+
+    def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
+        phi, _ = self.design(X, ei, est.linear_keep_)
+        return phi @ est.coef_
+
+
+class _SklearnFinal:
+    """An sklearn regressor of ``Ytilde / Ttilde`` with weights ``w Ttilde^2`` on ``[X, SX, S^2X]``."""
+
+    def __init__(self, model: Any):
+        self.model = model
+
+    def fit(self, est, data: _FitData, yt: np.ndarray, ttil: np.ndarray, seed: int):
+        model = clone(self.model)
+        if not has_fit_parameter(model, "sample_weight"):
+            raise TypeError(
+                f"model_final {type(model).__name__} does not accept sample_weight, so it cannot minimise the "
+                "R-loss (a weighted regression of Ytilde/Ttilde with weights Ttilde^2); use a GNN, 'linear' or "
+                "an estimator with sample_weight."
+            )
+        model.fit(data.F, yt / ttil, sample_weight=data.d.w * ttil**2)
+        est.final_model_ = model
+        return np.asarray(model.predict(data.F), dtype=float), None
+
+    def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
+        F, _ = graph_features(X, ei, est.feature_keep_)
+        return np.asarray(est.final_model_.predict(F), dtype=float)
+
+
 class _RLearnerBase(EffectMixin, BaseEstimator):
     """Cross-fitting, final stages, AIPW inference and scoring shared by the graph-aware and blind learners.
 
     ``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` and ``ate_interval(*, alpha)`` come from
-    :class:`~causalkit._base.EffectMixin` and read ``inference_``.
+    :class:`~causalkit._base.EffectMixin` and read ``inference_``. The nuisance and final stages are small
+    strategy objects chosen from the model specifications (``_nuisance``, ``_final_stage``); they hold no
+    fitted state (that stays on the estimator), so they are rebuilt whenever needed.
     """
 
     _ate_term = "ATE"
@@ -106,49 +338,35 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
             return make_folds(d.n, self.n_folds, groups=labels, random_state=seed)
         return make_folds(d.n, self.n_folds, stratify_by=d.T, random_state=seed)
 
-    # ---------------------------------------------------------------- nuisances
-    def _crossfit_sklearn(self, model, F, target, folds, w, propensity: bool):
-        if propensity and is_classifier(model):
-            method = "predict_proba"
-        else:
-            method = "predict"
-        sw = w if (np.any(w != 1.0) and has_fit_parameter(model, "sample_weight")) else None
-        if np.any(w != 1.0) and sw is None:
-            raise TypeError(
-                f"{type(model).__name__} does not accept sample_weight; weights cannot be honoured."
-            )
-        res = crossfit_predict(model, F, target, folds=folds, method=method, sample_weight=sw)
-        return res.predictions, res.models
+    def _check_fold_arms(self, d, folds) -> None:
+        for k, (tr, _) in enumerate(folds):
+            for arm, label in ((1.0, "treated"), (0.0, "control")):
+                if not np.any((d.T[tr] == arm) & (d.w[tr] > 0)):
+                    cause = (
+                        "groups (clusters)" if self.fold_strategy == "cluster" else "sample_weight"
+                    )
+                    raise ValueError(
+                        f"{cause}: the training part of fold {k} has no {label} node with positive weight, so "
+                        f"its nuisance models cannot be fitted; use fewer folds or more {label} nodes."
+                    )
 
-    def _crossfit_gnn(self, spec, g, target, w_t, folds, seeds, loss: str):
-        """Per fold: a GNN sees the whole graph but its loss uses only the training nodes' targets.
+    # ---------------------------------------------------------------- stages
+    def _train_settings(self, kinds) -> GNNTraining | None:
+        return GNNTraining.of(self) if "gnn" in kinds else None
 
-        For ``loss="mse"`` the target is standardised with the training nodes' mean and scale only, so no
-        statistic of a held-out node's outcome reaches the model that predicts it. Returns the held-out
-        predictions (logits for ``"bce"``), the models, their histories and the per-fold (mean, scale).
-        """
-        import torch
+    def _nuisance(self, name: str, train: GNNTraining | None):
+        spec = self._spec(name)
+        propensity = name == "model_t"
+        if check_model_spec(spec, name) == "gnn":
+            return _GNNNuisance(spec, propensity=propensity, train=train)
+        return _SklearnNuisance(spec, propensity=propensity)
 
-        from ..graphs._nn import predict_module
-
-        pred = np.empty(g.n)
-        models, hists, scales = [], [], []
-        for k, (tr, te) in enumerate(folds):
-            if loss == "mse":
-                mu, sd = float(target[tr].mean()), float(target[tr].std() or 1.0)
-                z = torch.as_tensor((target - mu) / sd, dtype=torch.float32, device=g.x.device)
-                loss_fn = mse_loss(z, w_t)
-            else:
-                mu, sd = 0.0, 1.0
-                z = torch.as_tensor(target, dtype=torch.float32, device=g.x.device)
-                loss_fn = bce_loss(z, w_t)
-            module, hist = fit_gnn(self, spec, g, loss_fn, tr, seeds[k])
-            out = predict_module(module, g)[:, 0]
-            pred[te] = mu + sd * out[te]
-            models.append(module.cpu())
-            hists.append(hist)
-            scales.append((mu, sd))
-        return pred, models, hists, scales
+    def _final_stage(self, kind: str, train: GNNTraining | None = None):
+        if kind == "linear":
+            return _LinearFinal()
+        if kind == "gnn":
+            return _GNNFinal(self._spec("model_final"), train)
+        return _SklearnFinal(self._spec("model_final"))
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X, T, Y, edge_index, groups, sample_weight):
@@ -156,9 +374,10 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
         kind_y = check_model_spec(self._spec("model_y"), "model_y")
         kind_t = check_model_spec(self._spec("model_t"), "model_t")
         kind_f = check_model_spec(self._spec("model_final"), "model_final", allow=("linear",))
-        uses_gnn = "gnn" in (kind_y, kind_t, kind_f)
-        if uses_gnn:
+        kinds = (kind_y, kind_t, kind_f)
+        if "gnn" in kinds:
             check_gnn_params(self)
+        train = self._train_settings(kinds)
         d = check_fit_inputs(
             X,
             T,
@@ -174,65 +393,41 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
         check_arm_counts(d.T, d.w, int(self.n_folds), weighted=sample_weight is not None)
         seeds = spawn_seeds(self.random_state, 3 + 2 * self.n_folds)
         folds = self._folds(d, seeds[0])
-        for k, (tr, _) in enumerate(folds):
-            for arm, label in ((1.0, "treated"), (0.0, "control")):
-                if not np.any((d.T[tr] == arm) & (d.w[tr] > 0)):
-                    cause = (
-                        "groups (clusters)" if self.fold_strategy == "cluster" else "sample_weight"
-                    )
-                    raise ValueError(
-                        f"{cause}: the training part of fold {k} has no {label} node with positive weight, so "
-                        f"its nuisance models cannot be fitted; use fewer folds or more {label} nodes."
-                    )
+        self._check_fold_arms(d, folds)
         set_feature_names(self, d)
         self.feature_names_ = d.names
         self.fold_indices_ = [te for _, te in folds]
         self.degree_ = degree(ei, d.n) if ei is not None else None
 
-        g = None
+        data = _FitData(d, ei, folds)
         self.scaler_ = Standardizer(d.X)
-        if uses_gnn:
+        if train is not None:
             import torch
 
             from ..graphs._nn import graph_tensors
 
             dev = resolve_device(self.device)
-            g = graph_tensors(self.scaler_(d.X), ei, dev)
-            w_t = torch.as_tensor(d.w / d.w.mean(), dtype=torch.float32, device=dev)
-        F = None
-        if "sklearn" in (kind_y, kind_t, kind_f) or kind_f == "linear":
-            F, self.feature_keep_ = graph_features(d.X, ei)
+            data.g = graph_tensors(self.scaler_(d.X), ei, dev)
+            data.w_t = torch.as_tensor(d.w / d.w.mean(), dtype=torch.float32, device=dev)
+        if "sklearn" in kinds or kind_f == "linear":
+            data.F, self.feature_keep_ = graph_features(d.X, ei)
 
         history: dict[str, Any] = {}
-        scores: dict[str, Any] = {}
         # outcome nuisance m(x, G) = E[Y | X, G]
-        y_mu, y_sd = float(d.Y.mean()), float(d.Y.std() or 1.0)
-        self.y_scale_ = (y_mu, y_sd)
-        self.y_fold_scales_ = None
-        if kind_y == "gnn":
-            m, self.models_y_, history["model_y"], self.y_fold_scales_ = self._crossfit_gnn(
-                self._spec("model_y"), g, d.Y, w_t, folds, seeds[1 : 1 + self.n_folds], "mse"
-            )
-        else:
-            m, self.models_y_ = self._crossfit_sklearn(
-                self._spec("model_y"), F, d.Y, folds, d.w, False
-            )
+        self.y_scale_ = (float(d.Y.mean()), float(d.Y.std() or 1.0))
+        m, self.models_y_, hist_y, y_scales = self._nuisance("model_y", train).crossfit(
+            data, d.Y, seeds[1 : 1 + self.n_folds]
+        )
+        self.y_fold_scales_ = y_scales
+        if hist_y is not None:
+            history["model_y"] = hist_y
         # propensity nuisance e(x, G) = P(T = 1 | X, G)
-        if kind_t == "gnn":
-            logit, self.models_t_, history["model_t"], _ = self._crossfit_gnn(
-                self._spec("model_t"),
-                g,
-                d.T,
-                w_t,
-                folds,
-                seeds[1 + self.n_folds : 1 + 2 * self.n_folds],
-                "bce",
-            )
-            e_raw = 1.0 / (1.0 + np.exp(-logit))
-        else:
-            e_raw, self.models_t_ = self._crossfit_sklearn(
-                self._spec("model_t"), F, d.T, folds, d.w, True
-            )
+        e_raw, self.models_t_, hist_t, _ = self._nuisance("model_t", train).crossfit(
+            data, d.T, seeds[1 + self.n_folds : 1 + 2 * self.n_folds]
+        )
+        if hist_t is not None:  # a GNN gives logits
+            history["model_t"] = hist_t
+            e_raw = _sigmoid(e_raw)
         e = np.clip(e_raw, lo, hi)
         self.n_clipped_ = n_clipped = int(np.sum((e <= lo) | (e >= hi)))
         if n_clipped:  # as _base.warn_no_overlap, but pointing at the user's call to fit
@@ -242,22 +437,7 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
                 OverlapWarning,
                 stacklevel=user_stacklevel(),
             )
-        scores["model_y"] = {
-            "mse": [float(np.mean((d.Y[te] - m[te]) ** 2)) for te in self.fold_indices_],
-            "r2": [  # NaN for a fold whose outcome is constant
-                float(1 - np.mean((d.Y[te] - m[te]) ** 2) / v)
-                if (v := np.var(d.Y[te])) > 0
-                else np.nan
-                for te in self.fold_indices_
-            ],
-        }
-        scores["model_t"] = {
-            "log_loss": [
-                float(-np.mean(d.T[te] * np.log(e[te]) + (1 - d.T[te]) * np.log(1 - e[te])))
-                for te in self.fold_indices_
-            ],
-            "brier": [float(np.mean((d.T[te] - e[te]) ** 2)) for te in self.fold_indices_],
-        }
+        self.nuisance_scores_ = _nuisance_scores(d, m, e, self.fold_indices_)
         self.m_hat_, self.e_hat_ = m, e
         yt, ttil = d.Y - m, d.T - e
         self.residuals_ = np.column_stack([yt, ttil])
@@ -265,68 +445,22 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
         # final stage: argmin sum w (Ytilde - Ttilde tau)^2
         self.final_kind_ = kind_f
         self.coef_ = self.coef_stderr_ = None
-        if kind_f == "gnn":
-            import torch
-
-            yt_t = torch.as_tensor(yt / y_sd, dtype=torch.float32, device=dev)
-            tt_t = torch.as_tensor(ttil, dtype=torch.float32, device=dev)
-            module, history["final"] = fit_gnn(
-                self,
-                self._spec("model_final"),
-                g,
-                r_loss(yt_t, tt_t, w_t),
-                np.arange(d.n),
-                seeds[-1],
-            )
-            from ..graphs._nn import predict_module
-
-            tau = y_sd * predict_module(module, g)[:, 0]
-            self.final_model_ = module.cpu()
-        elif kind_f == "linear":
-            names = ["intercept", *d.names]
-            if ei is not None:
-                names += [f"mean_nbr({c})" for c in d.names]
-            phi_all, _ = self._linear_design(d.X, ei, np.ones(len(names), dtype=bool))
-            self.linear_keep_ = self._linear_keep(phi_all, ttil, d.w, names)
-            phi = phi_all[:, self.linear_keep_]
-            if phi.shape[1] >= d.n:
-                raise ValueError(
-                    f"model_final='linear' has {phi.shape[1]} terms but there are only {d.n} nodes: its "
-                    "standard errors need more nodes than terms (use fewer features or more nodes)."
-                )
-            self.final_model_ = None
-            params, cov, _ = ols_inference(
-                phi * ttil[:, None],
-                yt,
-                weights=d.w if np.any(d.w != 1.0) else None,
-                cov_type="HC1",
-                groups=d.groups,
-            )
-            self.coef_ = params
-            self.coef_stderr_ = np.sqrt(np.diag(cov))
-            self.coef_names_ = list(np.asarray(names)[self.linear_keep_])
-            tau = phi @ params
-        else:
-            model = clone(self._spec("model_final"))
-            if not has_fit_parameter(model, "sample_weight"):
-                raise TypeError(
-                    f"model_final {type(model).__name__} does not accept sample_weight, so it cannot minimise the "
-                    "R-loss (a weighted regression of Ytilde/Ttilde with weights Ttilde^2); use a GNN, 'linear' or "
-                    "an estimator with sample_weight."
-                )
-            model.fit(F, yt / ttil, sample_weight=d.w * ttil**2)
-            self.final_model_ = model
-            tau = np.asarray(model.predict(F), dtype=float)
+        tau, hist_f = self._final_stage(kind_f, train).fit(self, data, yt, ttil, seeds[-1])
+        if hist_f is not None:
+            history["final"] = hist_f
         self.effect_ = tau
         self.history_ = history
-        self.nuisance_scores_ = scores
         self.device_ = str(self.device)
+        self.psi_, self.inference_ = self._aipw_inference(d, ei, m, e, tau, yt, ttil)
+        self.groups_used_ = d.groups is not None
+        self.w_ = d.w
+        return self
 
-        # ATE from the cross-fitted AIPW (doubly robust) score
+    def _aipw_inference(self, d, ei, m, e, tau, yt, ttil):
+        """The ATE from the cross-fitted AIPW (doubly robust) score, plus a linear final stage's coefficients."""
         mu1 = m + (1 - e) * tau
         mu0 = m - e * tau
         psi = mu1 - mu0 + d.T * (d.Y - mu1) / e - (1 - d.T) * (d.Y - mu0) / (1 - e)
-        self.psi_ = psi
         params, cov, _ = ols_inference(
             np.ones((d.n, 1)),
             psi,
@@ -340,15 +474,13 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
                 f"{self.n_clipped_} propensities at the clipping bounds {tuple(self.propensity_clip)}."
             )
         estimate, stderr, names = float(params[0]), float(np.sqrt(cov[0, 0])), ["ATE"]
-        if (
-            kind_f == "linear"
-        ):  # the coefficients of tau(x) = phi(x)'theta are terms of inference_ too
+        if self.final_kind_ == "linear":  # tau(x) = phi(x)'theta: its coefficients are terms too
             estimate, stderr = np.r_[estimate, self.coef_], np.r_[stderr, self.coef_stderr_]
             names += [f"tau: {c}" for c in self.coef_names_]
             notes.append(
                 "Rows 'tau: ...' are the coefficients of the linear effect model tau(x) = phi(x)'theta."
             )
-        self.inference_ = EffectResult(
+        result = EffectResult(
             estimate,
             stderr,
             names=names,
@@ -365,9 +497,7 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
             },
             notes=notes,
         )
-        self.groups_used_ = d.groups is not None
-        self.w_ = d.w
-        return self
+        return psi, result
 
     def _spec(self, name):
         return getattr(self, name)
@@ -375,35 +505,6 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
     def _describe(self, name) -> str:
         spec = self._spec(name)
         return spec if isinstance(spec, str) else type(spec).__name__
-
-    def _linear_design(self, X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
-        parts = [np.ones((X.shape[0], 1)), X]
-        if ei is not None:
-            parts.append(neighbour_mean(X, ei))
-        phi = np.hstack(parts)
-        if keep is None:
-            keep = np.any(phi != 0, axis=0)
-        return phi[:, keep], keep
-
-    def _linear_keep(self, phi: np.ndarray, ttil: np.ndarray, w: np.ndarray, names: list[str]):
-        """Terms of the linear effect model whose regressors ``phi_j * Ttilde`` are linearly independent.
-
-        All-zero terms (e.g. neighbour means on a graph without edges) are dropped silently, constant or
-        collinear ones with a :class:`~causalkit.exceptions.CollinearityWarning` naming them: left in, a
-        rank-deficient design gave coefficients of 1e15 and an ATE of 1.7e14.
-        """
-        design = phi * (ttil * np.sqrt(w))[:, None]
-        keep = independent_columns(design)
-        nonzero = np.any(phi != 0, axis=0)
-        dropped = [nm for nm, k, nz in zip(names, keep, nonzero) if nz and not k]
-        if dropped:
-            warnings.warn(
-                f"Linear final stage: term(s) {dropped} are constant or collinear with earlier terms of "
-                "[1, X, mean_nbr(X)] and were dropped; their effect is carried by the terms kept.",
-                CollinearityWarning,
-                stacklevel=user_stacklevel(),
-            )
-        return keep
 
     # ---------------------------------------------------------------- outputs
     def _new_graph_inputs(self, X, edge_index):
@@ -416,28 +517,6 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
                 )
             ei = to_edge_index(edge_index, X.shape[0])
         return X, ei
-
-    def _predict_with(self, kind, models, X, ei, g, scales=None):
-        """Average prediction of the per-fold models on new nodes (GNN outputs rescaled by ``scales``)."""
-        from ..graphs._nn import predict_module
-
-        if kind == "gnn":
-            scales = scales or [(0.0, 1.0)] * len(models)
-            preds = [
-                mu + sd * predict_module(mod.to(g.x.device), g)[:, 0]
-                for mod, (mu, sd) in zip(models, scales)
-            ]
-            for mod in models:
-                mod.cpu()
-            return np.mean(preds, axis=0)
-        F, _ = graph_features(X, ei, self.feature_keep_)
-        out = []
-        for mod in models:
-            if hasattr(mod, "predict_proba") and is_classifier(mod):
-                out.append(mod.predict_proba(F)[:, 1])
-            else:
-                out.append(mod.predict(F))
-        return np.mean(out, axis=0)
 
     def _graph_tensors(self, X, ei):
         from ..graphs._nn import graph_tensors
@@ -469,18 +548,7 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
         return as_output(self._effect_on(Xa, ei), X)
 
     def _effect_on(self, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
-        if self.final_kind_ == "linear":
-            phi, _ = self._linear_design(X, ei, self.linear_keep_)
-            return phi @ self.coef_
-        if self.final_kind_ == "gnn":
-            from ..graphs._nn import predict_module
-
-            g = self._graph_tensors(X, ei)
-            out = self.y_scale_[1] * predict_module(self.final_model_.to(g.x.device), g)[:, 0]
-            self.final_model_.cpu()
-            return out
-        F, _ = graph_features(X, ei, self.feature_keep_)
-        return np.asarray(self.final_model_.predict(F), dtype=float)
+        return self._final_stage(self.final_kind_).effect(self, X, ei)
 
     def score(
         self,
@@ -494,8 +562,9 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
         """R-score ``1 - R-loss(τ̂) / R-loss(best constant effect)`` (EconML's ``RScorer``).
 
         Without data it uses the fitted nodes' cross-fitted residuals; that is optimistic for a flexible final
-        stage fitted on the same nodes. With new ``Y, T`` and ``X=`` (and their ``edge_index``) the residuals come
-        from the fold nuisance models, averaged, and the score is out of sample; use it to choose between final stages.
+        stage fitted on the same nodes. With new ``Y, T`` and ``X=`` (and their ``edge_index``) the residuals
+        come from the fold nuisance models, averaged, and the score is out of sample; use it to choose between
+        final stages.
 
         Returns
         -------
@@ -514,22 +583,39 @@ class _RLearnerBase(EffectMixin, BaseEstimator):
                 f"X has {d.X.shape[1]} features; the estimator was fitted with {self.n_features_in_}."
             )
         ei = d.edge_index if self._graph_aware else None
-        g = self._graph_tensors(d.X, ei) if "gnn" in self._kinds() else None
-        ky, kt, _ = self._kinds()
-        m = self._predict_with(ky, self.models_y_, d.X, ei, g, self.y_fold_scales_)
-        e = self._predict_with(kt, self.models_t_, d.X, ei, g)
-        if kt == "gnn":
-            e = 1.0 / (1.0 + np.exp(-e))
+        stage_y, stage_t = self._nuisance("model_y", None), self._nuisance("model_t", None)
+        uses_gnn = isinstance(stage_y, _GNNNuisance) or isinstance(stage_t, _GNNNuisance)
+        g = self._graph_tensors(d.X, ei) if uses_gnn or self.final_kind_ == "gnn" else None
+        keep = getattr(self, "feature_keep_", None)
+        m = stage_y.predict(self.models_y_, d.X, ei, g, keep, self.y_fold_scales_)
+        e = stage_t.predict(self.models_t_, d.X, ei, g, keep)
+        if isinstance(stage_t, _GNNNuisance):
+            e = _sigmoid(e)
         e = np.clip(e, *self.propensity_clip)
         tau = self._effect_on(d.X, ei)
         return _rscore(d.Y - m, d.T - e, tau, d.w)
 
-    def _kinds(self):
-        return (
-            check_model_spec(self._spec("model_y"), "model_y"),
-            check_model_spec(self._spec("model_t"), "model_t"),
-            self.final_kind_,
-        )
+
+def _nuisance_scores(d, m: np.ndarray, e: np.ndarray, fold_indices) -> dict[str, Any]:
+    """Held-out MSE/R² of ``m`` and log-loss/Brier score of ``e``, per fold."""
+    return {
+        "model_y": {
+            "mse": [float(np.mean((d.Y[te] - m[te]) ** 2)) for te in fold_indices],
+            "r2": [  # NaN for a fold whose outcome is constant
+                float(1 - np.mean((d.Y[te] - m[te]) ** 2) / v)
+                if (v := np.var(d.Y[te])) > 0
+                else np.nan
+                for te in fold_indices
+            ],
+        },
+        "model_t": {
+            "log_loss": [
+                float(-np.mean(d.T[te] * np.log(e[te]) + (1 - d.T[te]) * np.log(1 - e[te])))
+                for te in fold_indices
+            ],
+            "brier": [float(np.mean((d.T[te] - e[te]) ** 2)) for te in fold_indices],
+        },
+    }
 
 
 class GraphRLearner(_RLearnerBase):

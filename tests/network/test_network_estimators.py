@@ -160,6 +160,8 @@ def test_crossfit_hygiene_outcome_and_propensity():
     """A held-out node's m-hat/e-hat never depends on its own Y or T: change the held-out fold's targets
     wildly and its predictions stay bit-identical, while the other fold's predictions change."""
     from causalkit.graphs import graph_tensors
+    from causalkit.network._common import GNNTraining
+    from causalkit.network._rlearner import _FitData, _GNNNuisance
 
     d = make_network_effect(300, "er", random_state=2)
     est = GraphRLearner(max_epochs=40, random_state=0)
@@ -179,8 +181,10 @@ def test_crossfit_hygiene_outcome_and_propensity():
     w = torch.ones(300)
     T2 = d.T.copy()
     T2[te0] = 1 - T2[te0]
-    p1 = est._crossfit_gnn("sage", g, d.T, w, folds, [1, 2], "bce")[0]
-    p2 = est._crossfit_gnn("sage", g, T2, w, folds, [1, 2], "bce")[0]
+    stage = _GNNNuisance("sage", propensity=True, train=GNNTraining.of(est))
+    data = _FitData(folds=folds, g=g, w_t=w)
+    p1 = stage.crossfit(data, d.T, [1, 2])[0]
+    p2 = stage.crossfit(data, T2, [1, 2])[0]
     np.testing.assert_array_equal(p1[te0], p2[te0])
     assert not np.allclose(p1[te1], p2[te1])
 

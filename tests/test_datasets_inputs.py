@@ -92,3 +92,54 @@ def test_rep4ex_truth_values_unchanged():
     # large but finite actions keep a finite truth
     assert np.isfinite(ds.rep4ex_truth_1d([1e300])).all()
     assert np.isfinite(ds.rep4ex_truth_2d([[1e300, -1e300]])).all()
+
+
+H = 10**13  # far beyond any machine's memory: refused before anything is drawn
+HUGE = {
+    "make_closure_null": (lambda: ds.make_closure_null(H), "n_samples"),
+    "make_logratio_network": (lambda: ds.make_logratio_network(H), "n_samples and n_parts"),
+    "make_confounded_content": (lambda: ds.make_confounded_content(H), "n"),
+    "make_confounded_texts": (lambda: ds.make_confounded_texts(H), "n"),
+    "make_content_candidates": (
+        lambda: ds.make_content_candidates(H, 8),
+        "n_prompts and n_candidates",
+    ),
+    "make_linear_shrinkage": (lambda: ds.make_linear_shrinkage(H, 10), "n_trial, n_calibration"),
+    "make_nonlinear_shrinkage": (
+        lambda: ds.make_nonlinear_shrinkage(10, H),
+        "n_trial, n_calibration",
+    ),
+    "make_confounded_trial": (
+        lambda: ds.make_confounded_trial(10, 10, n_train=H),
+        "n_trial, n_calibration, n_train",
+    ),
+    "make_ivl_toy_sem": (lambda: ds.make_ivl_toy_sem(H), "n_samples"),
+    "make_ivl_paper_sem": (
+        lambda: ds.make_ivl_paper_sem(10, n_features=10**8),
+        "n_samples and n_features",
+    ),
+    "make_rep4ex_1d": (lambda: ds.make_rep4ex_1d(H), "n_samples"),
+    "make_rep4ex_2d": (lambda: ds.make_rep4ex_2d(H), "n_samples"),
+    "rep4ex_grid": (lambda: ds.rep4ex_grid(2, n_points=10**8), "n_points"),
+    "make_random_network": (lambda: ds.make_random_network([10**7, 10**7]), "dims"),
+    "make_orthogonal_maxmin_network": (
+        lambda: ds.make_orthogonal_maxmin_network(10**6, 2),
+        "width and depth",
+    ),
+    "make_network_effect": (
+        lambda: ds.make_network_effect(10**6, n_features=10**7),
+        "n and n_features",
+    ),
+    "make_paper_network_dgp": (
+        lambda: ds.make_paper_network_dgp(10**6, n_features=10**7),
+        "n and n_features",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HUGE))
+def test_sizes_beyond_memory_are_value_errors_naming_them(name):
+    # were MemoryError ("Unable to allocate 72.8 TiB ...") from the first draw
+    call, names = HUGE[name]
+    with pytest.raises(ValueError, match=f"{names}.*: the simulated data would hold about"):
+        call()

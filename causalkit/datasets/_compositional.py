@@ -11,6 +11,8 @@ from sklearn.utils import Bunch
 
 from causalkit._base import check_random_state, check_scalar_in_range
 
+from ._checks import check_output_size
+
 __all__ = ["load_roman_cups", "make_closure_null", "make_logratio_network"]
 
 
@@ -128,6 +130,7 @@ def make_closure_null(
             f"exp()); got max {s2.max():.3g}."
         )
     D = s2.shape[0]
+    check_output_size(2 * n * D, "n_samples")
     L = rng.normal(size=(n, D)) * np.sqrt(s2)
     E = np.exp(L - L.max(axis=1, keepdims=True))
     X = E / E.sum(axis=1, keepdims=True)
@@ -178,6 +181,7 @@ def make_logratio_network(
     n = _check_n(n_samples, "n_samples")
     rng = _rng(random_state)
     D = _check_parts(n_parts)
+    check_output_size(2 * n * D, "n_samples and n_parts")
     edge_strength = check_scalar_in_range(edge_strength, "edge_strength", low=0.0)
     if not edge_strength < 0.5:
         raise ValueError(f"edge_strength must be in [0, 0.5); got {edge_strength}.")

@@ -14,6 +14,7 @@ from sklearn.utils import Bunch
 
 from .._base.validation import check_scalar_in_range
 from ..graphs._generators import _check_seed
+from ._checks import check_output_size
 
 __all__ = ["make_confounded_trial", "make_linear_shrinkage", "make_nonlinear_shrinkage"]
 
@@ -72,6 +73,9 @@ def make_linear_shrinkage(
     check_scalar_in_range(slope, "slope")
     check_scalar_in_range(intercept, "intercept")
     check_scalar_in_range(noise, "noise", low=0)
+    check_output_size(
+        3 * (n_trial + n_calibration + n_unlabeled), "n_trial, n_calibration and n_unlabeled"
+    )
     rng = _check_seed(random_state)
 
     def draw(n):
@@ -150,6 +154,9 @@ def make_nonlinear_shrinkage(
     check_scalar_in_range(noise, "noise")
     if not 0 < noise < _MIX_SD.min():
         raise ValueError(f"noise must be in (0, {_MIX_SD.min()}); got {noise}.")
+    check_output_size(
+        3 * (n_trial + n_calibration + n_unlabeled), "n_trial, n_calibration and n_unlabeled"
+    )
     rng = _check_seed(random_state)
     s2 = noise**2
     var_y = _MIX_SD**2
@@ -230,6 +237,10 @@ def make_confounded_trial(
     )
     check_scalar_in_range(ate, "ate")
     check_scalar_in_range(feature_noise, "feature_noise", low=0)
+    check_output_size(
+        4 * (n_trial + n_calibration + n_train + n_unlabeled),
+        "n_trial, n_calibration, n_train and n_unlabeled",
+    )
     rng = _check_seed(random_state)
 
     def draw(n):

@@ -13,6 +13,8 @@ from sklearn.utils import Bunch
 
 from causalkit._base import check_random_state, check_scalar_in_range
 
+from ._checks import check_output_size
+
 __all__ = ["make_confounded_content", "make_confounded_texts", "make_content_candidates"]
 
 #: True effects of the three content features of :func:`make_confounded_content`.
@@ -83,6 +85,7 @@ def make_confounded_content(
     ((500, 3), [0.0, 1.0, 0.5])
     """
     n = _check_n(n, "n")
+    check_output_size(8 * n, "n")
     s = check_scalar_in_range(confounding, "confounding", low=0.0, high=_MAX_SCALE)
     sd = check_scalar_in_range(noise, "noise", low=0.0, high=_MAX_SCALE)
     rng = _rng(random_state)
@@ -138,6 +141,7 @@ def make_content_candidates(
     """
     n_prompts = _check_n(n_prompts, "n_prompts")
     k = _check_n(n_candidates, "n_candidates")
+    check_output_size(8 * n_prompts * k, "n_prompts and n_candidates")
     rng = _rng(random_state)
     m = n_prompts * k
     # each feature from its own marginal: fresh, independent confounder draws per feature
@@ -192,6 +196,7 @@ def make_confounded_texts(n: int = 2000, *, random_state=None) -> Bunch:
     (100, ['snow', 'deal', 'video'])
     """
     n = _check_n(n, "n")
+    check_output_size(16 * n, "n")  # texts: a Python string per unit
     rng = _rng(random_state)
     season = rng.uniform(0.0, 2.0 * np.pi, n)
     platform = (rng.uniform(size=n) < 0.4).astype(float)

@@ -12,6 +12,7 @@ from sklearn.utils import Bunch
 
 from .._base import check_int, check_scalar_in_range
 from ..iv._solver import local_random_state
+from ._checks import check_output_size
 
 __all__ = ["make_ivl_paper_sem", "make_ivl_toy_sem", "null_space_basis"]
 
@@ -68,6 +69,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     ((1000, 5), (1000, 4), 0.5)
     """
     n_samples = check_int(n_samples, "n_samples", low=1)
+    check_output_size(20 * n_samples, "n_samples")
     strength = check_scalar_in_range(strength, "strength", low=0.0)
     rng = local_random_state(random_state)
     f = np.array([1.0, 2.0, -1.0, 0.5, 0.0])
@@ -139,6 +141,7 @@ def make_ivl_paper_sem(
     n_samples = check_int(n_samples, "n_samples", low=1)
     # one feature leaves no invariant direction to augment
     d = check_int(n_features, "n_features", low=2)
+    check_output_size(3 * n_samples * d + 2 * d * (d + 1), "n_samples and n_features")
     confounding = check_scalar_in_range(confounding, "confounding")
     strength = check_scalar_in_range(strength, "strength", low=0.0)
     noise = check_scalar_in_range(noise, "noise", low=0.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 import numpy as np
@@ -11,6 +12,7 @@ from sklearn.utils import Bunch
 
 from ..graphs._generators import _check_seed, make_graph
 from ..graphs._graph import degree, mean_adjacency
+from ._checks import check_output_size
 
 __all__ = ["make_network_effect", "make_paper_network_dgp"]
 
@@ -25,6 +27,12 @@ def _graph_and_rng(graph: Any, n: int, mean_degree: float, random_state: Any):
         else np.asarray(graph)
     )
     return ei, np.random.default_rng(int(x_seed))
+
+
+def _check_size(n: Any, n_features: Any) -> None:
+    """The simulated node table must fit in memory (integer sizes; other types are checked where used)."""
+    if all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (n, n_features)):
+        check_output_size(4 * int(n) * (int(n_features) + 4), "n and n_features")
 
 
 def _standardise(z: np.ndarray) -> np.ndarray:
@@ -84,6 +92,7 @@ def make_network_effect(
         raise ValueError(
             f"effect must be 'neighbour_mean', 'nonlinear' or 'constant'; got {effect!r}."
         )
+    _check_size(n, n_features)
     ei, rng_x = _graph_and_rng(graph, n, mean_degree, random_state)
     X = rng_x.normal(size=(n, n_features))
     Z = _standardise(mean_adjacency(ei, n) @ X)
@@ -161,6 +170,7 @@ def make_paper_network_dgp(
     """
     if effect not in ("graph", "local"):
         raise ValueError(f"effect must be 'graph' or 'local'; got {effect!r}.")
+    _check_size(n, n_features)
     ei, r = _graph_and_rng(graph, n, mean_degree, random_state)
     X = r.normal(size=(n, n_features))
     H1 = _random_gcn(X, ei, 2, 16, r)

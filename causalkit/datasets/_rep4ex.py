@@ -12,6 +12,7 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._base import check_random_state, check_scalar_in_range
+from ._checks import check_output_size
 
 __all__ = [
     "make_rep4ex_1d",
@@ -173,6 +174,8 @@ def rep4ex_grid(dim: int = 1, *, n_points: int | None = None, limit: float = 1.7
         isinstance(n_points, bool) or not isinstance(n_points, (int, np.integer)) or n_points < 2
     ):
         raise ValueError(f"n_points must be an integer >= 2; got {n_points!r}.")
+    if n_points is not None:
+        check_output_size(3 * int(n_points) ** (2 if dim == 2 else 1), "n_points")
     limit = check_scalar_in_range(limit, "limit", low=0.0, low_inclusive=False)
     if dim == 1:
         m = 29 if n_points is None else int(n_points)
@@ -230,6 +233,7 @@ def make_rep4ex_1d(
     ((100, 3), (100, 1), (100,))
     """
     n = _check_n(n_samples)
+    check_output_size(6 * n, "n_samples")
     m0 = check_scalar_in_range(m0, "m0", low=0.0, low_inclusive=False)
     sd = check_scalar_in_range(noise_sd, "noise_sd", low=0.0, low_inclusive=False)
     rng = _rng(random_state)
@@ -267,6 +271,7 @@ def make_rep4ex_2d(
     ((50, 5), (50, 2))
     """
     n = _check_n(n_samples)
+    check_output_size(10 * n, "n_samples")
     rng = _rng(random_state)
     A = rng.uniform(-1.0, 1.0, size=(n, 2))
     if do_a is not None:

@@ -14,6 +14,8 @@ import numpy as np
 
 from causalkit._base import check_random_state
 
+from ._checks import check_output_size
+
 __all__ = [
     "load_lipsdp_weights",
     "make_diagonal_network",
@@ -69,6 +71,7 @@ def make_random_network(
     ):
         raise ValueError(f"dims must list at least two positive integer widths; got {list(dims)}.")
     dims = [int(d) for d in dims]
+    check_output_size(sum(a * b for a, b in itertools.pairwise(dims)), "dims")
     if not (isinstance(scale, str) and scale == "fan_in"):
         if isinstance(scale, bool) or not isinstance(scale, (int, float, np.integer, np.floating)):
             raise ValueError(f"scale must be 'fan_in' or a positive number; got {scale!r}.")
@@ -121,6 +124,7 @@ def make_orthogonal_maxmin_network(
         raise ValueError(f"width must be an even integer >= 2; got {width!r}.")
     if isinstance(depth, bool) or not isinstance(depth, (int, np.integer)) or depth < 0:
         raise ValueError(f"depth must be a non-negative integer; got {depth!r}.")
+    check_output_size(2 * (int(depth) + 1) * int(width) ** 2, "width and depth")
     rng = _rng(random_state)
     ws = []
     for _ in range(depth + 1):

@@ -8,6 +8,10 @@ augmentation*, NeurIPS 2025, arXiv 2510.25128.
 - :class:`DAIVLRegression` with :class:`NullSpaceTranslation`: DA+IVL on augmented data (DA+ERM is OLS on GX).
 - :class:`IVLRegressionCV`: the paper's ivl_alpha selectors (holdout on un-augmented X, level CV) and K-fold CV.
 - :class:`KClassRegression`: OLS, 2SLS, LIML, Fuller and any kappa, from the same solver.
+- Weak instruments: ``first_stage_`` (partial F with the controls partialled out, Sanderson-Windmeijer F), a
+  :class:`~causalkit.exceptions.WeakInstrumentWarning` below partial F 10, and weak-IV-robust inference on the
+  k-class and IVL estimators: ``confidence_set(variable, test="AR")`` (a :class:`ConfidenceSet`) and
+  ``weak_iv_tests()`` (Anderson-Rubin, LIML J, Anderson rank).
 
 Every estimator is predictive (``fit(X, y, *, instruments=..., ...)``) and reports its inference through
 ``inference_``, ``summary(*, alpha=0.05)`` and ``conf_int(*, alpha=0.05)``, where ``alpha`` is one minus the
@@ -18,6 +22,7 @@ confidence level. The names are imported from their submodules on first use
 from .._base.lazy import lazy_exports
 
 _EXPORTS = {
+    "ConfidenceSet": "._weak",
     "DAIVLRegression": "._augment",
     "IVLRegression": "._estimators",
     "IVLRegressionCV": "._cv",

@@ -28,7 +28,7 @@ from .._base import (
 )
 from .._base._dask import any_dask
 from ..exceptions import CausalkitWarning, WeakInstrumentWarning
-from . import _dask, _solver
+from . import _dask, _solver, _weak
 
 __all__ = ["IVLRegression", "KClassRegression"]
 
@@ -131,12 +131,15 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         # stored as arrays (safe persistence with skops stores no DataFrame); first_stage_ builds the frame
         self._first_stage = None
         self._first_stage_endog = None
+        self._wiv_df = None
         self.cov_ = None
         if Z is not None:
             fs = _solver.first_stage(dec)
             self._first_stage = fs.table()
             self._first_stage_endog = fs.endog
             self.n_controls_ = p - fs.endog.size
+            self._wiv_Rp, self._wiv_Rm, q, dfd = _weak.weak_iv_factors(dec)
+            self._wiv_df = np.array([q, dfd])
             if self.identified_ and self._is_iv_fit(kappa) and fs.endog.size:
                 warn_weak_instruments(fs, names)
         self._no_cov_reason = None
@@ -226,6 +229,115 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
             table, columns=columns, index=pd.Index([names[j] for j in endog], name="regressor")
         )
 
+    def _endog_position(self, variable) -> int:
+        check_is_fitted(self, "coef_")
+        if getattr(self, "_wiv_df", None) is None:
+            raise ValueError("weak-instrument-robust inference needs a fit with instruments.")
+        names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
+        if isinstance(variable, str):
+            if variable not in names:
+                raise ValueError(
+                    f"variable {variable!r} is not a regressor; the regressors are {names}."
+                )
+            col = names.index(variable)
+        elif isinstance(variable, numbers.Integral) and not isinstance(variable, bool):
+            if not -self.n_features_in_ <= int(variable) < self.n_features_in_:
+                raise ValueError(
+                    f"variable must be a position in [0, {self.n_features_in_}) or a name; got {variable!r}."
+                )
+            col = int(variable) % self.n_features_in_
+        else:
+            raise TypeError(f"variable must be a column name or position of X; got {variable!r}.")
+        endog = list(np.asarray(self._first_stage_endog, dtype=int))
+        if col not in endog:
+            raise ValueError(
+                f"{names[col]!r} is an exogenous control (it lies in the span of the instruments); its Wald "
+                "interval (conf_int) is not affected by weak instruments. Weak-IV-robust sets are for the "
+                f"endogenous regressors {[names[i] for i in endog]}."
+            )
+        return endog.index(col)
+
+    def confidence_set(
+        self, variable, *, test: str = "AR", alpha: float = 0.05
+    ) -> _weak.ConfidenceSet:
+        """Weak-instrument-robust confidence set for one endogenous coefficient, by test inversion.
+
+        ``test="AR"``: the (subvector) Anderson-Rubin test, minimised over the other endogenous coefficients
+        (Guggenberger et al., 2012), with chi-squared critical values, as ``ivmodels``; valid however weak the
+        instruments (homoskedastic errors). The set can be a bounded interval, the union of two half-lines,
+        the whole line (the instruments carry no information), or empty (the overidentifying restrictions are
+        rejected). It depends only on the data, not on the estimator's ``kappa`` or ``ivl_alpha``. (CLR and LM
+        are not implemented yet.)
+
+        Parameters
+        ----------
+        variable : str or int
+            Name (DataFrame X) or position of an endogenous column of X.
+        test : {"AR"}
+        alpha : float, default 0.05
+            One minus the confidence level.
+
+        Returns
+        -------
+        ConfidenceSet
+            With ``.intervals`` (list of ``(lower, upper)``, ``-inf``/``inf`` allowed) and a readable repr.
+        """
+        if not isinstance(test, str) or test.upper() != "AR":
+            raise ValueError(
+                f"test must be 'AR' (the CLR and LM tests are not implemented yet); got {test!r}."
+            )
+        alpha = check_scalar_in_range(
+            alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
+        )
+        j = self._endog_position(variable)
+        q, dfd = (int(v) for v in self._wiv_df)
+        intervals = _weak.ar_confidence_set(self._wiv_Rp, self._wiv_Rm, q, dfd, j, alpha)
+        names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
+        col = int(self._first_stage_endog[j])
+        return _weak.ConfidenceSet(
+            [(float(lo), float(hi)) for lo, hi in intervals], names[col], "AR", float(alpha)
+        )
+
+    def weak_iv_tests(self, *, beta0=None) -> pd.DataFrame:
+        """Weak-instrument-robust tests: full-vector Anderson-Rubin, LIML J and Anderson's rank test.
+
+        Parameters
+        ----------
+        beta0 : array-like of shape (n_endogenous,), optional
+            Null value of the endogenous coefficients for the AR test (default 0: no effect).
+
+        Returns
+        -------
+        DataFrame
+            Rows ``anderson_rubin`` (H0: the endogenous coefficients equal ``beta0``; valid under weak
+            instruments), ``liml_j`` (H0: the overidentifying restrictions hold; NaN when exactly identified),
+            ``anderson_rank`` (H0: the first-stage coefficient matrix has reduced rank, i.e. the model is
+            under-identified); columns ``statistic``, ``df`` (chi-squared degrees of freedom) and ``p_value``.
+            Homoskedastic statistics with chi-squared critical values, as ``ivmodels``.
+        """
+        check_is_fitted(self, "coef_")
+        if getattr(self, "_wiv_df", None) is None:
+            raise ValueError("weak_iv_tests needs a fit with instruments.")
+        Rp, Rm = self._wiv_Rp, self._wiv_Rm
+        q, dfd = (int(v) for v in self._wiv_df)
+        m = Rp.shape[1] - 1
+        b0 = np.zeros(m) if beta0 is None else np.asarray(beta0, dtype=float).reshape(-1)
+        if b0.shape != (m,):
+            raise ValueError(
+                f"beta0 must have one entry per endogenous regressor ({m}); got {b0.size}."
+            )
+        ar = _weak.ar_test(Rp, Rm, q, dfd, b0) if m else (np.nan, np.nan)
+        j = _weak.j_test(Rp, Rm, q, dfd) if m else (np.nan, np.nan)
+        rank = _weak.rank_test(Rp, Rm, q, dfd) if m else (np.nan, np.nan)
+        return pd.DataFrame(
+            {
+                "statistic": [ar[0], j[0], rank[0]],
+                "df": [q, q - m if q > m else np.nan, q - m + 1 if q >= m else np.nan],
+                "p_value": [ar[1], j[1], rank[1]],
+            },
+            index=pd.Index(["anderson_rubin", "liml_j", "anderson_rank"], name="test"),
+        )
+
     def _param_names(self) -> list[str]:
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         return (["intercept"] if self.fit_intercept else []) + names
@@ -287,6 +399,16 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
                 info["Min first-stage partial F"] = f"{np.nanmin(first_stage['partial_F']):.4g}"
             if "sw_F" in first_stage and np.isfinite(first_stage["sw_F"]).any():
                 info["Min Sanderson-Windmeijer F"] = f"{np.nanmin(first_stage['sw_F']):.4g}"
+            if len(first_stage):
+                tests = self.weak_iv_tests()
+                labels = {
+                    "anderson_rubin": "AR (coefs = 0) p-value",
+                    "liml_j": "LIML J p-value",
+                    "anderson_rank": "Anderson rank p-value",
+                }
+                for key, label in labels.items():
+                    if np.isfinite(tests.loc[key, "p_value"]):
+                        info[label] = f"{tests.loc[key, 'p_value']:.4g}"
             if not self.identified_:
                 notes.append(
                     "The instruments do not identify every regressor direction (under-identified IV "
@@ -588,7 +710,8 @@ def warn_weak_instruments(fs: Any, names: Any) -> None:
     warnings.warn(
         f"Weak instruments: the first-stage partial F of {which} is {F[j]:.3g} (controls partialled out, "
         f"{fs.df[0]} excluded instrument(s)), below the rule-of-thumb {WEAK_F_THRESHOLD:g}. Wald standard "
-        "errors and intervals are unreliable; see first_stage_ and use weak-instrument-robust inference.",
+        "errors and intervals are unreliable; see first_stage_, and confidence_set(variable) for an "
+        "Anderson-Rubin set that is valid however weak the instruments.",
         WeakInstrumentWarning,
         stacklevel=user_stacklevel(),
     )

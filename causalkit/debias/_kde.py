@@ -189,6 +189,13 @@ def kde_score(
             f"data spans more bandwidths than double precision can hold (bandwidth {scale:.4g}); rescale "
             "the data or use a larger bandwidth."
         )
+    if not np.all(np.isfinite(points)):
+        n_far = int(np.sum(~np.isfinite(points)))
+        raise ValueError(
+            f"{n_far} of {points.shape[0]} points lie more bandwidths from the data than double precision can "
+            f"hold (bandwidth {scale:.4g}): the score there overflows; rescale the data or use a larger "
+            "bandwidth."
+        )
     if method == "exact":
         out = _exact_score(points, data, h)
     else:

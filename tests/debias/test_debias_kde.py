@@ -89,3 +89,16 @@ def test_huge_span_warns_and_stays_close():
     exact = kde_score(z, data, 0.05, method="exact")
     # degraded (spacing h/10 instead of h/256) but still within 2% of the score's scale
     assert np.max(np.abs(fast - exact)) < 0.02 * np.max(np.abs(exact))
+
+
+@pytest.mark.parametrize("method", ["binned", "exact"])
+def test_points_beyond_double_precision_in_bandwidths_raise_naming_the_bandwidth(method):
+    """A bandwidth of 1e-300 with data offset by 1e10 puts the points an infinite number of bandwidths away:
+    a ValueError naming the bandwidth, and no numpy RuntimeWarning (inf - inf) on the way."""
+    import warnings
+
+    data = 1e10 + np.array([0.0, 0.5, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        with pytest.raises(ValueError, match=r"points lie more bandwidths.*bandwidth 1e-300"):
+            kde_score(np.array([0.0, 1.0]), data, 1e-300, method=method)

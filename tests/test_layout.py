@@ -59,10 +59,6 @@ def test_families_import_only_shared_layers(family):
     assert not offenders, "\n".join(offenders)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="#13 item 4: debias/_dask.py <-> debias/_debiasers.py (the delta-method variances twice)",
-)
 def test_no_import_cycles_between_modules():
     modules = _all_modules()
     graph = {}

@@ -143,3 +143,32 @@ def test_sizes_beyond_memory_are_value_errors_naming_them(name):
     call, names = HUGE[name]
     with pytest.raises(ValueError, match=f"{names}.*: the simulated data would hold about"):
         call()
+
+
+@pytest.mark.parametrize(
+    "call, match",
+    [
+        (lambda: ds.make_dask_iv_sem(10**12, chunk_size=1), "gives 1000000000000 blocks"),
+        (lambda: ds.make_dask_debias_study(10**12, chunk_size=10), "gives 100000000000 blocks"),
+        (lambda: ds.make_dask_iv_sem(10**13, chunk_size=10**12), "chunk_size: the simulated data"),
+        (
+            lambda: ds.make_dask_iv_sem(1000, n_features=10**6, n_instruments=10**6),
+            "n_features and n_instruments: the simulated data",
+        ),
+        (
+            lambda: ds.make_dask_debias_study(1000, n_calibration=10**13),
+            "n_calibration: the simulated data",
+        ),
+    ],
+)
+def test_dask_simulators_refuse_unbuildable_graphs(call, match):
+    pytest.importorskip("dask")
+    # were a Python loop over 10**12 blocks (a hang) or a MemoryError on the first block
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+def test_dask_simulators_allow_lazily_huge_data():
+    pytest.importorskip("dask")
+    # data beyond memory is fine as long as each block fits: that is what these simulators are for
+    assert ds.make_dask_iv_sem(10**9, chunk_size=10**7).X.shape == (10**9, 9)

@@ -14,8 +14,24 @@ import numpy as np
 from sklearn.utils import Bunch
 
 from .._base.validation import check_int, check_random_state
+from ._checks import check_output_size
 
 __all__ = ["make_dask_debias_study", "make_dask_iv_sem"]
+
+
+# at most this many row blocks: each is a dask task (and a seed); beyond it the graph alone takes minutes to build
+MAX_BLOCKS = 10**6
+
+
+def _check_blocks(n_samples: int, chunk_size: int, *, width: int) -> None:
+    """ValueError naming n_samples/chunk_size for too many blocks or one block that cannot fit in memory."""
+    n_blocks = -(-int(n_samples) // int(chunk_size))
+    if n_blocks > MAX_BLOCKS:
+        raise ValueError(
+            f"n_samples / chunk_size = {n_samples} / {chunk_size} gives {n_blocks} blocks, more than the "
+            f"{MAX_BLOCKS} a dask graph can reasonably hold; raise chunk_size."
+        )
+    check_output_size(2 * min(int(chunk_size), int(n_samples)) * width, "chunk_size")
 
 
 def make_dask_iv_sem(
@@ -75,8 +91,10 @@ def make_dask_iv_sem(
         ("chunk_size", chunk_size, 1),
     ):
         check_int(val, name, low=low)
-    rng = check_random_state(random_state)
     p, k = int(n_features), int(n_instruments)
+    check_output_size(2 * k * p + 2 * p * p, "n_features and n_instruments")
+    _check_blocks(n_samples, chunk_size, width=k + p + 1)
+    rng = check_random_state(random_state)
     coef = rng.uniform(-2.0, 2.0, size=p)
     Gamma = rng.normal(size=(k, p)) / np.sqrt(k) + np.eye(k, p)
     delta = rng.uniform(0.5, 1.5, size=p)
@@ -183,6 +201,8 @@ def make_dask_debias_study(
         check_int(val, name, low=low)
     if not 0 < shrinkage:
         raise ValueError(f"shrinkage must be positive; got {shrinkage!r}.")
+    check_output_size(3 * int(n_calibration), "n_calibration")
+    _check_blocks(n_samples, chunk_size, width=3)
     rng = check_random_state(random_state)
     n_blocks = -(-int(n_samples) // int(chunk_size))
     row_chunks = tuple(

@@ -10,6 +10,7 @@ import warnings
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
@@ -68,9 +69,34 @@ def _set_feature_names(estimator: Any, predictions: Any) -> None:
         del estimator.feature_names_in_
 
 
-def _shape_like(values: np.ndarray, original: Any) -> np.ndarray:
-    """Return a column if the input was an (n, 1) column, else a vector."""
+def _shape_like(values: np.ndarray, original: Any) -> Any:
+    """The input's form: a column for an (n, 1) column, else a vector; pandas in, pandas out (index kept)."""
+    if isinstance(original, pd.DataFrame):
+        return pd.DataFrame({original.columns[0]: values}, index=original.index)
+    if isinstance(original, pd.Series):
+        return pd.Series(values, index=original.index, name=original.name)
     return values[:, None] if np.ndim(original) == 2 else values
+
+
+class _OneColumnOutput:
+    """``get_feature_names_out`` of a one-to-one transformer of one prediction column (so ``set_output`` works).
+
+    The output column keeps the name of a fitted one-column DataFrame (``feature_names_in_``), else ``x0``.
+    """
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the output column: the input's (``feature_names_in_``), ``input_features`` or ``x0``."""
+        check_is_fitted(self, "n_calibration_")
+        fitted = getattr(self, "feature_names_in_", None)
+        if input_features is not None:
+            names = np.asarray(input_features, dtype=object)
+            if names.shape != (1,) or (fitted is not None and names[0] != fitted[0]):
+                raise ValueError(
+                    f"input_features must be the one input column {list(fitted or ['x0'])}; got "
+                    f"{list(names)}."
+                )
+            return names
+        return np.asarray(fitted if fitted is not None else ["x0"], dtype=object)
 
 
 def _support_warning(pred: np.ndarray, support: tuple[float, float], what: str) -> int:
@@ -148,7 +174,7 @@ def _common_diagnostics(pred: np.ndarray, y: np.ndarray, w: np.ndarray | None = 
     }
 
 
-class LinearCalibrationDebiaser(InferenceMixin, TransformerMixin, BaseEstimator):
+class LinearCalibrationDebiaser(_OneColumnOutput, InferenceMixin, TransformerMixin, BaseEstimator):
     """Linear calibration correction (LCC) of shrunken predictions.
 
     On held-out calibration pairs, the prediction is regressed on the truth, ``pred = m + k * truth``; the
@@ -318,7 +344,7 @@ class LinearCalibrationDebiaser(InferenceMixin, TransformerMixin, BaseEstimator)
         return tags
 
 
-class TweedieDebiaser(TransformerMixin, BaseEstimator):
+class TweedieDebiaser(_OneColumnOutput, TransformerMixin, BaseEstimator):
     """Tweedie's correction of shrunken predictions: ``pred - sigma^2 * d/dz log p(pred)``.
 
     Valid when the predictions are calibrated with Gaussian, homoskedastic residuals (the Berkson model

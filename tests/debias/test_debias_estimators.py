@@ -443,8 +443,27 @@ EXPECTED_CHECK_FAILURES = {
         ]
     },
     "check_fit1d": "a 1-D prediction vector is the intended input, so it is accepted, not rejected",
-    "check_sample_weight_equivalence_on_dense_data": "fit's second argument is named `targets`, not `y`",
+    "check_sample_weight_equivalence_on_dense_data": _MULTI,
 }
+
+
+@pytest.mark.parametrize("cls", [LinearCalibrationDebiaser, TweedieDebiaser])
+def test_pandas_in_pandas_out(cls):
+    d = make_linear_shrinkage(300, 300, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = cls().fit(pd.DataFrame({"pred": d.calibration_predictions}), d.calibration_targets)
+        frame = pd.DataFrame({"pred": d.predictions[:4]}, index=list("abcd"))
+        out = est.transform(frame)
+        assert isinstance(out, pd.DataFrame) and list(out.index) == list("abcd")
+        assert list(out.columns) == ["pred"] == list(est.get_feature_names_out())
+        np.testing.assert_array_equal(out["pred"], est.transform(d.predictions[:4]))
+        plain = cls().fit(d.calibration_predictions, d.calibration_targets)
+        series = pd.Series(d.predictions[:3], index=[5, 6, 7], name="p")
+        out = plain.transform(series)
+        assert isinstance(out, pd.Series) and list(out.index) == [5, 6, 7] and out.name == "p"
+        wrapped = plain.set_output(transform="pandas").transform(d.predictions[:3])
+        assert isinstance(wrapped, pd.DataFrame) and list(wrapped.columns) == ["x0"]
 
 
 def test_check_estimator_on_debiasers():
@@ -452,7 +471,7 @@ def test_check_estimator_on_debiasers():
 
     Deviations (by design): the input is ONE prediction vector, so every check that feeds a multi-column X
     fails (the debiasers raise a ValueError naming `predictions` and the expected shape (n,)); a 1-D X is
-    accepted; the target argument is named `targets`. Multi-column behaviour (NaN, sample weights, pickling,
+    accepted. Multi-column behaviour (NaN, sample weights, pickling,
     idempotence, subset invariance) is covered by this package's own tests on vectors
     (test_debias_exceptions.py, check_sklearn_contract above).
     """

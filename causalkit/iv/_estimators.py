@@ -472,8 +472,12 @@ class IVLRegression(_KClassBase):
     identified_ : bool
         Whether the instruments identify every regressor direction (rank of P_Z X equals n_features).
     first_stage_ : DataFrame
-        Per regressor: partial R^2 of the regression on the instruments, its classical F statistic and the
-        F test's ``F_p_value``.
+        One row per endogenous regressor (controls have none): ``partial_r2`` and ``partial_F`` of the excluded
+        instruments with the controls partialled out (linearmodels' ``first_stage.diagnostics``), its
+        ``p_value``, and with several endogenous regressors the Sanderson-Windmeijer conditional F ``sw_F``.
+    n_controls_ : int
+        Number of exogenous controls: X columns in the span of the instruments (listed there, or by
+        ``controls=``).
     cov_ : ndarray or None
         Covariance of ``[intercept_, *coef_]``.
     stderr_ : ndarray
@@ -488,7 +492,14 @@ class IVLRegression(_KClassBase):
 
     Notes
     -----
-    Exogenous controls must be listed both in ``X`` and in ``instruments`` (as in statsmodels' IV2SLS).
+    Exogenous controls are X columns that are also instruments: list them in both ``X`` and ``instruments``
+    (as in statsmodels' IV2SLS), or name them with ``fit(..., controls=[...])`` and pass only the excluded
+    instruments. They are partialled out of LIML's kappa, of ``first_stage_`` and of the weak-IV tests.
+
+    Weak instruments: an IV fit (``ivl_alpha=0``) whose smallest first-stage partial F is below 10 raises a
+    :class:`~causalkit.exceptions.WeakInstrumentWarning` with the number; Wald intervals (``conf_int``) are then
+    unreliable, while ``confidence_set(variable)`` (inverted Anderson-Rubin test) keeps its level however weak
+    the instruments, and ``weak_iv_tests()`` gives the full-vector AR, LIML J and Anderson rank tests.
     ``fit(X, y)`` without instruments treats every regressor as exogenous and returns OLS (with a warning); it
     exists so that the estimator works in scikit-learn tools that call ``fit(X, y)``.
 
@@ -616,6 +627,19 @@ class KClassRegression(_KClassBase):
     >>> liml = KClassRegression(kappa="liml").fit(X, y, instruments=Z)
     >>> bool(liml.kappa_ >= 1), bool(abs(liml.coef_[0] - 1) < 0.15)
     (True, True)
+
+    Controls by name, first-stage diagnostics and an Anderson-Rubin confidence set:
+
+    >>> import pandas as pd
+    >>> Xc = pd.DataFrame({"x": X[:, 0], "c": Z[:, 2]})
+    >>> fit = KClassRegression("liml").fit(Xc, y, instruments=Z[:, :2], controls=["c"])
+    >>> fit.first_stage_.columns.tolist(), fit.first_stage_.index.tolist(), fit.n_controls_
+    (['partial_r2', 'partial_F', 'p_value'], ['x'], 1)
+    >>> cs = fit.confidence_set("x", alpha=0.05)
+    >>> len(cs.intervals), bool(cs.intervals[0][0] < fit.coef_[0] < cs.intervals[0][1])
+    (1, True)
+    >>> fit.weak_iv_tests().index.tolist()
+    ['anderson_rubin', 'liml_j', 'anderson_rank']
     """
 
     def __init__(

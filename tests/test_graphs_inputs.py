@@ -325,3 +325,20 @@ def test_hub_report_leaves_out_empty_groups():
     rep = hub_periphery_report(tau4 + 0.1, tau4, degree=np.array([1, 1, 2, 10]))
     assert np.isnan(rep.loc["hub", "mse_over_var"]) and rep.loc["hub", "var_tau"] == 0
     assert np.isfinite(rep.drop(columns="mse_over_var").to_numpy(float)).all()
+
+
+def test_dense_pair_enumeration_beyond_memory_is_a_value_error(monkeypatch):
+    from causalkit.graphs import _graph
+
+    n_pairs = 200 * 199 // 2
+    # enough memory for the edges (48 bytes per pair at p = 0.5) but not for enumerating all pairs
+    monkeypatch.setattr(_graph, "_physical_memory", lambda: 50 * n_pairs)
+    with pytest.raises(
+        ValueError, match=r"p=0.5: a dense block .* enumerates its 1.99e\+04 node pairs"
+    ):
+        erdos_renyi_graph(200, 0.5, random_state=0)
+    with pytest.raises(ValueError, match=r"p_in=0\.5: a dense block"):
+        stochastic_block_graph([200, 2], 0.5, 0.0, random_state=0)
+    assert (
+        erdos_renyi_graph(200, 0.01, random_state=0).shape[0] == 2
+    )  # the sparse sampler needs no pairs

@@ -64,6 +64,24 @@ def _check_edge_budget(expected_edges: float, names: str) -> None:
         )
 
 
+# bytes per node pair that the dense branch of _sample_pairs needs (pair indices, the permutation of
+# rng.choice, the picked pairs)
+_BYTES_PER_PAIR = 64
+
+
+def _check_pair_budget(n_pairs: int, p: float, name: str) -> None:
+    """ValueError naming ``name`` when enumerating ``n_pairs`` node pairs (``p >= 0.5``) cannot fit in memory."""
+    from ._graph import _physical_memory
+
+    mem = _physical_memory()
+    if mem is not None and n_pairs * _BYTES_PER_PAIR > mem:
+        raise ValueError(
+            f"{name}={p:g}: a dense block (edge probability >= 0.5) enumerates its {n_pairs:.3g} node pairs, "
+            f"needing about {n_pairs * _BYTES_PER_PAIR / 2**30:.3g} GiB, more than this machine's "
+            f"{mem / 2**30:.3g} GiB of memory; lower the edge probability or the block size."
+        )
+
+
 def _check_node_budget(n: int, name: str) -> None:
     """ValueError naming ``name`` for more nodes than the per-node arrays (node ids) can hold."""
     from ._graph import _check_n_nodes
@@ -139,13 +157,20 @@ def barabasi_albert_graph(n: int, m: int, random_state: Any = None) -> np.ndarra
 
 
 def _sample_pairs(
-    rng: np.random.Generator, a: np.ndarray, b: np.ndarray, p: float, same: bool
+    rng: np.random.Generator,
+    a: np.ndarray,
+    b: np.ndarray,
+    p: float,
+    same: bool,
+    name: str = "p",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Independent edges with probability ``p`` between node sets ``a`` and ``b`` (within ``a`` if same)."""
     na, nb = a.shape[0], b.shape[0]
     n_pairs = na * (na - 1) // 2 if same else na * nb
     if n_pairs == 0 or p <= 0:
         return np.empty(0, np.int64), np.empty(0, np.int64)
+    if p >= 0.5:
+        _check_pair_budget(n_pairs, p, name)
     count = int(rng.binomial(n_pairs, min(p, 1.0)))
     if p >= 0.5:  # dense: enumerate (only for small blocks)
         if same:
@@ -227,7 +252,14 @@ def stochastic_block_graph(
     src, dst = [], []
     for a in range(len(blocks)):
         for b in range(a, len(blocks)):
-            s, d = _sample_pairs(rng, blocks[a], blocks[b], p_in if a == b else p_out, a == b)
+            s, d = _sample_pairs(
+                rng,
+                blocks[a],
+                blocks[b],
+                p_in if a == b else p_out,
+                a == b,
+                "p_in" if a == b else "p_out",
+            )
             src.append(s)
             dst.append(d)
     return _undirected(np.concatenate(src), np.concatenate(dst))

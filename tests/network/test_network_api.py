@@ -164,3 +164,16 @@ def test_meta_learner_weights_are_relative(data, cls):
     ]
     assert np.all(np.isfinite(ates))
     np.testing.assert_allclose(ates, ates[0], rtol=1e-9)
+
+
+def test_fit_warnings_point_at_the_callers_line(data):
+    from causalkit.exceptions import ClusterWarning, OverlapWarning
+
+    T = (data.X[:, 2] > 0).astype(float)  # nearly separable: propensities at the clipping bounds
+    est = GraphRLearner(LinearRegression(), model_t=LogisticRegression(C=1e6), model_final="linear")
+    with warnings.catch_warnings(record=True) as rec:
+        warnings.simplefilter("always")
+        est.fit(data.Y, T, X=data.X, edge_index=data.edge_index, groups=np.arange(N) % 4)
+    caught = [r for r in rec if r.category in (OverlapWarning, ClusterWarning)]
+    assert {r.category for r in caught} == {OverlapWarning, ClusterWarning}
+    assert all(r.filename == __file__ for r in caught), [(r.category, r.filename) for r in caught]

@@ -136,6 +136,21 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         if Z is not None:
             fs = _solver.first_stage(dec)
             self._first_stage = fs.table()
+            self._first_stage_cols = ["partial_r2", "partial_F", "p_value"] + (
+                ["sw_F"] if fs.sw_F is not None else []
+            )
+            if fs.endog.size == 1 and self.cov_type in ("HC0", "HC1") and groups is None and n > p1:
+                # Montiel Olea-Pflueger effective F (one endogenous regressor, heteroskedasticity-robust fits)
+                basis = _solver.effective_f_basis(dec)
+                if on_dask:
+                    from .._base._dask import chunked_sum
+
+                    trace = chunked_sum([X, Z], _solver.effective_f_block, (1,), dec, basis)
+                else:
+                    trace = _solver.effective_f_block(X, Z, dec, basis)
+                eff = _solver.effective_first_stage_F(dec, trace)
+                self._first_stage = np.column_stack([self._first_stage, eff])
+                self._first_stage_cols.append("effective_F")
             self._first_stage_endog = fs.endog
             self.n_controls_ = p - fs.endog.size
             self._wiv_Rp, self._wiv_Rm, q, dfd = _weak.weak_iv_factors(dec)
@@ -216,7 +231,9 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
 
         Columns ``partial_r2``, ``partial_F`` (classical F test of the excluded instruments, the exogenous
         controls partialled out) and its ``p_value``; with several endogenous regressors also ``sw_F``, the
-        Sanderson-Windmeijer conditional F. Controls (X columns in the span of the instruments) have no row.
+        Sanderson-Windmeijer conditional F; with one endogenous regressor and ``cov_type`` "HC0"/"HC1" also
+        ``effective_F``, the Montiel Olea-Pflueger effective F (heteroskedasticity-robust). Controls (X columns
+        in the span of the instruments) have no row.
         """
         check_is_fitted(self, "coef_")
         table = getattr(self, "_first_stage", None)
@@ -224,7 +241,7 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
             return None
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         endog = self._first_stage_endog
-        columns = ["partial_r2", "partial_F", "p_value", "sw_F"][: table.shape[1]]
+        columns = list(self._first_stage_cols)
         return pd.DataFrame(
             table, columns=columns, index=pd.Index([names[j] for j in endog], name="regressor")
         )
@@ -397,6 +414,10 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
                 info["No. controls (exogenous in X)"] = self.n_controls_
             if len(first_stage) and np.isfinite(first_stage["partial_F"]).any():
                 info["Min first-stage partial F"] = f"{np.nanmin(first_stage['partial_F']):.4g}"
+            if "effective_F" in first_stage and np.isfinite(first_stage["effective_F"]).any():
+                info["Effective F (Montiel Olea-Pflueger)"] = (
+                    f"{first_stage['effective_F'].iloc[0]:.4g}"
+                )
             if "sw_F" in first_stage and np.isfinite(first_stage["sw_F"]).any():
                 info["Min Sanderson-Windmeijer F"] = f"{np.nanmin(first_stage['sw_F']):.4g}"
             if len(first_stage):
@@ -474,7 +495,9 @@ class IVLRegression(_KClassBase):
     first_stage_ : DataFrame
         One row per endogenous regressor (controls have none): ``partial_r2`` and ``partial_F`` of the excluded
         instruments with the controls partialled out (linearmodels' ``first_stage.diagnostics``), its
-        ``p_value``, and with several endogenous regressors the Sanderson-Windmeijer conditional F ``sw_F``.
+        ``p_value``, and with several endogenous regressors the Sanderson-Windmeijer conditional F ``sw_F``;
+        with one endogenous regressor and a heteroskedasticity-robust ``cov_type`` (HC0/HC1, no ``groups``) the
+        Montiel Olea-Pflueger effective F ``effective_F``.
     n_controls_ : int
         Number of exogenous controls: X columns in the span of the instruments (listed there, or by
         ``controls=``).
@@ -634,7 +657,7 @@ class KClassRegression(_KClassBase):
     >>> Xc = pd.DataFrame({"x": X[:, 0], "c": Z[:, 2]})
     >>> fit = KClassRegression("liml").fit(Xc, y, instruments=Z[:, :2], controls=["c"])
     >>> fit.first_stage_.columns.tolist(), fit.first_stage_.index.tolist(), fit.n_controls_
-    (['partial_r2', 'partial_F', 'p_value'], ['x'], 1)
+    (['partial_r2', 'partial_F', 'p_value', 'effective_F'], ['x'], 1)
     >>> cs = fit.confidence_set("x", alpha=0.05)
     >>> len(cs.intervals), bool(cs.intervals[0][0] < fit.coef_[0] < cs.intervals[0][1])
     (1, True)

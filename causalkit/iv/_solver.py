@@ -504,6 +504,59 @@ def first_stage(dec: _Decomposition) -> _FirstStage:
     return _FirstStage(endog, r2, F, pval, sw, (q, df2))
 
 
+def effective_f_basis(dec: _Decomposition) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(endog, Bz, Ax)`` for :func:`effective_f_block`, from the factor.
+
+    For a centred instrument row ``zc_i``, ``zc_i' Bz`` are its coordinates in an orthonormal basis of the
+    excluded instruments with the controls partialled out (``Bz = R_zz^{-1} Qperp``, ``Qperp`` spanning the
+    complement of the controls in ``Q_Z`` coordinates), and ``zc_i' Ax`` is the first-stage fit of the endogenous
+    regressors on all instruments (``Ax = R_zz^{-1} A_e``).
+    """
+    k = dec.k
+    exo = exogenous_columns(dec)
+    endog = np.flatnonzero(~exo)
+    Rzz = dec.R[:k, :k]
+    if exo.any():
+        Qfull = np.linalg.qr(dec.A[:, exo], mode="complete")[0]
+        Qperp = Qfull[:, int(exo.sum()) :]
+    else:
+        Qperp = np.eye(k)
+    Bz = sla.solve_triangular(Rzz, Qperp)
+    Ax = sla.solve_triangular(Rzz, dec.A[:, endog])
+    return endog, Bz, Ax
+
+
+def effective_f_block(X: np.ndarray, Z: np.ndarray, dec: _Decomposition, basis) -> np.ndarray:
+    """``sum_i v_i^2 ||zt_i||^2`` per endogenous regressor over a block of rows (``v``: first-stage residual on
+    all instruments, ``zt``: the orthonormalised excluded instruments): the trace of the HC0 covariance of the
+    first-stage coefficients in that basis, as :func:`effective_first_stage_F` needs it."""
+    endog, Bz, Ax = basis
+    k, p = dec.k, dec.p
+    off = bool(dec.fit_intercept)
+    Zc = dec.centre(Z, 0, k) if off else Z
+    Xc = dec.centre(X, k, k + p)[:, endog] if off else X[:, endog]
+    V = Xc - Zc @ Ax
+    zt2 = np.sum((Zc @ Bz) ** 2, axis=1)
+    return (V**2).T @ zt2
+
+
+def effective_first_stage_F(dec: _Decomposition, trace_sum: np.ndarray) -> np.ndarray:
+    """Montiel Olea and Pflueger's (2013) effective first-stage F per endogenous regressor.
+
+    ``F_eff = pi' pi / tr(S)`` with ``pi`` the coefficients of the regressor on the orthonormalised excluded
+    instruments (controls partialled out) and ``S`` their heteroskedasticity-robust covariance with the HC1
+    factor ``n / (n - k)`` (``k`` instruments with controls and constant). With homoskedastic errors it is
+    close to the partial F; it is the statistic their weak-instrument test compares with its critical values.
+    """
+    endog, Ae, _Be, q = partialled_first_stage(dec)
+    df2 = dec.n - dec.k - int(dec.fit_intercept)
+    if q == 0 or df2 <= 0:
+        return np.full(endog.size, np.nan)
+    num = np.sum(Ae**2, axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return num / (trace_sum * dec.n / df2)
+
+
 def kclass_covariance(
     X: np.ndarray,
     y: np.ndarray,

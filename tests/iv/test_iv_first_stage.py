@@ -224,3 +224,64 @@ def test_dask_controls_and_first_stage_equal_numpy():
     np.testing.assert_allclose(got.coef_, ref.coef_, rtol=1e-9)
     np.testing.assert_allclose(got.cov_, ref.cov_, rtol=1e-8)
     pd.testing.assert_frame_equal(got.first_stage_, ref.first_stage_, rtol=1e-8)
+
+
+def _effective_F_numpy(x, C, Z):
+    """Montiel Olea-Pflueger effective F from the full matrices: pi' Zt'Zt pi / tr(S Zt'Zt), S the HC1 covariance
+    of the first-stage coefficients pi on the excluded instruments Zt (controls and constant partialled out)."""
+    n = len(x)
+    W = np.column_stack([np.ones(n), C])
+
+    def resid(A, B):
+        return A - B @ np.linalg.lstsq(B, A, rcond=None)[0]
+
+    Zt, xt = resid(Z, W), resid(x, W)
+    pi = np.linalg.lstsq(Zt, xt, rcond=None)[0]
+    v = resid(x, np.column_stack([Z, W]))
+    G = Zt.T @ Zt
+    Gi = np.linalg.inv(G)
+    S = Gi @ ((Zt * v[:, None] ** 2).T @ Zt) @ Gi * n / (n - W.shape[1] - Z.shape[1])
+    return pi @ G @ pi / np.trace(S @ G)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_effective_F_matches_direct_formula_and_dask(seed):
+    rng = np.random.default_rng(seed)
+    n = 1500
+    C = rng.normal(size=(n, 2)) + 2.0
+    Z = rng.normal(size=(n, 2 + seed % 3)) + 0.5 * C[:, :1]
+    u = rng.normal(size=n)
+    x = 0.1 * Z.sum(axis=1) + C.sum(axis=1) + u + rng.normal(size=n) * (1 + 2 * np.abs(Z[:, 0]))
+    y = x + C.sum(axis=1) + u
+    X = np.column_stack([x, C])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeakInstrumentWarning)
+        est = KClassRegression(cov_type="HC1").fit(X, y, instruments=Z, controls=[1, 2])
+        fs = est.first_stage_
+        assert list(fs.columns) == ["partial_r2", "partial_F", "p_value", "effective_F"]
+        assert fs["effective_F"].iloc[0] == pytest.approx(_effective_F_numpy(x, C, Z), rel=RTOL)
+        assert (
+            est.inference_.info["Effective F (Montiel Olea-Pflueger)"]
+            == f"{fs['effective_F'].iloc[0]:.4g}"
+        )
+        # only for heteroskedasticity-robust fits with one endogenous regressor
+        assert (
+            "effective_F"
+            not in KClassRegression(cov_type="nonrobust")
+            .fit(X, y, instruments=Z, controls=[1, 2])
+            .first_stage_
+        )
+        da = pytest.importorskip("dask.array")
+        got = KClassRegression(cov_type="HC1").fit(
+            da.from_array(X, chunks=400),
+            y,
+            instruments=da.from_array(Z, chunks=400),
+            controls=[1, 2],
+        )
+    pd.testing.assert_frame_equal(got.first_stage_, fs, rtol=1e-8)
+
+
+def test_effective_F_is_close_to_the_partial_F_under_homoskedasticity():
+    E, C, Z, y = _design(2, n=20_000, n_endog=1, n_controls=2, n_instr=3, strength=0.05)
+    fs = _fit(E, C, Z, y, cov_type="HC1").first_stage_
+    assert fs["effective_F"].iloc[0] == pytest.approx(fs["partial_F"].iloc[0], rel=0.05)

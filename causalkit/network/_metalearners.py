@@ -24,6 +24,7 @@ from ._common import (
     mse_loss,
     set_feature_names,
 )
+from ._state import TorchStateMixin
 
 __all__ = ["GraphSLearner", "GraphTLearner"]
 
@@ -51,7 +52,10 @@ def _fit_sklearn(model, F, y, w):
     return model.fit(F, y, sample_weight=w)
 
 
-class _GraphMetaBase(BaseEstimator):
+class _GraphMetaBase(TorchStateMixin, BaseEstimator):
+    # fitted GNNs are stored as arrays when saved (skops can load them): network/_state.py
+    _torch_attributes = ("model_", "models_")
+
     def __init__(
         self,
         model: Any = "sage",

@@ -43,6 +43,7 @@ from ._common import (
     r_loss,
     set_feature_names,
 )
+from ._state import TorchStateMixin
 
 __all__ = ["BlindRLearner", "GraphRLearner"]
 
@@ -290,14 +291,18 @@ class _SklearnFinal:
         return np.asarray(est.final_model_.predict(F), dtype=float)
 
 
-class _RLearnerBase(EffectMixin, BaseEstimator):
+class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
     """Cross-fitting, final stages, AIPW inference and scoring shared by the graph-aware and blind learners.
 
     ``summary(*, alpha)``, ``conf_int(*, alpha)``, ``ate()`` and ``ate_interval(*, alpha)`` come from
     :class:`~causalkit._base.EffectMixin` and read ``inference_``. The nuisance and final stages are small
     strategy objects chosen from the model specifications (``_nuisance``, ``_final_stage``); they hold no
-    fitted state (that stays on the estimator), so they are rebuilt whenever needed.
+    fitted state (that stays on the estimator), so they are rebuilt whenever needed. Fitted GNNs are stored as
+    arrays when the estimator is saved (:class:`~causalkit.network._state.TorchStateMixin`), so skops can save
+    and load it.
     """
+
+    _torch_attributes = ("models_y_", "models_t_", "final_model_")
 
     _ate_term = "ATE"
 

@@ -229,8 +229,10 @@ def test_debiaser_checks_feature_names(data, make):
     frame = pd.DataFrame({"pred": data.predictions})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ExtrapolationWarning)
+        out = est.transform(frame)  # pandas in, pandas out
+        assert isinstance(out, pd.DataFrame) and out.index.equals(frame.index)
         np.testing.assert_array_equal(
-            est.transform(frame).ravel(), est.transform(data.predictions).ravel()
+            out.to_numpy().ravel(), est.transform(data.predictions).ravel()
         )
     with pytest.raises(
         ValueError, match=r"predictions has columns \['wealth'\], but fit saw \['pred'\]"

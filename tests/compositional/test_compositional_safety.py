@@ -158,9 +158,11 @@ def test_permutation_test_without_valid_replicates_raises(A, monkeypatch):
     def broken(*args, **kwargs):
         raise ValueError("constant part")
 
-    monkeypatch.setattr(mod, "pcor_only", broken)
-    with pytest.raises(ValueError, match="fewer than 2 permutation replicates"):
-        est.permutation_test(n_permutations=10)
+    monkeypatch.setattr(mod, "pcor_only", broken)  # the "raw" scheme
+    monkeypatch.setattr(mod, "fit_partial_correlation", broken)  # the "pivot" scheme
+    for scheme in ("pivot", "raw"):
+        with pytest.raises(ValueError, match="fewer than 2 permutation replicates"):
+            est.permutation_test(n_permutations=10, scheme=scheme)
 
 
 # ------------------------------------------------------------------- feature names (item 13)

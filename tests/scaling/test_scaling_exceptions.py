@@ -144,8 +144,10 @@ def test_pcor_dask_errors():
     with pytest.raises(ValueError, match="strictly positive parts"):
         CompositionalPartialCorrelation(zero_replacement=0.01).fit(_d(Xz))
     est = CompositionalPartialCorrelation().fit(_d(X))
-    with pytest.raises(ValueError, match="bootstrap replicates need the data in memory"):
-        est.bootstrap()
+    # a dask fit has no bootstrap (it needs the data in memory): the accessors say so
+    assert est.inference_ is None
+    with pytest.raises(ValueError, match="the bootstrap needs the data in memory"):
+        est.conf_int()
 
 
 def test_bootstrap_and_simulator_errors():

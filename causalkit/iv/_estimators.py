@@ -299,20 +299,22 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         ConfidenceSet
             With ``.intervals`` (list of ``(lower, upper)``, ``-inf``/``inf`` allowed) and a readable repr.
         """
-        if not isinstance(test, str) or test.upper() != "AR":
+        if not isinstance(test, str) or test.upper() not in ("AR", "CLR"):
             raise ValueError(
-                f"test must be 'AR' (the CLR and LM tests are not implemented yet); got {test!r}."
+                f"test must be 'AR' or 'CLR' (the LM test is not implemented yet); got {test!r}."
             )
+        test = test.upper()
         alpha = check_scalar_in_range(
             alpha, "alpha", low=0.0, high=1.0, low_inclusive=False, high_inclusive=False
         )
         j = self._endog_position(variable)
         q, dfd = (int(v) for v in self._wiv_df)
-        intervals = _weak.ar_confidence_set(self._wiv_Rp, self._wiv_Rm, q, dfd, j, alpha)
+        inverse = _weak.ar_confidence_set if test == "AR" else _weak.clr_confidence_set
+        intervals = inverse(self._wiv_Rp, self._wiv_Rm, q, dfd, j, alpha)
         names = as_list_of_names(getattr(self, "feature_names_in_", None), self.n_features_in_)
         col = int(self._first_stage_endog[j])
         return _weak.ConfidenceSet(
-            [(float(lo), float(hi)) for lo, hi in intervals], names[col], "AR", float(alpha)
+            [(float(lo), float(hi)) for lo, hi in intervals], names[col], test, float(alpha)
         )
 
     def weak_iv_tests(self, *, beta0=None) -> pd.DataFrame:

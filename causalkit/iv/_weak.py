@@ -21,6 +21,7 @@ chi-squared critical values; like there, they assume homoskedastic errors.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 import numpy as np
 import scipy.linalg as sla
@@ -160,17 +161,29 @@ def ar_confidence_set(
     m = Rp.shape[1] - 1
     others = [i for i in range(m) if i != j]
     dfn = q - len(others)
+    _check_dfs(q, m, dfn, dfd)
+    return _projected_set(Rp, Rm, j, stats.chi2.ppf(1 - alpha, dfn) / dfd)
+
+
+def _check_dfs(q: int, m: int, dfn: int, dfd: int) -> None:
     if dfn <= 0:
         raise ValueError(
-            f"the AR confidence set needs at least as many excluded instruments ({q}) as endogenous regressors "
+            f"the confidence set needs at least as many excluded instruments ({q}) as endogenous regressors "
             f"({m}): the coefficient is not identified."
         )
     if dfd <= 0:
         raise ValueError(
-            "the AR confidence set needs residual degrees of freedom: n_samples must exceed the number of "
+            "the confidence set needs residual degrees of freedom: n_samples must exceed the number of "
             "instruments (controls and constant included)."
         )
-    crit = stats.chi2.ppf(1 - alpha, dfn) / dfd
+
+
+def _projected_set(
+    Rp: np.ndarray, Rm: np.ndarray, j: int, crit: float
+) -> list[tuple[float, float]]:
+    """``{b_j : min over the other coefficients of the ratio ||P r||^2 / ||M r||^2 <= crit}`` as intervals."""
+    m = Rp.shape[1] - 1
+    others = [i for i in range(m) if i != j]
     G = Rp.T @ Rp - crit * (Rm.T @ Rm)  # quadratic form in (coefficients, then -1 for y)
     # quad(b, g) = [b, g, -1] G [b, g, -1]' with the sign of y's entry flipped: use u = (b, g) and
     # quad = u' Guu u - 2 u' Guy + Gyy
@@ -226,3 +239,106 @@ def rank_test(Rp: np.ndarray, Rm: np.ndarray, q: int, dfd: int) -> tuple[float, 
     Px, Mx = Rp[:, :m], Rm[:, :m]
     stat = dfd * _min_ratio(Px.T @ Px, Mx.T @ Mx)
     return stat, float(stats.chi2.sf(stat, q - m + 1))
+
+
+def _clr_critical_value(k: int, lam: float, z: float) -> float:
+    """P(CLR > z | conditioning statistic ``lam``) for one coefficient of interest with ``k`` instruments
+    (Moreira 2003; the Beta-integral form of ivmodels' ``conditional_likelihood_ratio_critical_value_function``
+    with ``mx = 1``), integrated to absolute precision 1e-10."""
+    from scipy import integrate, special
+
+    if z <= 0:
+        return 1.0
+    if k == 1 or lam <= 0:
+        return float(stats.chi2.sf(z, k))
+    alpha, beta = (k - 1) / 2.0, 0.5
+    a = lam / (z + lam)
+    const = np.power(a, -alpha - beta + 1) / special.beta(alpha, beta)
+    res = integrate.quad(
+        lambda t: const * special.gammainc(k / 2.0, z / 2.0 / t),
+        1 - a,
+        1,
+        weight="alg",
+        wvar=(beta - 1, alpha - 1),
+        epsabs=1e-10,
+        epsrel=1e-10,
+        limit=200,
+    )[0]
+    return float(max(np.finfo(np.float64).eps, 1 - res))
+
+
+def _two_smallest(Gp: np.ndarray, Gm: np.ndarray) -> np.ndarray:
+    return np.sort(sla.eigh(Gp, Gm, eigvals_only=True, subset_by_index=[0, 1]))
+
+
+def clr_test(
+    Rp: np.ndarray, Rm: np.ndarray, q: int, dfd: int, j: int, beta0: float
+) -> tuple[float, float]:
+    """Conditional likelihood-ratio test (Moreira 2003; subvector version of Kleibergen 2021 / ivmodels) of
+    coefficient ``j`` of the endogenous regressors equal to ``beta0``: ``(statistic, p_value)``."""
+    m = Rp.shape[1] - 1
+    mw = m - 1
+    if dfd <= 0 or q - mw <= 0:
+        return np.nan, np.nan
+    Gp, Gm = Rp.T @ Rp, Rm.T @ Rm
+    lam1, lam2 = _two_smallest(Gp, Gm)
+    ar = subvector_ar_test(Rp, Rm, q, dfd, j, beta0)[0] * (q - mw) / dfd  # ratio units
+    statistic = dfd * (ar - lam1)
+    s_min = dfd * (lam1 + lam2 - ar)
+    return float(statistic), _clr_critical_value(q - mw, s_min, statistic)
+
+
+def clr_confidence_set(
+    Rp: np.ndarray, Rm: np.ndarray, q: int, dfd: int, j: int, alpha: float
+) -> list[tuple[float, float]]:
+    """Inverted CLR test for coefficient ``j``, as ivmodels' ``inverse_conditional_likelihood_ratio_test``.
+
+    The CLR acceptance region lies between two AR-type sets (critical ratios from ``chi2(1)`` and
+    ``chi2(q - m_w)`` quantiles shifted by the smallest eigenvalue); each boundary is the root of
+    ``p_value(b) - alpha`` between the inner and the outer boundary (Brent's method to 1e-12 relative). With as
+    many instruments as endogenous regressors the CLR test is the AR test.
+    """
+    m = Rp.shape[1] - 1
+    mw = m - 1
+    _check_dfs(q, m, q - mw, dfd)
+    if q - mw == 1:
+        return ar_confidence_set(Rp, Rm, q, dfd, j, alpha)
+    from scipy.optimize import brentq
+
+    lam1 = _two_smallest(Rp.T @ Rp, Rm.T @ Rm)[0]
+    inner = _projected_set(Rp, Rm, j, (stats.chi2.ppf(1 - alpha, 1) + dfd * lam1) / dfd)
+    outer = _projected_set(Rp, Rm, j, (stats.chi2.ppf(1 - alpha, q - mw) + dfd * lam1) / dfd)
+
+    def f(b):
+        return alpha - clr_test(Rp, Rm, q, dfd, j, b)[1]
+
+    def root(a, b):
+        # f(a) < 0 (accepted); f(b) >= 0 (rejected) or b infinite: search outwards, at most 1e12 x the scale
+        if np.isinf(b):
+            scale = max(1.0, abs(a))
+            step, inner_end = scale, a
+            while step <= 1e12 * scale:
+                c = a + np.sign(b) * step
+                if f(c) >= 0:
+                    return brentq(f, inner_end, c, xtol=1e-14, rtol=1e-12, maxiter=500)
+                inner_end, step = c, step * 10
+            return b
+        return brentq(f, a, b, xtol=1e-14, rtol=1e-12, maxiter=500)
+
+    from scipy.optimize import minimize_scalar
+
+    out = []
+    for lo_out, hi_out in outer:
+        inside = [iv for iv in inner if lo_out <= iv[0] and iv[1] <= hi_out]
+        if not inside:  # pragma: no cover - the inner set lies in the outer one
+            continue
+        start = inside[0][0] if np.isinf(inside[0][0]) else root(inside[0][0], lo_out)
+        for (_, h), (l2, _) in pairwise(inside):
+            # a gap between two inner pieces: rejected somewhere in it?
+            best = minimize_scalar(lambda b: -f(b), bounds=(h, l2), method="bounded")
+            if f(best.x) > 0:
+                out.append((float(start), float(brentq(f, h, best.x, xtol=1e-14, rtol=1e-12))))
+                start = brentq(f, l2, best.x, xtol=1e-14, rtol=1e-12)
+        end = inside[-1][1] if np.isinf(inside[-1][1]) else root(inside[-1][1], hi_out)
+        out.append((float(start), float(end)))
+    return out

@@ -184,8 +184,8 @@ def test_confidence_set_object_and_errors():
     )
     with pytest.raises(ValueError, match=r"'c0' is an exogenous control"):
         est.confidence_set("c0")
-    with pytest.raises(ValueError, match=r"CLR and LM tests are not implemented"):
-        est.confidence_set("price", test="CLR")
+    with pytest.raises(ValueError, match=r"the LM test is not implemented"):
+        est.confidence_set("price", test="LM")
     with pytest.raises(ValueError, match=r"not a regressor"):
         est.confidence_set("nope")
     with pytest.raises(ValueError, match=r"alpha"):
@@ -204,14 +204,54 @@ def test_confidence_set_object_and_errors():
     )
 
 
-def _coverage(n_reps, n=250, strength=0.07, rho=0.8, beta=1.0):
+CLR_CASES = [
+    (0, 1, 0.4),
+    (1, 1, 0.05),
+    (2, 2, 0.4),
+    (3, 1, 0.02),
+    (4, 2, 0.3),
+    (5, 1, 0.15),
+    (6, 2, 0.5),
+]
+
+
+@pytest.mark.parametrize("seed, m, strength", CLR_CASES)
+def test_clr_test_and_set_equal_ivmodels(seed, m, strength):
+    """CLR (Moreira 2003; subvector with ivmodels' conditioning statistic): statistic and p-value to 1e-6;
+    set boundaries to 1e-6 (ivmodels finds them by Brent's method with xtol 1e-6, causalkit to 1e-12)."""
+    from ivmodels.tests import (
+        conditional_likelihood_ratio_test,
+        inverse_conditional_likelihood_ratio_test,
+    )
+
+    from causalkit.iv import _weak
+
+    E, C, Z, y = _design(seed, m=m, mc=2, q=4, strength=strength)
+    est = _fit(E, C, Z, y)
+    q, dfd = (int(v) for v in est._wiv_df)
+    for j in range(m):
+        W = np.delete(E, j, axis=1) if m > 1 else None
+        for b0 in (est.coef_[j] + 0.1, est.coef_[j] - 0.5):
+            ours = _weak.clr_test(est._wiv_Rp, est._wiv_Rm, q, dfd, j, b0)
+            theirs = conditional_likelihood_ratio_test(Z, E[:, [j]], y, np.array([b0]), W=W, C=C)
+            np.testing.assert_allclose(ours, theirs, rtol=RTOL, atol=1e-9)
+        cs = est.confidence_set(j, test="CLR")
+        assert cs.test == "CLR" and repr(cs).startswith("<CLR 95% confidence set")
+        ref = inverse_conditional_likelihood_ratio_test(Z, E[:, [j]], y, alpha=0.05, W=W, C=C)
+        assert len(cs.intervals) == len(ref.boundaries)
+        for (a, b), (c, d) in zip(cs.intervals, sorted(ref.boundaries), strict=True):
+            for x, z in ((a, c), (b, d)):
+                assert x == z if np.isinf(z) else abs(x - z) <= 2e-6 * max(1.0, abs(z))
+
+
+def _coverage(n_reps, n=250, strength=0.07, rho=0.8, beta=1.0, with_clr=False):
     """Share of seeded draws whose 95% AR set / 2SLS Wald interval covers the true coefficient.
 
     One endogenous regressor, 3 instruments, 2 controls; the expected first-stage partial F is about
     1 + n * strength^2 = 2.2 at n = 250, strength = 0.07 (the median observed partial F is returned).
     The AR statistic at the true coefficient does not depend on the instruments' strength (exact F law under
     normal errors), so its coverage is the same at every strength."""
-    ar = wald = 0
+    ar = wald = clr = 0
     Fs = []
     for rep in range(n_reps):
         rng = np.random.default_rng(50_000 + rep)
@@ -227,17 +267,26 @@ def _coverage(n_reps, n=250, strength=0.07, rho=0.8, beta=1.0):
                 np.column_stack([x, C]), y, instruments=Z, controls=[1, 2]
             )
         ar += beta in est.confidence_set(0)
+        if with_clr:
+            clr += beta in est.confidence_set(0, test="CLR")
         lo, hi = est.conf_int().loc["x0"]
         wald += lo <= beta <= hi
         Fs.append(est.first_stage_["partial_F"].iloc[0])
-    return ar / n_reps, wald / n_reps, float(np.median(Fs))
+    return ar / n_reps, wald / n_reps, float(np.median(Fs)), clr / n_reps
 
 
 def test_weak_instrument_coverage_ar_versus_wald():
     """Median first-stage partial F 1.9, strong endogeneity (rho = 0.8), 1000 seeded draws: the AR set keeps its
     95% coverage (0.956), the 2SLS Wald interval (HC1) does not (0.732); numbers in
     benchmarks/results/iv_like.md."""
-    ar, wald, F = _coverage(1000)
+    ar, wald, F, _ = _coverage(1000)
     assert 1.5 < F < 2.5
     assert ar >= 0.93
     assert wald < 0.8
+
+
+@pytest.mark.slow
+def test_weak_instrument_coverage_clr():
+    """The same 1000 draws for the CLR set (about 0.1 s per inversion, so marked slow)."""
+    ar, _wald, _F, clr = _coverage(1000, with_clr=True)
+    assert clr >= 0.93 and ar >= 0.93

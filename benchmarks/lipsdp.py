@@ -6,6 +6,10 @@ and the time ratio of the best causalkit configuration to the straightforward fo
 ``cp.bmat`` products, no reductions, cvxpy's default solver).
 
 Usage: ``python benchmarks/lipsdp.py [--quick]`` (writes benchmarks/results/lipsdp.md).
+
+``--ladder`` runs only the fallback-order study (:func:`ladder_study`: every formulation on 24 seeded random
+networks of mixed depth, width and activation) and replaces its section of the results file; ``--deep`` only
+the default vs layer vs ECLipsE-Fast comparison on 784-100×8-10 (:func:`deep_study`).
 """
 
 from __future__ import annotations
@@ -60,6 +64,174 @@ def straightforward_cvxpy(weights):
     return float(np.sqrt(rho.value)), time.perf_counter() - t0, prob.solver_stats.solver_name
 
 
+LADDER_ACTS = ("relu", "tanh", "leaky_relu", "sigmoid", "elu", "softplus", "maxmin", "groupsort")
+LADDER_METHODS = ("neuron", "chordal", "split", "layer", "eclipse_fast")
+LADDER_SECTION = "## Fallback order (measured)"
+DEEP_SECTION = "## Deep network: default vs the formulations it can fall back on"
+
+
+def ladder_nets(n: int = 24) -> list[tuple[str, list, str, int]]:
+    """The seeded random networks of the fallback-order study: (name, weights, activation, seed).
+
+    Net ``k``: seed ``1000 + k``; 2 to 5 hidden layers (``2 + k % 4``); width 8, 12, 16 or 24 (``k // 4 % 4``,
+    multiples of 4 so that group activations fit); input 3 to 8 and output 1 to 3 drawn from the seed;
+    activation ``LADDER_ACTS[k % 8]``; weights N(0, 1/fan_in) (``make_random_network``).
+    """
+    out = []
+    for k in range(n):
+        seed = 1000 + k
+        rng = np.random.default_rng(seed)
+        depth = 2 + k % 4
+        width = (8, 12, 16, 24)[k // 4 % 4]
+        dims = [int(rng.integers(3, 9)), *([width] * depth), int(rng.integers(1, 4))]
+        act = LADDER_ACTS[k % len(LADDER_ACTS)]
+        name = f"{dims[0]}-{width}^{depth}-{dims[-1]} {act}"
+        out.append((name, make_random_network(dims, random_state=seed), act, seed))
+    return out
+
+
+def ladder_study(n: int = 24) -> tuple[list[dict], list[str]]:
+    """Every formulation of ``LADDER_METHODS`` (``solver="auto"``, ``split_size=2``) on :func:`ladder_nets`,
+    with the sampled lower bound and the naive product; returns the rows and the measured order (by the
+    median ratio to the neuron bound over the nets where a method applies)."""
+    from causalkit.solvers import sampled_lower_bound
+
+    rows = []
+    for name, Ws, act, seed in ladder_nets(n):
+        row = {"net": name, "seed": seed}
+        for m in LADDER_METHODS:
+            t0 = time.perf_counter()
+            try:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    res = lipschitz_bound(Ws, activation=act, method=m, split_size=2)
+            except ValueError:  # not applicable (eclipse_fast on group activations)
+                row[m] = None
+                continue
+            row[m] = (res.bound, time.perf_counter() - t0, res.method, res.certified)
+            row["naive"] = res.naive_bound
+        row["lower"] = sampled_lower_bound(Ws, activation=act, n_samples=2000, random_state=seed)
+        rows.append(row)
+        print(
+            name,
+            {m: (round(row[m][0], 5) if row[m] else None) for m in LADDER_METHODS},
+            flush=True,
+        )
+    med = {}
+    for m in LADDER_METHODS:
+        r = [row[m][0] / row["neuron"][0] for row in rows if row[m] is not None]
+        med[m] = float(np.median(r)) if r else float("inf")
+    # medians equal to 1e-4 (neuron and chordal: the same LMI) keep the nominal order
+    order = sorted(LADDER_METHODS, key=lambda m: (round(med[m], 4), LADDER_METHODS.index(m)))
+    return rows, order
+
+
+def ladder_lines(rows: list[dict], order: list[str]) -> list[str]:
+    meths = list(LADDER_METHODS)
+    lines = [
+        LADDER_SECTION,
+        "",
+        f"{len(rows)} seeded random networks (`ladder_nets` in benchmarks/lipsdp.py: net k has seed 1000 + k, "
+        "2-5 hidden layers, width 8/12/16/24, input 3-8, output 1-3, activation cycling relu, tanh, "
+        "leaky_relu, sigmoid, elu, softplus, maxmin, groupsort; weights N(0, 1/fan_in)); every formulation with "
+        '`solver="auto"`, `split_size=2`; bound (seconds). "n/a": not applicable (eclipse_fast needs '
+        "slope-restricted feed-forward nets). Lower: `sampled_lower_bound` (2000 points, same seed).",
+        "",
+        "| net | " + " | ".join(meths) + " | lower | naive |",
+        "|---|" + "---|" * (len(meths) + 2),
+    ]
+    for row in rows:
+        cells = [f"{row[m][0]:.5f} ({row[m][1]:.2f})" if row[m] else "n/a" for m in meths]
+        lines.append(
+            f"| {row['net']} | "
+            + " | ".join(cells)
+            + f" | {row['lower']:.5f} | {row['naive']:.5f} |"
+        )
+    lines += [
+        "",
+        "Pairwise: the row formulation is at most the column one (to 1e-9 relative) on k of n nets.",
+        "",
+    ]
+    lines.append("| | " + " | ".join(meths) + " |")
+    lines.append("|---|" + "---|" * len(meths))
+    for a in meths:
+        cells = []
+        for b in meths:
+            both = [r for r in rows if r[a] is not None and r[b] is not None]
+            k = sum(r[a][0] <= r[b][0] * (1 + 1e-9) for r in both)
+            cells.append(f"{k}/{len(both)}")
+        lines.append(f"| {a} | " + " | ".join(cells) + " |")
+    med = []
+    for m in meths:
+        r = [row[m][0] / row["neuron"][0] for row in rows if row[m] is not None]
+        med.append(f"{m} {np.median(r):.4f}" if r else f"{m} n/a")
+    sound = all(
+        row["lower"] <= row[m][0] * (1 + 1e-7) and row[m][0] <= row["naive"] * (1 + 1e-6)
+        for row in rows
+        for m in meths
+        if row[m] is not None
+    )
+    lines += [
+        "",
+        "Median ratio to the neuron bound: " + ", ".join(med) + ".",
+        "",
+        f"Measured fallback order (tightest first): {', '.join(order)}, naive. Every bound between the sampled "
+        f"lower bound and the naive product: {sound}.",
+        "",
+    ]
+    return lines
+
+
+def deep_study() -> list[str]:
+    """784-100×8-10 (make_random_network seed 0): the default against layer and ECLipsE-Fast."""
+    Ws = make_random_network([784, *([100] * 8), 10], random_state=0)
+    lines = [
+        DEEP_SECTION,
+        "",
+        "784-100×8-10, `make_random_network(..., random_state=0)`, ReLU; the default is `neuron / auto`. "
+        "Issue #19 measured the previous default (first-order solver started from ECLipsE-Fast only) at 18.25, "
+        "looser than the layer SDP's 13.33.",
+        "",
+        "| configuration | bound | method (label) | solver | status | seconds |",
+        "|---|---|---|---|---|---|",
+    ]
+    # the layer LMI here (D = 900) takes minutes in CVXOPT and SCS: it is solved by the first-order solver
+    for method, solver in [("neuron", "auto"), ("layer", "first_order"), ("eclipse_fast", "auto")]:
+        res, sec = run_config(Ws, method, solver)
+        lines.append(
+            f"| {method} / {solver} | {res.bound:.6f} | {res.method} | {res.solver} | {res.status} | {sec:.2f} |"
+        )
+        print(lines[-1], flush=True)
+    return [*lines, ""]
+
+
+def replace_section(path: Path, header: str, lines: list[str]) -> None:
+    """Replace the section starting at ``header`` (up to the next ``## ``) of ``path``, or append it."""
+    text = path.read_text() if path.exists() else ""
+    parts = text.split("\n")
+    if header in parts:
+        i = parts.index(header)
+        j = next((k for k in range(i + 1, len(parts)) if parts[k].startswith("## ")), len(parts))
+        parts = parts[:i] + lines + parts[j:]
+    else:
+        parts = [*parts, *lines] if text else lines
+    path.write_text("\n".join(parts).rstrip("\n") + "\n")
+
+
+def _sections(text: str) -> dict[str, list[str]]:
+    """The ``--ladder`` and ``--deep`` sections of a results file, by header."""
+    parts = text.split("\n")
+    out = {}
+    for header in (LADDER_SECTION, DEEP_SECTION):
+        if header in parts:
+            i = parts.index(header)
+            j = next(
+                (k for k in range(i + 1, len(parts)) if parts[k].startswith("## ")), len(parts)
+            )
+            out[header] = parts[i:j]
+    return out
+
+
 def run_config(weights, method, solver):
     t0 = time.perf_counter()
     with warnings.catch_warnings():
@@ -72,7 +244,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true", help="smaller networks only")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "lipsdp.md"))
+    ap.add_argument("--ladder", action="store_true", help="only the fallback-order study")
+    ap.add_argument("--deep", action="store_true", help="only the 784-100x8-10 comparison")
     args = ap.parse_args()
+    if args.ladder or args.deep:
+        if args.ladder:
+            rows, order = ladder_study()
+            replace_section(Path(args.out), LADDER_SECTION, ladder_lines(rows, order))
+        if args.deep:
+            replace_section(Path(args.out), DEEP_SECTION, deep_study())
+        print(Path(args.out).read_text())
+        return
     inst = installed_solvers()
     nets = {
         "10-32³-10": [10, 32, 32, 32, 10],
@@ -179,8 +361,12 @@ def main() -> None:
         s_ = f"{base[0]} ({base[1]:.2f} s, {base[2]:.6f})" if base else "not run"
         rb = f"{best[1] / base[1]:.3f}" if best and base else "—"
         lines.append(f"| {name} | {b} | {i} | {ri} | {s_} | {rb} |")
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text("\n".join(lines) + "\n")
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    kept = _sections(out.read_text()) if out.exists() else {}
+    out.write_text("\n".join(lines) + "\n")
+    for header, section in kept.items():  # the --ladder / --deep studies are kept
+        replace_section(out, header, section)
     print("\n".join(lines))
 
 

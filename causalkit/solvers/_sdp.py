@@ -801,6 +801,9 @@ class SolveOutcome:
     solver: str
     solve_time: float
     raw_rho: float
+    # the formulation whose solve produced ``rho`` when it is not the requested one (the first-order solver
+    # that could not improve, by more than FO_MIN_GAIN, on the "layer" or "eclipse_fast" bound it started from)
+    method: str | None = None
 
 
 def solve_and_certify(

@@ -283,14 +283,16 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         (Guggenberger et al., 2012), with chi-squared critical values, as ``ivmodels``; valid however weak the
         instruments (homoskedastic errors). The set can be a bounded interval, the union of two half-lines,
         the whole line (the instruments carry no information), or empty (the overidentifying restrictions are
-        rejected). It depends only on the data, not on the estimator's ``kappa`` or ``ivl_alpha``. (CLR and LM
-        are not implemented yet.)
+        rejected). ``test="CLR"``: Moreira's (2003) conditional likelihood-ratio test (subvector version as in
+        ``ivmodels``), also valid under weak instruments and more powerful than AR when overidentified; its
+        set is found by root finding between two AR-type sets. Either set depends only on the data, not on
+        the estimator's ``kappa`` or ``ivl_alpha``. (The LM test is not implemented yet.)
 
         Parameters
         ----------
         variable : str or int
             Name (DataFrame X) or position of an endogenous column of X.
-        test : {"AR"}
+        test : {"AR", "CLR"}
         alpha : float, default 0.05
             One minus the confidence level.
 

@@ -16,6 +16,8 @@ chi-squared critical values; like there, they assume homoskedastic errors.
   minimised over the other endogenous coefficients (LIML), ``q - m_w`` degrees of freedom;
 - LIML J test of the overidentifying restrictions: ``(n - k) (kappa_LIML - 1)``, ``chi2(q - m)``;
 - Anderson's (Cragg-Donald) rank test of ``rank(Pi) < m``: ``(n - k) lambda_min``, ``chi2(q - m + 1)``.
+- conditional likelihood-ratio test (Moreira, 2003) of one coefficient, with ivmodels' conditioning statistic
+  for the subvector case, and its inversion.
 """
 
 from __future__ import annotations

@@ -148,6 +148,11 @@ def test_card_college_proximity_equals_ivmodels(card, instruments):
         assert tab.loc["liml_j", "statistic"] == pytest.approx(
             ivt.j_test(Zn, En, yn, C=Cn)[0], rel=RTOL
         )
+        ref = ivt.inverse_conditional_likelihood_ratio_test(Zn, En, yn, alpha=0.05, C=Cn)
+        clr = est.confidence_set("educ", test="CLR")
+        assert len(clr.intervals) == len(ref.boundaries) == 1
+        # ivmodels finds the boundaries by Brent's method with xtol 1e-6
+        np.testing.assert_allclose(clr.intervals[0], ref.boundaries[0], rtol=0, atol=2e-6)
 
 
 def test_set_depends_on_the_data_only_and_works_after_a_dask_fit():

@@ -523,7 +523,8 @@ class IVLRegression(_KClassBase):
     (as in statsmodels' IV2SLS), or name them with ``fit(..., controls=[...])`` and pass only the excluded
     instruments. They are partialled out of LIML's kappa, of ``first_stage_`` and of the weak-IV tests.
 
-    Weak instruments: an IV fit (``ivl_alpha=0``) whose smallest first-stage partial F is below 10 raises a
+    Weak instruments: an IV fit (``ivl_alpha=0``) whose smallest first-stage partial F (or, with several
+    endogenous regressors, Sanderson-Windmeijer F) is below 10 raises a
     :class:`~causalkit.exceptions.WeakInstrumentWarning` with the number; Wald intervals (``conf_int``) are then
     unreliable, while ``confidence_set(variable)`` (inverted Anderson-Rubin test) keeps its level however weak
     the instruments, and ``weak_iv_tests()`` gives the full-vector AR, LIML J and Anderson rank tests.
@@ -749,17 +750,26 @@ class KClassRegression(_KClassBase):
 
 
 def warn_weak_instruments(fs: Any, names: Any) -> None:
-    """WeakInstrumentWarning (at the user's line) when the smallest first-stage partial F is below 10."""
-    F = fs.partial_F
-    if np.all(np.isnan(F)):
+    """WeakInstrumentWarning (at the user's line) when the smallest first-stage partial F is below 10, or, with
+    several endogenous regressors, the smallest Sanderson-Windmeijer conditional F (each regressor can look
+    strong alone while the instruments do not separate them)."""
+    candidates = [("partial F", fs.partial_F)]
+    if fs.sw_F is not None:
+        candidates.append(("Sanderson-Windmeijer conditional F", fs.sw_F))
+    worst = None
+    for label, F in candidates:
+        if np.all(np.isnan(F)):
+            continue
+        j = int(np.nanargmin(F))
+        if F[j] < WEAK_F_THRESHOLD and (worst is None or F[j] < worst[2]):
+            worst = (label, j, float(F[j]))
+    if worst is None:
         return
-    j = int(np.nanargmin(F))
-    if not F[j] < WEAK_F_THRESHOLD:
-        return
+    label, j, value = worst
     col = int(fs.endog[j])
     which = f"X column {str(names[col])!r}" if names is not None else f"X column {col}"
     warnings.warn(
-        f"Weak instruments: the first-stage partial F of {which} is {F[j]:.3g} (controls partialled out, "
+        f"Weak instruments: the first-stage {label} of {which} is {value:.3g} (controls partialled out, "
         f"{fs.df[0]} excluded instrument(s)), below the rule-of-thumb {WEAK_F_THRESHOLD:g}. Wald standard "
         "errors and intervals are unreliable; see first_stage_, and confidence_set(variable) for an "
         "Anderson-Rubin set that is valid however weak the instruments.",

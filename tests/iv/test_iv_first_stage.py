@@ -285,3 +285,21 @@ def test_effective_F_is_close_to_the_partial_F_under_homoskedasticity():
     E, C, Z, y = _design(2, n=20_000, n_endog=1, n_controls=2, n_instr=3, strength=0.05)
     fs = _fit(E, C, Z, y, cov_type="HC1").first_stage_
     assert fs["effective_F"].iloc[0] == pytest.approx(fs["partial_F"].iloc[0], rel=0.05)
+
+
+def test_sanderson_windmeijer_F_detects_a_shared_first_stage():
+    """Both endogenous regressors load on the same instrument combination: each alone looks strong (partial F
+    in the hundreds) but they are not separately identified, which only the conditional F shows (and warns)."""
+    rng = np.random.default_rng(4)
+    n = 2000
+    Z = rng.normal(size=(n, 3))
+    u = rng.normal(size=n)
+    s = Z @ [1.0, 1.0, 0.0]
+    E = np.column_stack([s + u + rng.normal(size=n), 0.5 * s + u + rng.normal(size=n)])
+    y = E @ [1.0, -1.0] + u
+    with pytest.warns(
+        WeakInstrumentWarning, match=r"Sanderson-Windmeijer conditional F of X column \d is"
+    ):
+        fs = KClassRegression().fit(E, y, instruments=Z).first_stage_
+    assert fs["partial_F"].min() > 100
+    assert fs["sw_F"].max() < 10

@@ -229,8 +229,9 @@ if close_college is not None:
 # On the full sample (n = 3003) the partial F is about 16: the Wald interval and the Anderson-Rubin set agree
 # roughly (the AR set is a little longer and asymmetric). On a random third of the sample the same instrument is
 # weak (partial F about 2): the fit warns, the Wald interval still looks informative, and the AR set, which keeps
-# its 95% level however weak the instrument, is the whole line. That is the honest answer: with an instrument
-# this weak the data do not bound the return to schooling. (In a simulation with first-stage F about 2,
+# its 95% level however weak the instrument, is the whole line (so is the CLR set, which equals AR with one
+# instrument). That is the honest answer: with an instrument this weak the data do not bound the return to
+# schooling. (In a simulation with first-stage F about 2,
 # `tests/iv/test_iv_weak.py`, the Wald interval covers the truth 73% of the time and the AR set 95.6%.)
 
 # %%
@@ -249,3 +250,4 @@ if close_college is not None:
         f"partial F {weak.first_stage_.loc['educ', 'partial_F']:.2f}; Wald 95% [{lo:.3f}, {hi:.3f}]"
     )
     print(repr(weak.confidence_set("educ")))
+    print(repr(weak.confidence_set("educ", test="CLR")))  # the conditional likelihood-ratio set

@@ -527,7 +527,9 @@ class IVLRegression(_KClassBase):
     endogenous regressors, Sanderson-Windmeijer F) is below 10 raises a
     :class:`~causalkit.exceptions.WeakInstrumentWarning` with the number; Wald intervals (``conf_int``) are then
     unreliable, while ``confidence_set(variable)`` (inverted Anderson-Rubin test) keeps its level however weak
-    the instruments, and ``weak_iv_tests()`` gives the full-vector AR, LIML J and Anderson rank tests.
+    the instruments (``test="CLR"``: the conditional likelihood-ratio test), and ``weak_iv_tests()`` gives the
+    full-vector AR, LIML J and Anderson rank tests.
+
     ``fit(X, y)`` without instruments treats every regressor as exogenous and returns OLS (with a warning); it
     exists so that the estimator works in scikit-learn tools that call ``fit(X, y)``.
 

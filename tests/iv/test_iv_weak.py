@@ -295,3 +295,23 @@ def test_weak_instrument_coverage_clr():
     """The same 1000 draws for the CLR set (about 0.1 s per inversion, so marked slow)."""
     ar, _wald, _F, clr = _coverage(1000, with_clr=True)
     assert clr >= 0.93 and ar >= 0.93
+
+
+def test_empty_set_when_the_instruments_are_invalid_and_errors_when_underidentified():
+    """Instruments with a direct effect on y: the overidentifying restrictions fail, the AR set is empty (as in
+    ivmodels) and the LIML J test rejects. Fewer excluded instruments than endogenous regressors: no set."""
+    E, C, Z, y = _design(9, n=2000, m=1, mc=1, q=3, strength=0.5)
+    y = y + 2.0 * Z[:, 0] - 2.0 * Z[:, 1]
+    est = _fit(E, C, Z, y)
+    cs = est.confidence_set(0)
+    assert cs.is_empty and cs.intervals == _ivmodels_set(E, C, Z, y, 0, 0.05) == []
+    assert est.weak_iv_tests().loc["liml_j", "p_value"] < 1e-10
+    E, C, Z, y = _design(10, m=2, mc=1, q=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", WeakInstrumentWarning)
+        under = _fit(E, C, Z, y, KClassRegression(0.5))
+    with pytest.raises(
+        ValueError, match=r"at least as many excluded instruments \(1\) as endogenous"
+    ):
+        under.confidence_set(0)
+    assert np.isnan(under.weak_iv_tests().loc["anderson_rank", "statistic"])

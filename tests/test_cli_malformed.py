@@ -173,7 +173,10 @@ EXAMPLES = {
         ],
         {"nodes": ("csv", _nodes), "edges": ("csv", _edges), "out": ("out", None)},
     ),
-    "lipschitz": (["lipschitz", "{weights}", "--method", "naive"], {"weights": ("npz", _weights)}),
+    "lipschitz": (
+        ["lipschitz", "{weights}", "--method", "naive", "--out", "{out}"],
+        {"weights": ("npz", _weights), "out": ("out", None)},
+    ),
     "dask-ivl": (["dask-ivl", "--n-samples", "2000", "--chunk-size", "1000"], {}),
 }
 

@@ -863,6 +863,33 @@ def solve_and_certify(
 # a certified first-order solver: minimise the certification function itself
 
 
+# the first-order solver computes all eigenpairs of the Schur complement up to this size, else only the top ones
+FO_FULL_EIGH_MAX = 64
+# smoothing weights below exp(-FO_EIG_WINDOW) (< 1e-12) are dropped: eigenvalues further than FO_EIG_WINDOW·t
+# below the top do not enter the gradient
+FO_EIG_WINDOW = 28.0
+
+
+def _top_eigh(S: np.ndarray, t: float) -> tuple[np.ndarray, np.ndarray]:
+    """The eigenpairs of ``S`` (ascending) that the smoothed objective at temperature ``t`` needs: all for small
+    ``S``, else the top ones (LAPACK ``syevr`` on an index subset, doubled until the smallest computed eigenvalue
+    is more than ``FO_EIG_WINDOW·t`` below the top; only the top one at ``t = 0``). Only the optimisation uses
+    them: every bound is certified by :func:`certify_rho` from all eigenvalues in float64."""
+    n = S.shape[0]
+    if n <= FO_FULL_EIGH_MAX:
+        return np.linalg.eigh(S)
+    from scipy.linalg import eigh
+
+    k = 1 if t <= 0 else min(n, 8)
+    while True:
+        if 2 * k >= n:
+            return np.linalg.eigh(S)
+        sig, U = eigh(S, subset_by_index=[n - k, n - 1], driver="evr", check_finite=False)
+        if t <= 0 or sig[0] < sig[-1] - FO_EIG_WINDOW * t:
+            return sig, U
+        k *= 4
+
+
 def _fo_eval(lmi: LMI, y: np.ndarray, t: float, P: np.ndarray, H: np.ndarray):
     """Smoothed ρ*(y) (log-sum-exp of the Schur complement's eigenvalues, temperature t) and its gradient."""
     from scipy.linalg import solve_triangular
@@ -877,7 +904,7 @@ def _fo_eval(lmi: LMI, y: np.ndarray, t: float, P: np.ndarray, H: np.ndarray):
         return None
     Z = solve_triangular(Lc, M0[np.ix_(H, P)], lower=True, check_finite=False)
     S = M0[np.ix_(P, P)] + Z.T @ Z
-    sig, U = np.linalg.eigh(0.5 * (S + S.T))
+    sig, U = _top_eigh(0.5 * (S + S.T), t)
     top = sig[-1]
     if t > 0:
         e = np.exp((sig - top) / t)

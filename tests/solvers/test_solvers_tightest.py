@@ -208,3 +208,66 @@ def test_default_bound_is_sound_on_seeded_random_nets():
 def test_every_formulation_is_sound_on_the_24_study_nets():
     for _, Ws, act, seed in _ladder_nets(24):
         _check_sound(Ws, act, seed, ["neuron", "chordal", "split", "layer", "eclipse_fast"])
+
+
+# ------------------------------------------------- #19 item 2: the first-order solver's top eigenpairs only
+
+
+@pytest.mark.parametrize("rel_t", [0.0, 1e-4, 1e-3, 1e-2, 1.0])
+def test_top_eigenpairs_are_those_of_the_full_decomposition(rel_t):
+    from causalkit.solvers import _sdp
+
+    rng = np.random.default_rng(19)
+    A = rng.normal(size=(150, 150))
+    S = A @ A.T / 150
+    full_sig, full_U = np.linalg.eigh(S)
+    t = rel_t * full_sig[-1]
+    sig, U = _sdp._top_eigh(S, t)
+    k = sig.size
+    assert k < 150 or rel_t == 1.0
+    np.testing.assert_allclose(sig, full_sig[-k:], rtol=1e-12, atol=1e-12)
+    # every eigenvalue the smoothed objective weighs (weight > 1e-12) is among those computed
+    if t > 0:
+        assert full_sig[-k - 1 :][0] < full_sig[-1] - 27.6 * t or k == 150
+    # the eigenvectors span the same subspace (signs free): |<u_full, u>| = 1 for simple eigenvalues
+    np.testing.assert_allclose(np.abs(np.sum(full_U[:, -1] * U[:, -1])), 1.0, rtol=1e-10)
+
+
+def test_first_order_objective_with_top_eigenpairs_equals_the_full_one(monkeypatch):
+    import causalkit.solvers._lipschitz as lip
+    from causalkit.solvers import _sdp
+
+    Ws = make_random_network([100, 80, 80, 3], random_state=19)
+    kind, model = lip._parse_model(Ws, "relu")
+    model, _ = lip._prepare(kind, model)
+    ops = lip._output_dim_reduce(lip._svd_reduce(model))
+    prob, _ = _sdp.normalise(_sdp.compile_ops(ops), None)
+    lmi = _sdp.build_lmi(prob, "neuron", 2, None)
+    P = lmi.obj_coords
+    assert P.size > _sdp.FO_FULL_EIGH_MAX  # the top-eigenpair path is the one exercised
+    H = np.setdiff1d(np.arange(lmi.D), P)
+    y = lip._start_vector(lmi, lip._eclipse_fast(prob, lip._ops_of(prob)).y)
+    for rel_t in (0.0, 1e-4, 1e-2):
+        t = rel_t * _sdp.certify_rho(lmi, y)[0]
+        f_top, g_top = _sdp._fo_eval(lmi, y, t, P, H)
+        monkeypatch.setattr(_sdp, "FO_FULL_EIGH_MAX", 10**9)
+        f_full, g_full = _sdp._fo_eval(lmi, y, t, P, H)
+        monkeypatch.undo()
+        assert f_top == pytest.approx(f_full, rel=1e-11)
+        np.testing.assert_allclose(g_top, g_full, rtol=1e-7, atol=1e-9 * np.abs(g_full).max())
+
+
+def test_first_order_with_top_eigenpairs_is_certified_and_close():
+    Ws = make_random_network([100, 80, 80, 3], random_state=19)
+    fo = _quiet(Ws, solver="first_order")
+    ref = _quiet(Ws, solver="CVXOPT" if "CVXOPT" in _installed() else "SCS")
+    assert fo.certified and fo.solver == "FIRST_ORDER"
+    assert ref.bound * (1 - 1e-6) <= fo.bound <= ref.bound * 1.002
+    low = sampled_lower_bound(Ws, n_samples=2000, random_state=19)
+    assert low <= fo.bound <= fo.naive_bound * (1 + 1e-6)
+
+
+def _installed():
+    from causalkit.solvers import installed_solvers
+
+    return installed_solvers()

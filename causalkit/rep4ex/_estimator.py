@@ -297,6 +297,14 @@ class Rep4Ex(BaseEstimator):
     def _validate(self, X: Any, A: Any, Y: Any):
         X, names = check_2d(X, "X", min_samples=2, return_names=True)
         A = _check_actions(A, "A")
+        # the networks and the MMR penalty work in float32 (7 digits): an action that varies by less than 1e-4
+        # of its magnitude (a large offset) is constant there, and the fit would learn nothing from it
+        offset = np.flatnonzero(A.std(axis=0) < 1e-4 * np.abs(A).max(axis=0))
+        if offset.size:
+            raise ValueError(
+                f"A column(s) {offset.tolist()} vary by less than 1e-4 of their magnitude, below the float32 "
+                "resolution of the networks; subtract the mean first (A - A.mean(axis=0))."
+            )
         Y = check_1d(Y, "Y")
         check_consistent_length(X=X, A=A, Y=Y)
         k = A.shape[1]

@@ -54,7 +54,12 @@ def mmr_penalty(code, A, K, *, statistic: str = "u", standardize: bool = True, r
             code = torch.linalg.solve_triangular(chol, code.T, upper=False).T
     D = torch.cat([torch.ones(b, 1, dtype=code.dtype, device=code.device), A], dim=1)
     gram = D.T @ D + ridge * torch.eye(D.shape[1], dtype=code.dtype, device=code.device)
-    coef = torch.linalg.solve(gram, D.T @ code)
+    try:
+        coef = torch.linalg.solve(gram, D.T @ code)
+    except torch.linalg.LinAlgError:
+        # the actions do not vary at the working precision (e.g. a large offset in float32): the in-batch OLS
+        # is the minimum-norm one (the pseudo-inverse is differentiable too)
+        coef = torch.linalg.pinv(gram) @ (D.T @ code)
     psi = code - D @ coef
     M = (psi @ psi.T) * K
     if statistic == "u":

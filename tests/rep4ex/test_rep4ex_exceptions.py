@@ -161,3 +161,15 @@ def test_simulator_arguments():
 def test_too_few_samples_for_splines(d):
     with pytest.raises(ValueError, match="at least 4 \\* n_knots"):
         ControlFunctionExtrapolator(n_knots=12).fit(d.Y[:20], d.A[:20], Z=d.Z[:20])
+
+
+def test_actions_with_a_large_offset_are_refused_by_name():
+    # A = 1e10 + noise is constant in float32 (the networks' precision): torch.linalg.solve failed with a
+    # LinAlgError on the singular in-batch Gram matrix (thorough property profile, mode "offset")
+    from causalkit.rep4ex import Rep4Ex
+
+    rng = np.random.default_rng(0)
+    X, A, Y = rng.normal(size=(40, 2)), rng.normal(size=40), rng.normal(size=40)
+    with pytest.raises(ValueError, match=r"A column\(s\) \[0\] vary by less than 1e-4"):
+        Rep4Ex(hidden=(4,), max_epochs=2, n_knots=2, random_state=0).fit(Y, A + 1e10, X=X)
+    Rep4Ex(hidden=(4,), max_epochs=2, n_knots=2, random_state=0).fit(Y, A + 1e3, X=X)  # resolvable: fits

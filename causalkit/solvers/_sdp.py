@@ -864,7 +864,7 @@ def solve_and_certify(
 
 
 # the first-order solver computes all eigenpairs of the Schur complement up to this size, else only the top ones
-FO_FULL_EIGH_MAX = 64
+FO_FULL_EIGH_MAX = 128
 # smoothing weights below exp(-FO_EIG_WINDOW) (< 1e-12) are dropped: eigenvalues further than FO_EIG_WINDOW·t
 # below the top do not enter the gradient
 FO_EIG_WINDOW = 28.0

@@ -110,6 +110,15 @@ def finite_float(text: str) -> float:
     return value
 
 
+@_type("comma-separated numbers")
+def number_list(text: str) -> list[float]:
+    """An argparse type: comma-separated finite numbers (at least one), e.g. ``0,1.5,3``."""
+    parts = [c.strip() for c in text.split(",") if c.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"expected comma-separated numbers; got {text!r}")
+    return [finite_float(part) for part in parts]
+
+
 @_type("non-negative number or 'inf'")
 def nonnegative_float_or_inf(text: str) -> float:
     """An argparse type: a number ``>= 0``, or ``inf``."""

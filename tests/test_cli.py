@@ -204,3 +204,24 @@ def test_version_does_not_import_the_families():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in out.stdout, out.stdout + out.stderr
+
+
+def test_one_flag_dialect_across_subcommands():
+    # #13 item 8: output files are --out (never --output), lists are one comma-separated argument (no nargs
+    # lists), and a table can be written as csv or json with --format where the command prints a table
+    parser = cli.build_parser()
+    sub = next(a for a in parser._actions if a.__class__.__name__ == "_SubParsersAction")
+    for name, sp in sub.choices.items():
+        visible = [a for a in sp._actions if a.help != "==SUPPRESS==" and a.dest != "help"]
+        flags = {s for a in visible for s in a.option_strings}
+        assert "--output" not in flags, f"{name} uses --output; the dialect is --out"
+        lists = [a.option_strings for a in visible if a.nargs in ("+", "*") and a.option_strings]
+        assert not lists, f"{name}: {lists} take space-separated lists; use comma-separated ones"
+        if name in ("debias", "ivl", "dask-ivl", "rep4ex", "lipschitz"):
+            assert {"--out", "--format", "--force"} <= flags, name
+
+
+def test_renamed_output_flag_of_deconfound_exits_2(tmp_path, capsys):
+    assert cli.main(["deconfound", __file__, "--rewards", "r", "--output", "x.csv"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and "renamed to --out" in err

@@ -34,7 +34,7 @@ def run_demo(random_state: int = 0) -> dict:
 
 
 def _cmd_debias(args) -> int:
-    from causalkit.cli import numeric_columns, read_csv, user_errors
+    from causalkit.cli import emit_table, numeric_columns, read_csv, user_errors
 
     from ._ate import DebiasedATE
     from ._debiasers import LinearCalibrationDebiaser, TweedieDebiaser
@@ -60,13 +60,13 @@ def _cmd_debias(args) -> int:
             calibration=(cal[args.prediction], cal[args.target]),
             covariates=covariates,
         )
-    print(est.summary())
+    emit_table(est.inference_.summary_frame(), args, summary=est.summary())
     return 0
 
 
 def register(subparsers) -> None:
     """Add ``causalkit debias``: corrected ATE from a calibration CSV and a trial CSV."""
-    from causalkit.cli import input_file, positive_int, seed
+    from causalkit.cli import add_table_output, column_list, input_file, positive_int, seed
 
     p = subparsers.add_parser(
         "debias",
@@ -85,10 +85,16 @@ def register(subparsers) -> None:
     p.add_argument("--prediction", default="prediction", help="prediction column (both files)")
     p.add_argument("--target", default="target", help="true-outcome column (calibration file)")
     p.add_argument("--treatment", default="treatment", help="0/1 treatment column (trial file)")
-    p.add_argument("--covariates", nargs="*", default=None, help="covariate columns (trial file)")
+    p.add_argument(
+        "--covariates",
+        type=column_list,
+        default=None,
+        help="comma-separated covariate columns (trial file)",
+    )
     p.add_argument("--debiaser", choices=["tweedie", "lcc"], default="tweedie")
     p.add_argument("--method", choices=["difference", "ipw", "regression"], default="difference")
     p.add_argument("--inference", choices=["bootstrap", "analytic"], default="bootstrap")
     p.add_argument("--n-bootstrap", type=positive_int, default=500)
     p.add_argument("--seed", type=seed, default=0)
+    add_table_output(p, what="the ATE table (corrected and naive)")
     p.set_defaults(func=_cmd_debias)

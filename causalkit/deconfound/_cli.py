@@ -71,10 +71,10 @@ def _cmd(args) -> int:
     with user_errors(args.csv):
         est.fit(rewards, frame[args.features], confounders=confounders)
     print(est.summary())
-    if args.output:
+    if args.out:
         out = frame.assign(adjusted_reward=est.adjusted_rewards_)
-        write_csv(out, args.output, index=False)
-        print(f"adjusted rewards written to {args.output}", file=sys.stderr)
+        write_csv(out, args.out, index=False)
+        print(f"adjusted rewards written to {args.out}", file=sys.stderr)
     return 0
 
 
@@ -84,7 +84,14 @@ def register(subparsers) -> None:
         "deconfound",
         help="remove known confounders' effect from observational rewards (RewardDeconfounder)",
     )
-    from causalkit.cli import add_output_argument, column_list, input_file, int_at_least, seed
+    from causalkit.cli import (
+        add_output_argument,
+        add_renamed_flag,
+        column_list,
+        input_file,
+        int_at_least,
+        seed,
+    )
 
     p.add_argument("csv", type=input_file, help="CSV file with one row per content item")
     p.add_argument("--rewards", required=True, help="reward column")
@@ -107,7 +114,8 @@ def register(subparsers) -> None:
     )
     p.add_argument("--cv", type=int_at_least(2), default=2, help="cross-fitting folds (default 2)")
     p.add_argument("--seed", type=seed, default=0)
+    add_renamed_flag(p, "--output", "--out")
     add_output_argument(
-        p, "--output", help="write the CSV with an added adjusted_reward column here (see --force)"
+        p, "--out", help="write the CSV with an added adjusted_reward column here (see --force)"
     )
     p.set_defaults(func=_cmd)

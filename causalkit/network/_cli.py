@@ -162,7 +162,7 @@ def _cmd_graph_effect(args) -> int:
 
 
 def register(subparsers) -> None:
-    from causalkit.cli import add_output_argument, input_file, positive_int, seed
+    from causalkit.cli import add_output_argument, column_list, input_file, positive_int, seed
 
     p = subparsers.add_parser(
         "graph-effect",
@@ -183,7 +183,10 @@ def register(subparsers) -> None:
     p.add_argument("--treatment", required=True, help="binary 0/1 treatment column")
     p.add_argument("--outcome", required=True, help="outcome column")
     p.add_argument(
-        "--features", nargs="*", help="feature columns (default: all other numeric columns)"
+        "--features",
+        type=column_list,
+        default=None,
+        help="comma-separated feature columns (default: all other numeric columns)",
     )
     p.add_argument(
         "--id", help="node id column referenced by the edges (default: row numbers 0..n-1)"

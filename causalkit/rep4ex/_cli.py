@@ -41,28 +41,42 @@ def register(subparsers) -> None:
         description="Fit Rep4Ex on a CSV file and print E[Y | do(A = a)] at the requested action values "
         "(one action column; several --at values).",
     )
-    from causalkit.cli import finite_float, input_file, positive_int, seed
+    from causalkit.cli import (
+        add_table_output,
+        column_list,
+        input_file,
+        number_list,
+        positive_int,
+        seed,
+    )
 
     p.add_argument(
         "csv", type=input_file, help="CSV file with the observation, action and outcome columns"
     )
     p.add_argument(
-        "--x", nargs="+", required=True, help="columns of the high-dimensional observation X"
+        "--x",
+        type=column_list,
+        required=True,
+        help="comma-separated columns of the high-dimensional observation X",
     )
     p.add_argument("--a", required=True, help="column of the (exogenous, 1-D) action A")
     p.add_argument("--y", required=True, help="outcome column")
     p.add_argument(
-        "--at", nargs="+", type=finite_float, required=True, help="action values a to predict at"
+        "--at",
+        type=number_list,
+        required=True,
+        help="comma-separated action values a to predict at (e.g. 0,1.5)",
     )
     p.add_argument("--epochs", type=positive_int, default=100, help="training epochs (default 100)")
     p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
+    add_table_output(p, what="the table of E[Y | do(a)]")
     p.set_defaults(func=_cmd_rep4ex)
 
 
 def _cmd_rep4ex(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from causalkit.cli import numeric_columns, read_csv, user_errors
+    from causalkit.cli import emit_table, numeric_columns, read_csv, user_errors
 
     from ._estimator import Rep4Ex
 
@@ -78,5 +92,6 @@ def _cmd_rep4ex(args: argparse.Namespace) -> int:
                 "fraction_outside_support": est.support_fraction(args.at),
             }
         )
-    print(out.to_string(index=False, float_format=lambda x: f"{x:.4f}"))
+    text = out.to_string(index=False, float_format=lambda x: f"{x:.4f}")
+    emit_table(out.set_index("a"), args, summary=text)
     return 0

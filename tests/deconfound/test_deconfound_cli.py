@@ -37,7 +37,7 @@ def test_subcommand_on_csv(tmp_path, capsys):
         "season,platform",
         "--features",
         "t_spur,t_ent,t_ind",
-        "--output",
+        "--out",
         str(out_path),
     ]
     assert cli.main(argv) == 0

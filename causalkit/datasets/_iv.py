@@ -47,7 +47,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
 
     C ~ N(0, I5), X = C + N(0, I5) (so Cov X = 2 I), Y = X f + C b + N(0, 0.5^2) with f = (1, 2, -1, 0.5, 0),
     b = 1_5; augmentation X + strength * G B with G ~ N(0, I4), B an orthonormal basis of f's complement.
-    Population squared coefficient errors |h - f|^2 at strength 1: ERM 1.25, DA+ERM 0.694, IVL(ivl_alpha) =
+    Population squared coefficient errors ``|h - f|^2`` at strength 1: ERM 1.25, DA+ERM 0.694, IVL(ivl_alpha) =
     1/4 + 4 / (2 + 1 + 1/ivl_alpha)^2 (0.5 at ivl_alpha=1, 0.274 at ivl_alpha=0.1, 0.25 as ivl_alpha -> 0+).
 
     Parameters
@@ -60,7 +60,7 @@ def make_ivl_toy_sem(n_samples: int = 5000, strength: float = 1.0, random_state=
     Returns
     -------
     Bunch with ``X, y, X_aug, G, coef, directions, confounding`` (the vector b) and ``population_error``
-    (a function of ``ivl_alpha`` giving IVL's population |h - f|^2; ``ivl_alpha=np.inf`` gives DA+ERM).
+    (a function of ``ivl_alpha`` giving IVL's population ``|h - f|^2``; ``ivl_alpha=np.inf`` gives DA+ERM).
 
     Examples
     --------
@@ -130,7 +130,7 @@ def make_ivl_paper_sem(
     Returns
     -------
     Bunch with ``X, y, X_aug, G, coef, directions`` and ``ncer(h)``, the normalised causal excess risk
-    |h - f|^2 / (|h - f|^2 + |f|^2).
+    ``|h - f|^2 / (|h - f|^2 + |f|^2)``.
 
     Examples
     --------

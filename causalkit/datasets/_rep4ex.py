@@ -155,10 +155,10 @@ def rep4ex_truth_2d(a_values) -> np.ndarray:
 
 
 def rep4ex_grid(dim: int = 1, *, n_points: int | None = None, limit: float = 1.75):
-    """Evaluation grid of the spec and its inside/outside masks (|a| <= 1 inside, min |a_j| >= 1.25 outside).
+    """Evaluation grid of the spec and its inside/outside masks (``|a| <= 1`` inside, ``min |a_j| >= 1.25`` outside).
 
     For ``dim=1`` a regular grid of 29 points on [-limit, limit]; for ``dim=2`` a 9 x 9 product grid where a point
-    is *inside* when every |a_j| <= 1 and *outside* when some |a_j| >= 1.25.
+    is *inside* when every ``|a_j| <= 1`` and *outside* when some ``|a_j| >= 1.25``.
 
     Returns
     -------

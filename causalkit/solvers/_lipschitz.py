@@ -663,7 +663,7 @@ def lipschitz_bound(
         eclipse_fast, split, naive (status ``"fallback"`` and a :class:`SolverWarning`). ``method`` of the
         result is always the formulation that produced the number.
     norm : 2 or "inf", default 2
-        ℓ2 → ℓ2 bound, or the ℓ∞ → |·| bound of a scalar output (one SDP per output; for several outputs the
+        ℓ2 → ℓ2 bound, or the ℓ∞ → ``|·|`` bound of a scalar output (one SDP per output; for several outputs the
         maximum, i.e. the ℓ∞ → ℓ∞ bound).
     output_index : None, int or (int, int)
         Restrict to one output, or the difference ``f_i − f_j`` (logit margin).

@@ -23,6 +23,7 @@ __all__ = [
     "FeatureNamesWarning",
     "IllConditionedWarning",
     "OverlapWarning",
+    "ShrinkageWarning",
     "SolverWarning",
     "WeakInstrumentWarning",
 ]
@@ -70,3 +71,12 @@ class FeatureNamesWarning(CausalkitWarning):
 
 class IllConditionedWarning(CausalkitWarning):
     """A design is so ill-conditioned that double precision cannot deliver accurate standard errors."""
+
+
+class ShrinkageWarning(SolverWarning):
+    """A shrinkage intensity is at or near 1: the shrunk estimates equal the shrinkage target.
+
+    For compositional partial correlations the target is the closure null, so every partial correlation then
+    says only what the sum constraint implies. It subclasses :class:`SolverWarning` (the intensity estimator
+    returned its boundary), so filters on that category keep working.
+    """

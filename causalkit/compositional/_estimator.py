@@ -25,7 +25,7 @@ from causalkit._base import (
 )
 from causalkit._base._dask import is_dask_collection
 from causalkit._base.validation import user_stacklevel
-from causalkit.exceptions import CollinearityWarning, SolverWarning
+from causalkit.exceptions import CollinearityWarning, ShrinkageWarning
 
 from ._core import (
     _check_lambda,
@@ -46,15 +46,6 @@ __all__ = ["CompositionalPartialCorrelation", "partial_correlation"]
 
 #: λ̂ at or above which the basis shrinkage is reported as having removed every association (issue #18).
 SHRINKAGE_WARN_AT = 0.95
-
-
-class ShrinkageWarning(SolverWarning):
-    """The analytic shrinkage intensity is at or near 1: the partial correlations equal the closure null.
-
-    TODO(#18): move to :mod:`causalkit.exceptions` (``_base``/exceptions are owned elsewhere); it subclasses
-    :class:`~causalkit.exceptions.SolverWarning` (the intensity estimator returned its boundary) so existing
-    filters on it and on :class:`~causalkit.exceptions.CausalkitWarning` keep working.
-    """
 
 
 #: Fitted attributes that are DataFrames / Series when ``X`` had column names (stored as arrays on disk).

@@ -17,9 +17,9 @@ from causalkit.compositional._core import (
     log_basis,
     partial_correlation_from_covariance,
 )
-from causalkit.compositional._estimator import SHRINKAGE_WARN_AT, ShrinkageWarning
+from causalkit.compositional._estimator import SHRINKAGE_WARN_AT
 from causalkit.datasets import make_closure_null, make_logratio_network
-from causalkit.exceptions import CausalkitWarning, SolverWarning
+from causalkit.exceptions import CausalkitWarning, ShrinkageWarning, SolverWarning
 
 
 def _fit_recording(X, **kwargs):

@@ -8,6 +8,7 @@ is the one place where OLS with classical, heteroskedasticity-robust or cluster-
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -279,17 +280,31 @@ def ols_inference(
     params : ndarray (p,), cov : ndarray (p, p), df_resid : float
     """
     import statsmodels.api as sm
+    from statsmodels.tools.sm_exceptions import SingularMatrixWarning
+
+    from ..exceptions import CollinearityWarning
+    from .validation import user_stacklevel
 
     design = sm.add_constant(X, has_constant="add") if add_intercept else X
     model = sm.WLS(y, design, weights=weights) if weights is not None else sm.OLS(y, design)
-    if groups is not None or cov_type == "cluster":
-        if groups is None:
-            raise ValueError("cov_type='cluster' needs groups.")
-        codes = pd.factorize(np.asarray(groups))[0]
-        res = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
-    else:
-        res = model.fit(cov_type=cov_type)
-    return np.asarray(res.params), np.asarray(res.cov_params()), float(res.df_resid)
+    with warnings.catch_warnings(record=True) as caught:
+        # statsmodels' own warning category would reach the user unnamed: it is re-raised as ours below
+        warnings.simplefilter("always", SingularMatrixWarning)
+        if groups is not None or cov_type == "cluster":
+            if groups is None:
+                raise ValueError("cov_type='cluster' needs groups.")
+            codes = pd.factorize(np.asarray(groups))[0]
+            res = model.fit(cov_type="cluster", cov_kwds={"groups": codes})
+        else:
+            res = model.fit(cov_type=cov_type)
+        params, cov = np.asarray(res.params), np.asarray(res.cov_params())
+    for w in caught:
+        if issubclass(w.category, SingularMatrixWarning):
+            message = "the regression design is rank-deficient: its coefficients are not uniquely determined"
+            warnings.warn(message, CollinearityWarning, stacklevel=user_stacklevel())
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return params, cov, float(res.df_resid)
 
 
 def sandwich_cov(

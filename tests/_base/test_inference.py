@@ -72,3 +72,22 @@ def test_ols_inference_matches_statsmodels_cluster():
     ref = sm.OLS(y, sm.add_constant(X)).fit(cov_type="cluster", cov_kwds={"groups": g})
     np.testing.assert_allclose(params, ref.params, rtol=1e-12)
     np.testing.assert_allclose(cov, ref.cov_params(), rtol=1e-10)
+
+
+def test_ols_inference_names_a_rank_deficient_design():
+    # statsmodels' SingularMatrixWarning reached users unnamed (probe: BlindRLearner with X * 1e-300)
+    import warnings
+
+    from causalkit.exceptions import CollinearityWarning
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=50)
+    X = np.column_stack([x, 2 * x])
+    y = x + rng.normal(size=50)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ols_inference(X, y, add_intercept=True)
+    categories = [w.category for w in caught]
+    assert CollinearityWarning in categories
+    assert all(issubclass(c, CollinearityWarning) for c in categories), categories
+    assert all(w.filename == __file__ for w in caught)

@@ -37,6 +37,7 @@ _EXPORTS = {
     "make_splitter": ".crossfit",
     "ols_inference": ".inference",
     "optional_import": ".optional",
+    "pandas_like": ".validation",
     "parallel_map": ".parallel",
     "progress_bar": ".progress",
     "resample_indices": "._bootstrap",

@@ -544,3 +544,24 @@ def as_list_of_names(
     if len(names) != p:
         raise ValueError(f"expected {p} names; got {len(names)}")
     return names
+
+
+def pandas_like(
+    values: np.ndarray, like: Any, *, name: str | None = None, columns: Sequence[str] | None = None
+):
+    """``values`` as pandas indexed like ``like`` when ``like`` is a DataFrame/Series (pandas in, pandas out).
+
+    A 1-D ``values`` becomes a Series called ``name``; a 2-D one a DataFrame with ``columns``. Any other ``like``
+    (an ndarray, a list, a dask array) leaves ``values`` unchanged.
+
+    Examples
+    --------
+    >>> frame = pd.DataFrame({"x": [1.0, 2.0]}, index=["a", "b"])
+    >>> pandas_like(np.array([3.0, 4.0]), frame, name="effect").index.tolist()
+    ['a', 'b']
+    """
+    if not isinstance(like, (pd.DataFrame, pd.Series)):
+        return values
+    if np.ndim(values) == 1:
+        return pd.Series(values, index=like.index, name=name)
+    return pd.DataFrame(values, index=like.index, columns=columns)

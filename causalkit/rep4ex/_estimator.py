@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -19,6 +20,7 @@ from .._base import (
     check_random_state,
     check_scalar_in_range,
     optional_import,
+    pandas_like,
     resolve_device,
     root_seed,
     torch_threads,
@@ -662,26 +664,29 @@ class Rep4Ex(BaseEstimator):
         check_feature_names(self, X, argument="X", stacklevel=user_stacklevel())
         return arr
 
-    def transform(self, X: Any) -> np.ndarray:
+    def _code(self, X: Any) -> np.ndarray:
+        X = self._check_X(X)
+        return self._encode((X - self.x_mean_) / self.x_scale_)
+
+    def transform(self, X: Any) -> np.ndarray | pd.DataFrame:
         """The learned code ``phi(X)`` (affine in the latent ``Z`` when identification succeeded).
 
         Returns
         -------
-        ndarray of shape (n, latent_dim)
+        ndarray of shape (n, latent_dim), or a DataFrame (columns ``code0, code1, ...``) with the index of a
+        DataFrame ``X``.
         """
-        X = self._check_X(X)
-        return self._encode((X - self.x_mean_) / self.x_scale_)
+        code = self._code(X)
+        return pandas_like(code, X, columns=[f"code{j}" for j in range(code.shape[1])])
 
-    def reconstruct(self, X: Any) -> np.ndarray:
+    def reconstruct(self, X: Any) -> np.ndarray | pd.DataFrame:
         """``decoder(encoder(X))`` on the original scale of ``X``."""
         torch = optional_import("torch")
-        X = self._check_X(X)
-        code = torch.as_tensor(
-            self._encode((X - self.x_mean_) / self.x_scale_), dtype=torch.float32
-        )
+        code = torch.as_tensor(self._code(X), dtype=torch.float32)
         with torch.no_grad():
             back = self.decoder_(code).numpy().astype(np.float64)
-        return back * self.x_scale_ + self.x_mean_
+        out = back * self.x_scale_ + self.x_mean_
+        return pandas_like(out, X, columns=getattr(self, "feature_names_in_", None))
 
     def predict_intervention(self, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | do(A = a)]`` for each row of ``a_values`` ((m, k), or (m,) when k == 1)."""
@@ -690,21 +695,20 @@ class Rep4Ex(BaseEstimator):
 
     def predict_conditional_intervention(self, X: Any, a_values: Any) -> np.ndarray:
         """Estimated ``E[Y | X = x, do(A = a)]``; returns shape (n_x, m)."""
-        code = self.transform(X)
-        return self.control_function_.predict_conditional_intervention(code, a_values)
+        return self.control_function_.predict_conditional_intervention(self._code(X), a_values)
 
     def support_fraction(self, a_values: Any) -> np.ndarray:
         """Fraction of shifted residuals outside the observed code range, per intervention value."""
         check_is_fitted(self, "control_function_")
         return self.control_function_.support_fraction(a_values)
 
-    def predict(self, X: Any, A: Any) -> np.ndarray:
+    def predict(self, X: Any, A: Any) -> np.ndarray | pd.Series:
         """Fitted observational mean ``E[Y | X, A]`` of the additive stage-2 model."""
-        return self.control_function_.predict(self.transform(X), A)
+        return pandas_like(self.control_function_.predict(self._code(X), A), X, name="prediction")
 
     def score(self, X: Any, A: Any, Y: Any) -> float:
         """R² of :meth:`predict` against ``Y``."""
-        return self.control_function_.score(self.transform(X), A, Y)
+        return self.control_function_.score(self._code(X), A, Y)
 
     def mmr_score(self, X: Any, A: Any, *, max_samples: int = 4000) -> float:
         """MMR U/V-statistic of the linear-invariance restriction for the learned code on ``(X, A)``.

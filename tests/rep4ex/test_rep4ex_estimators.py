@@ -325,3 +325,22 @@ def test_dataframe_inputs_match_arrays():
         pd.Series(d.Y), pd.Series(d.A[:, 0], name="a"), X=X
     )
     np.testing.assert_array_equal(est_pd.transform(X), est_np.transform(d.X))
+
+
+def test_pandas_in_pandas_out():
+    # #13 item 6: transform, reconstruct and predict keep a DataFrame's index (arrays in, arrays out)
+    import pandas as pd
+
+    d = make_rep4ex_1d(300, random_state=0)
+    cols = [f"x{j}" for j in range(d.X.shape[1])]
+    X = pd.DataFrame(d.X, columns=cols, index=pd.RangeIndex(1000, 1300, name="unit"))
+    est = Rep4Ex(hidden=(8,), max_epochs=3, random_state=0).fit(d.Y, d.A, X=X)
+    code = est.transform(X)
+    assert isinstance(code, pd.DataFrame) and code.index.equals(X.index)
+    assert list(code.columns) == [f"code{j}" for j in range(code.shape[1])]
+    back = est.reconstruct(X)
+    assert list(back.columns) == cols and back.index.equals(X.index)
+    pred = est.predict(X, d.A)
+    assert isinstance(pred, pd.Series) and pred.index.equals(X.index)
+    np.testing.assert_array_equal(pred.to_numpy(), est.predict(d.X, d.A))
+    np.testing.assert_array_equal(code.to_numpy(), est.transform(d.X))

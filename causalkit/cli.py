@@ -431,6 +431,28 @@ def user_errors(where: str) -> Iterator[None]:
         raise CLIUsageError(where, _one_line(exc)) from exc
 
 
+def add_format_argument(parser: argparse.ArgumentParser) -> None:
+    """``--format csv|json`` (default csv) for a subcommand whose ``--out`` file is a table."""
+    parser.add_argument(
+        "--format",
+        choices=["csv", "json"],
+        default="csv",
+        help="format of the --out file (default csv)",
+    )
+
+
+def write_table(frame, path: str, fmt: str = "csv", *, index: bool = True) -> None:
+    """Write ``frame`` to ``path`` as csv or json (records); an OS failure is a one-line user error."""
+    if fmt == "csv":
+        write_csv(frame, path, index=index)
+        return
+    records = frame.reset_index() if index else frame
+    try:
+        Path(path).write_text(records.to_json(orient="records", double_precision=15) + "\n")
+    except OSError as exc:
+        raise CLIUsageError(path, f"cannot write: {exc.strerror or _one_line(exc)}") from None
+
+
 def write_csv(frame, path: str, **kwargs: Any) -> None:
     """``frame.to_csv(path)``; an OS failure is a one-line user error naming the file."""
     try:

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 import causalkit
@@ -217,7 +219,7 @@ def test_one_flag_dialect_across_subcommands():
         assert "--output" not in flags, f"{name} uses --output; the dialect is --out"
         lists = [a.option_strings for a in visible if a.nargs in ("+", "*") and a.option_strings]
         assert not lists, f"{name}: {lists} take space-separated lists; use comma-separated ones"
-        if name in ("debias", "ivl", "dask-ivl", "rep4ex", "lipschitz"):
+        if name != "demo":
             assert {"--out", "--format", "--force"} <= flags, name
 
 
@@ -225,3 +227,17 @@ def test_renamed_output_flag_of_deconfound_exits_2(tmp_path, capsys):
     assert cli.main(["deconfound", __file__, "--rewards", "r", "--output", "x.csv"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "renamed to --out" in err
+
+
+def test_file_tables_are_written_as_csv_or_json(tmp_path):
+    # pcor, deconfound and graph-effect write their --out table as csv (default) or json with the same values
+    import pandas as pd
+
+    data = Path(causalkit.__file__).parent / "datasets" / "data" / "roman_cups.csv"
+    csv_out, json_out = tmp_path / "p.csv", tmp_path / "p.json"
+    base = ["pcor", str(data), "--index-col", "0"]
+    assert cli.main([*base, "--out", str(csv_out)]) == 0
+    assert cli.main([*base, "--out", str(json_out), "--format", "json"]) == 0
+    from_csv, from_json = pd.read_csv(csv_out), pd.read_json(json_out)
+    assert list(from_json.columns) == list(from_csv.columns) and len(from_json) == len(from_csv)
+    np.testing.assert_allclose(from_json["partial_corr"], from_csv["partial_corr"], rtol=1e-12)

@@ -124,7 +124,7 @@ def _cmd_pcor(args) -> int:
     import numpy as np
     import pandas as pd
 
-    from causalkit.cli import CLIUsageError, user_errors, write_csv
+    from causalkit.cli import CLIUsageError, user_errors, write_table
 
     from ._estimator import CompositionalPartialCorrelation
 
@@ -165,7 +165,7 @@ def _cmd_pcor(args) -> int:
         file=sys.stderr,
     )
     if args.out:
-        write_csv(result, args.out, index=args.matrix)
+        write_table(result, args.out, args.format, index=args.matrix)
         print(f"wrote {args.out}", file=sys.stderr)
     else:
         with pd.option_context("display.width", 200, "display.max_rows", 60):
@@ -185,6 +185,7 @@ def register(subparsers) -> None:
         ),
     )
     from causalkit.cli import (
+        add_format_argument,
         add_output_argument,
         input_file,
         nonnegative_int,
@@ -214,8 +215,9 @@ def register(subparsers) -> None:
         "default: none, every column is a part (a first column is no longer guessed to be ids)",
     )
     add_output_argument(
-        p, "--out", help="write the result as CSV here instead of printing it (see --force)"
+        p, "--out", help="write the result here instead of printing it (see --force, --format)"
     )
+    add_format_argument(p)
     p.add_argument(
         "--matrix", action="store_true", help="output the D x D matrix, not the pair list"
     )

@@ -38,7 +38,7 @@ def _cmd(args) -> int:
         read_csv,
         require_columns,
         user_errors,
-        write_csv,
+        write_table,
     )
 
     from ._estimator import RewardDeconfounder
@@ -73,7 +73,7 @@ def _cmd(args) -> int:
     print(est.summary())
     if args.out:
         out = frame.assign(adjusted_reward=est.adjusted_rewards_)
-        write_csv(out, args.out, index=False)
+        write_table(out, args.out, args.format, index=False)
         print(f"adjusted rewards written to {args.out}", file=sys.stderr)
     return 0
 
@@ -85,6 +85,7 @@ def register(subparsers) -> None:
         help="remove known confounders' effect from observational rewards (RewardDeconfounder)",
     )
     from causalkit.cli import (
+        add_format_argument,
         add_output_argument,
         add_renamed_flag,
         column_list,
@@ -116,6 +117,9 @@ def register(subparsers) -> None:
     p.add_argument("--seed", type=seed, default=0)
     add_renamed_flag(p, "--output", "--out")
     add_output_argument(
-        p, "--out", help="write the CSV with an added adjusted_reward column here (see --force)"
+        p,
+        "--out",
+        help="write the data with an added adjusted_reward column here (see --force, --format)",
     )
+    add_format_argument(p)
     p.set_defaults(func=_cmd)

@@ -114,7 +114,7 @@ def _cmd_graph_effect(args) -> int:
         read_csv,
         require_columns,
         user_errors,
-        write_csv,
+        write_table,
     )
 
     from . import GraphRLearner
@@ -155,14 +155,21 @@ def _cmd_graph_effect(args) -> int:
         {"effect": est.effect(), "m_hat": est.m_hat_, "e_hat": est.e_hat_},
         index=nodes[args.id] if args.id else pd.RangeIndex(len(nodes), name="node"),
     )
-    write_csv(out, args.out)
+    write_table(out, args.out, args.format)
     print(est.summary())
     print(f"wrote {len(out)} node effects to {args.out}")
     return 0
 
 
 def register(subparsers) -> None:
-    from causalkit.cli import add_output_argument, column_list, input_file, positive_int, seed
+    from causalkit.cli import (
+        add_format_argument,
+        add_output_argument,
+        column_list,
+        input_file,
+        positive_int,
+        seed,
+    )
 
     p = subparsers.add_parser(
         "graph-effect",
@@ -200,8 +207,12 @@ def register(subparsers) -> None:
         "--final", default="sage", choices=["sage", "gcn", "gat", "linear"], help="final stage"
     )
     add_output_argument(
-        p, "--out", default="effects.csv", help="output CSV (default effects.csv; see --force)"
+        p,
+        "--out",
+        default="effects.csv",
+        help="output file (default effects.csv; see --force, --format)",
     )
+    add_format_argument(p)
     p.add_argument("--seed", type=seed, default=0)
     p.add_argument("--threads", type=positive_int, default=1, help="torch threads (default 1)")
     p.add_argument("--verbose", action="store_true")

@@ -221,7 +221,7 @@ def size_study(
         est = CompositionalPartialCorrelation(
             shrinkage, n_bootstrap=0, n_permutations=n_permutations, random_state=rep
         ).fit(X)
-        out.append(est.permutation_test(scheme=scheme)["pvalue"].to_numpy() <= 0.05)
+        out.append(est.permutation_test(scheme=scheme)["p_value"].to_numpy() <= 0.05)
     return np.asarray(out)
 
 

@@ -107,7 +107,7 @@ print(f"mean partial correlation of independent parts: {off.mean():.4f}  (1/(D-1
 # %%
 est_perm = CompositionalPartialCorrelation(n_permutations=N_PERM, random_state=1).fit(cups)
 perm = est_perm.permutation_test()
-perm.sort_values("pvalue").head(8).round(3)
+perm.sort_values("p_value").head(8).round(3)
 
 # %% [markdown]
 # ## Basis shrinkage

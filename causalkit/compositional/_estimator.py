@@ -551,7 +551,7 @@ class CompositionalPartialCorrelation(InferenceMixin, BaseEstimator):
         Returns
         -------
         DataFrame with columns ``part_i``, ``part_j``, ``partial_corr``, ``null_mean``, ``null_lower``,
-        ``null_upper``, ``pvalue``. With ``"pivot"`` the null band and mean are those of
+        ``null_upper``, ``p_value``. With ``"pivot"`` the null band and mean are those of
         ``tanh(atanh(ρ̂⁰) + T*)`` over the permuted statistics ``T*``: the band against which ``partial_corr``
         is read.
         """
@@ -622,7 +622,7 @@ class CompositionalPartialCorrelation(InferenceMixin, BaseEstimator):
                 "null_mean": mean,
                 "null_lower": lo,
                 "null_upper": hi,
-                "pvalue": pvalue,
+                "p_value": pvalue,
             }
         )
 

@@ -39,7 +39,7 @@ def _rejections(design, reps, scheme="pivot", n_permutations=39, seed=0):
         est = CompositionalPartialCorrelation(
             shrinkage, n_bootstrap=0, n_permutations=n_permutations, random_state=rep
         ).fit(X)
-        out.append(est.permutation_test(scheme=scheme)["pvalue"].to_numpy() <= 0.05)
+        out.append(est.permutation_test(scheme=scheme)["p_value"].to_numpy() <= 0.05)
     return np.asarray(out)
 
 
@@ -112,8 +112,8 @@ def test_pivot_flags_real_associations():
         cups
     )
     perm = est.permutation_test().set_index(["part_i", "part_j"])
-    assert perm.loc[("Si", "Al"), "pvalue"] <= 0.02
-    assert perm["pvalue"].between(0, 1).all()
+    assert perm.loc[("Si", "Al"), "p_value"] <= 0.02
+    assert perm["p_value"].between(0, 1).all()
     assert np.all(perm["null_lower"] <= perm["null_mean"])
     assert np.all(perm["null_mean"] <= perm["null_upper"])
 
@@ -140,7 +140,7 @@ def test_raw_scheme_is_the_former_scheme():
     mean = draws.mean(axis=0)
     extreme = (np.abs(draws - mean) >= np.abs(rho - mean) - 1e-12).sum(axis=0)
     np.testing.assert_allclose(got["null_mean"].to_numpy(), mean, rtol=0, atol=1e-14)
-    np.testing.assert_array_equal(got["pvalue"].to_numpy(), (1 + extreme) / 21)
+    np.testing.assert_array_equal(got["p_value"].to_numpy(), (1 + extreme) / 21)
 
 
 def test_scheme_is_checked_by_name():

@@ -176,9 +176,9 @@ def test_permutation_flags_real_associations():
     cups = load_roman_cups()
     est = CompositionalPartialCorrelation(n_permutations=99, random_state=0).fit(cups)
     perm = est.permutation_test().set_index(["part_i", "part_j"])
-    assert perm.loc[("Si", "Al"), "pvalue"] <= 0.02
-    assert perm.loc[("Al", "Fe"), "pvalue"] <= 0.02
-    assert perm["pvalue"].between(0, 1).all()
+    assert perm.loc[("Si", "Al"), "p_value"] <= 0.02
+    assert perm.loc[("Al", "Fe"), "p_value"] <= 0.02
+    assert perm["p_value"].between(0, 1).all()
 
 
 @pytest.mark.slow
@@ -208,7 +208,7 @@ def test_permutation_test_size_under_closure_null():
         est = CompositionalPartialCorrelation(
             n_bootstrap=0, n_permutations=99, random_state=rep
         ).fit(data.X)
-        rejections.append(est.permutation_test()["pvalue"].to_numpy() <= 0.05)
+        rejections.append(est.permutation_test()["p_value"].to_numpy() <= 0.05)
     rate = np.mean(rejections)
     print(f"permutation test rejection rate at 5%: {rate:.3f}")
     assert rate <= 0.09, rate

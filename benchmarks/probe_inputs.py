@@ -1060,6 +1060,7 @@ def _targets() -> list[Target]:
         ),
         ("make_ivl_toy_sem", {"n_samples": 50, "random_state": 0}, "n_samples"),
         ("make_ivl_paper_sem", {"n_samples": 50, "random_state": 0}, "n_samples"),
+        ("make_weak_iv_sem", {"n_samples": 50, "random_state": 0}, "n_samples"),
         ("make_closure_null", {"n_samples": 50, "random_state": 0}, "n_samples"),
         ("make_logratio_network", {"n_samples": 50, "random_state": 0}, "n_samples"),
         ("make_confounded_content", {"n": 50, "random_state": 0}, "n"),

@@ -1048,6 +1048,7 @@ _DATASETS = {
     "make_confounded_trial": ("n_trial", {"n_calibration": 20, "n_train": 30}),
     "make_ivl_toy_sem": ("n_samples", {}),
     "make_ivl_paper_sem": ("n_samples", {}),
+    "make_weak_iv_sem": ("n_samples", {}),
     "make_closure_null": ("n_samples", {}),
     "make_logratio_network": ("n_samples", {}),
     "make_confounded_content": ("n", {}),
@@ -1453,7 +1454,8 @@ COVERED = {
     "datasets": "make_closure_null make_confounded_content make_confounded_trial make_ivl_paper_sem "
     "make_ivl_toy_sem make_linear_shrinkage make_logratio_network make_network_effect "
     "make_nonlinear_shrinkage make_orthogonal_maxmin_network make_paper_network_dgp make_random_network "
-    "make_rep4ex_1d make_rep4ex_2d null_space_basis rep4ex_grid rep4ex_truth_1d rep4ex_truth_2d",
+    "make_rep4ex_1d make_rep4ex_2d make_weak_iv_sem null_space_basis rep4ex_grid rep4ex_truth_1d "
+    "rep4ex_truth_2d",
 }
 NOT_COVERED = {
     "deconfound": {"OverlapWarning": "a warning class"},

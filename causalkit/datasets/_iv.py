@@ -14,7 +14,7 @@ from .._base import check_int, check_scalar_in_range
 from ..iv._solver import local_random_state
 from ._checks import check_output_size
 
-__all__ = ["make_ivl_paper_sem", "make_ivl_toy_sem", "null_space_basis"]
+__all__ = ["make_ivl_paper_sem", "make_ivl_toy_sem", "make_weak_iv_sem", "null_space_basis"]
 
 
 def null_space_basis(coef: np.ndarray) -> np.ndarray:
@@ -165,3 +165,48 @@ def make_ivl_paper_sem(
         return err / (err + float(f @ f))
 
     return Bunch(X=X, y=y, X_aug=X_aug, G=G, coef=f, directions=B, ncer=ncer)
+
+
+def make_weak_iv_sem(
+    n_samples: int = 250,
+    strength: float = 0.07,
+    *,
+    endogeneity: float = 0.8,
+    beta: float = 1.0,
+    random_state=None,
+) -> Bunch:
+    """One endogenous regressor, three excluded instruments and two exogenous controls, of chosen strength.
+
+    ``x = strength * (z1 + z2 + z3) + c1 + c2 + v`` and ``y = beta * x + c1 + c2 + u`` with standard normal
+    ``z``, ``c``, ``u`` and ``v = endogeneity * u + sqrt(1 - endogeneity^2) * e``, so ``corr(u, v)`` is
+    ``endogeneity`` and the expected first-stage partial F is about ``1 + n_samples * strength^2``
+    (``expected_F``). The weak-instrument studies of the IV family (coverage of AR/CLR sets against Wald
+    intervals, the false-alarm and hit rates of ``WeakInstrumentWarning``) draw from it.
+
+    Returns
+    -------
+    Bunch with ``X`` (n, 3): ``[x, c1, c2]`` (the controls are columns 1 and 2), ``y``, ``Z`` (n, 3) the excluded
+    instruments, ``coef`` (``beta``) and ``expected_F``.
+
+    Examples
+    --------
+    >>> d = make_weak_iv_sem(500, 0.3, random_state=0)
+    >>> d.X.shape, d.Z.shape, round(d.expected_F, 1)
+    ((500, 3), (500, 3), 46.0)
+    """
+    n = check_int(n_samples, "n_samples", low=4)
+    strength = check_scalar_in_range(strength, "strength", low=0.0)
+    rho = check_scalar_in_range(endogeneity, "endogeneity", low=-1.0, high=1.0)
+    beta = check_scalar_in_range(beta, "beta")
+    rng = np.random.default_rng(
+        check_int(random_state, "random_state", low=0) if random_state is not None else None
+    )
+    C = rng.normal(size=(n, 2))
+    Z = rng.normal(size=(n, 3))
+    u = rng.normal(size=n)
+    v = rho * u + np.sqrt(1 - rho**2) * rng.normal(size=n)
+    x = strength * Z.sum(axis=1) + C.sum(axis=1) + v
+    y = beta * x + C.sum(axis=1) + u
+    return Bunch(
+        X=np.column_stack([x, C]), y=y, Z=Z, coef=float(beta), expected_F=float(1 + n * strength**2)
+    )

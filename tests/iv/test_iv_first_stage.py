@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from causalkit.datasets import make_weak_iv_sem
 from causalkit.exceptions import WeakInstrumentWarning
 from causalkit.iv import IVLRegression, KClassRegression
 
@@ -183,28 +184,22 @@ def test_weak_instrument_warning_points_at_the_user_line_and_names_the_number():
 def _warn_rate(strength, n_seeds, n=500):
     hits, Fs = 0, []
     for seed in range(n_seeds):
-        rng = np.random.default_rng(10_000 + seed)
-        C = rng.normal(size=(n, 2))
-        Z = rng.normal(size=(n, 3))
-        u = rng.normal(size=n)
-        x = strength * Z.sum(axis=1) + C.sum(axis=1) + u + rng.normal(size=n)
-        y = x + C.sum(axis=1) + u + rng.normal(size=n)
+        d = make_weak_iv_sem(n, strength, endogeneity=0.5, random_state=10_000 + seed)
         with warnings.catch_warnings(record=True) as rec:
             warnings.simplefilter("always")
-            est = KClassRegression().fit(
-                np.column_stack([x, C]), y, instruments=np.column_stack([Z, C])
-            )
+            # the controls listed in both X and the instruments (the other convention than controls=)
+            est = KClassRegression().fit(d.X, d.y, instruments=np.column_stack([d.Z, d.X[:, 1:]]))
         hits += any(issubclass(r.category, WeakInstrumentWarning) for r in rec)
         Fs.append(est.first_stage_["partial_F"].iloc[0])
     return hits / n_seeds, float(np.median(Fs))
 
 
 def test_weak_instrument_warning_false_alarm_and_hit_rates():
-    """The expected partial F is about 1 + n s^2 / 2 (n = 500, 3 instruments with coefficient s each, first-stage
-    error variance 2): about 50 at s = 0.44 and about 2 at s = 0.063. Over 200 seeds each, the warning (partial
-    F < 10) fires in no strong design and in every weak one."""
-    false_alarm, F_strong = _warn_rate(0.44, 200)
-    hit, F_weak = _warn_rate(0.063, 200)
+    """make_weak_iv_sem: the expected partial F is about 1 + n s^2 (n = 500, 3 instruments with coefficient s
+    each, first-stage error variance 1): about 50 at s = 0.31 and about 2 at s = 0.045. Over 200 seeds each, the
+    warning (partial F < 10) fires in no strong design and in every weak one."""
+    false_alarm, F_strong = _warn_rate(0.31, 200)
+    hit, F_weak = _warn_rate(0.045, 200)
     assert 40 < F_strong < 65 and 1.5 < F_weak < 3.5
     assert false_alarm == 0.0
     assert hit >= 0.99

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from causalkit.datasets import make_weak_iv_sem
 from causalkit.exceptions import WeakInstrumentWarning
 from causalkit.iv import ConfidenceSet, IVLRegression, KClassRegression
 
@@ -259,18 +260,10 @@ def _coverage(n_reps, n=250, strength=0.07, rho=0.8, beta=1.0, with_clr=False):
     ar = wald = clr = 0
     Fs = []
     for rep in range(n_reps):
-        rng = np.random.default_rng(50_000 + rep)
-        C = rng.normal(size=(n, 2))
-        Z = rng.normal(size=(n, 3))
-        u = rng.normal(size=n)
-        v = rho * u + np.sqrt(1 - rho**2) * rng.normal(size=n)
-        x = strength * Z.sum(axis=1) + C.sum(axis=1) + v
-        y = beta * x + C.sum(axis=1) + u
+        d = make_weak_iv_sem(n, strength, endogeneity=rho, beta=beta, random_state=50_000 + rep)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", WeakInstrumentWarning)
-            est = KClassRegression("tsls").fit(
-                np.column_stack([x, C]), y, instruments=Z, controls=[1, 2]
-            )
+            est = KClassRegression("tsls").fit(d.X, d.y, instruments=d.Z, controls=[1, 2])
         ar += beta in est.confidence_set(0)
         if with_clr:
             clr += beta in est.confidence_set(0, test="CLR")

@@ -32,6 +32,7 @@ from causalkit._base import (
     crossfit_predict,
     make_folds,
     ols_inference,
+    pandas_like,
     parallel_map,
     sandwich_cov,
     spawn_seeds,
@@ -952,7 +953,7 @@ class RewardDeconfounder(EffectMixin, BaseEstimator):
         """
         check_is_fitted(self, "coef_")
         T = self._check_features(features)
-        return _with_index(T @ self.coef_ + self.intercept_, features)
+        return pandas_like(T @ self.coef_ + self.intercept_, features)
 
     def effect(self, X: Any = None) -> np.ndarray:
         """Constant marginal effect of each feature on the reward: ``coef_``.
@@ -1040,13 +1041,6 @@ class RewardDeconfounder(EffectMixin, BaseEstimator):
             if isinstance(self.cv, numbers.Integral)
             else str(len(self.fold_indices_[0]))
         )
-
-
-def _with_index(values: np.ndarray, like: Any):
-    """``values`` as a Series with ``like``'s index when ``like`` is a pandas DataFrame or Series."""
-    if isinstance(like, (pd.DataFrame, pd.Series)):
-        return pd.Series(values, index=like.index)
-    return values
 
 
 def _index_state(series: pd.Series) -> dict:

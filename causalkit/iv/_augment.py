@@ -16,12 +16,12 @@ from .._base import (
     check_feature_names,
     check_int,
     check_scalar_in_range,
+    pandas_like,
 )
 from ._estimators import (
     IVLRegression,
     check_magnitude,
     check_n_features,
-    keep_index,
     validate_X,
     validate_y,
 )
@@ -225,7 +225,7 @@ class DAIVLRegression(InferenceMixin, RegressorMixin, BaseEstimator):
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
         check_feature_names(self, X, argument="X", stacklevel=2)
-        return keep_index(Xa @ self.coef_ + self.intercept_, X)
+        return pandas_like(Xa @ self.coef_ + self.intercept_, X)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

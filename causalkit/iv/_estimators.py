@@ -24,6 +24,7 @@ from .._base import (
     check_groups,
     check_n_clusters,
     check_scalar_in_range,
+    pandas_like,
     user_stacklevel,
 )
 from .._base._dask import any_dask
@@ -218,7 +219,7 @@ class _KClassBase(InferenceMixin, RegressorMixin, BaseEstimator):
         Xa = validate_X(X, "X", type(self).__name__, predict=True)[0]
         check_n_features(Xa, self.n_features_in_, type(self).__name__)
         check_feature_names(self, X, argument="X", stacklevel=stacklevel - 1)
-        return keep_index(Xa @ self.coef_ + self.intercept_, X)
+        return pandas_like(Xa @ self.coef_ + self.intercept_, X)
 
     def _is_iv_fit(self, kappa: float) -> bool:
         """Whether the fit is an IV estimator (2SLS, LIML, Fuller, kappa >= 1), whose Wald intervals weak
@@ -904,13 +905,6 @@ def check_magnitude(**arrays: np.ndarray | None) -> None:
                 f"underflow double precision below about {1 / _MAX_MAGNITUDE:.0e}. Rescale {name} (multiply "
                 "it by a power of ten) and rescale the coefficients back."
             )
-
-
-def keep_index(values: np.ndarray, X: Any) -> Any:
-    """Predictions for a pandas DataFrame come back as a Series with its index; otherwise as given."""
-    if isinstance(X, pd.DataFrame):
-        return pd.Series(values, index=X.index)
-    return values
 
 
 def check_n_features(X: np.ndarray, n_features: int, owner: str) -> None:

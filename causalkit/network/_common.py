@@ -149,13 +149,6 @@ def check_n_threads(n_threads: Any) -> int | None:
     return check_int(n_threads, "n_threads", low=1, allow_none=True)
 
 
-def as_output(values: np.ndarray, X: Any, name: str = "effect"):
-    """``values`` as a Series indexed like a DataFrame/Series ``X`` (pandas in, pandas out), else unchanged."""
-    if isinstance(X, (pd.DataFrame, pd.Series)):
-        return pd.Series(values, index=X.index, name=name)
-    return values
-
-
 def check_gnn_params(est: BaseEstimator) -> None:
     """Validate the shared GNN training parameters of ``est``."""
     check_int(est.hidden_channels, "hidden_channels", low=1)

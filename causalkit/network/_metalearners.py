@@ -8,12 +8,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
-from .._base import resolve_device, spawn_seeds, torch_threads
+from .._base import pandas_like, resolve_device, spawn_seeds, torch_threads
 from ..graphs._graph import degree, to_edge_index
 from ._common import (
     GNNTraining,
     Standardizer,
-    as_output,
     check_fit_inputs,
     check_gnn_params,
     check_model_spec,
@@ -152,7 +151,9 @@ class _GraphMetaBase(TorchStateMixin, BaseEstimator):
         Xa = check_new_X(self, X)
         if edge_index is None:
             raise ValueError("edge_index is required with new X.")
-        return as_output(self._effect_on(Xa, to_edge_index(edge_index, Xa.shape[0])), X)
+        return pandas_like(
+            self._effect_on(Xa, to_edge_index(edge_index, Xa.shape[0])), X, name="effect"
+        )
 
     def ate(self) -> float:
         """Plug-in average treatment effect, the (weighted) mean of the fitted nodes' effects.

@@ -16,6 +16,7 @@ from .._base import (
     crossfit_predict,
     make_folds,
     ols_inference,
+    pandas_like,
     resolve_device,
     spawn_seeds,
     torch_threads,
@@ -27,7 +28,6 @@ from ..graphs._graph import connected_components, degree, neighbour_mean, to_edg
 from ._common import (
     GNNTraining,
     Standardizer,
-    as_output,
     bce_loss,
     check_arm_counts,
     check_fit_inputs,
@@ -550,7 +550,7 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
                 raise ValueError("edge_index given without X: pass the new graph's features too.")
             return self.effect_.copy()
         Xa, ei = self._new_graph_inputs(X, edge_index)
-        return as_output(self._effect_on(Xa, ei), X)
+        return pandas_like(self._effect_on(Xa, ei), X, name="effect")
 
     def _effect_on(self, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
         return self._final_stage(self.final_kind_).effect(self, X, ei)

@@ -9,7 +9,7 @@ PYTEST_WORKERS ?= 2
 
 DOCS_STAMP := $(VENV)/.causalkit-docs-installed
 
-.PHONY: install demo test test-all test-gpu bench lint clean docs
+.PHONY: install demo test test-all test-gpu bench lint clean docs docs-check
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,8 @@ docs: $(DOCS_STAMP)
 	$(PY) docs/build_gallery.py
 	$(PY) -m sphinx -b html -W --keep-going -q docs docs/_build/html
 	$(PY) docs/check_site.py docs/_build/html
+
+# Look at the built site in headless Chromium (Debian: `apt-get install chromium`): screenshots of the index, one API
+# page and one gallery page in docs/_build/screens/; fails on a blank or text-less page. Run after `make docs`.
+docs-check: $(DOCS_STAMP)
+	$(PY) docs/check_screens.py docs/_build/html --out docs/_build/screens

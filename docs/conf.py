@@ -31,7 +31,7 @@ extensions = [
 # the API pages are generated from each family's ``__all__`` (one page per public name)
 write_api_pages(HERE / "api")
 autosummary_generate = True
-autodoc_default_options = {"members": True, "inherited-members": False, "show-inheritance": False}
+autodoc_default_options = {"members": True}  # no "Bases:" line: the bases are private mixins
 autodoc_typehints = "none"  # numpydoc's Parameters sections carry the types
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False

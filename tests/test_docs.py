@@ -66,3 +66,43 @@ def test_every_guide_page_is_in_the_toctree():
         assert f"guide/{page.stem}" in index, (
             f"docs/guide/{page.name} is not reachable from the index"
         )
+
+
+check_screens = importlib.import_module("check_screens")
+
+
+def test_check_screens_sees_blank_and_textless_pages(tmp_path):
+    """`make docs-check` fails on a blank screenshot or a page without text (the checks run without a browser)."""
+    import numpy as np
+    from matplotlib import image
+
+    blank = np.ones((40, 60, 3))
+    image.imsave(tmp_path / "blank.png", blank)
+    drawn = blank.copy()
+    drawn[5:30, 10:50] = 0.2
+    image.imsave(tmp_path / "drawn.png", drawn)
+    assert check_screens._ink(tmp_path / "blank.png") == 0.0
+    assert check_screens._ink(tmp_path / "drawn.png") > check_screens.MIN_INK
+
+    parser = check_screens._MainText()
+    parser.feed(
+        "<html><script>var x = 1;</script><main><h1>Title</h1><p>some  words</p></main><p>out</p></html>"
+    )
+    assert parser.text == "Title some words"
+
+
+def test_check_screens_picks_an_api_and_a_gallery_page(tmp_path):
+    for rel in [
+        "index.html",
+        "api/generated/causalkit.iv.KClassRegression.html",
+        "gallery/index.html",
+        "gallery/a.html",
+    ]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("<html></html>")
+    assert check_screens._pages(tmp_path) == {
+        "index": "index.html",
+        "api": "api/generated/causalkit.iv.KClassRegression.html",
+        "gallery": "gallery/a.html",
+    }
+    assert check_screens.main([str(tmp_path / "nothing")]) == 2

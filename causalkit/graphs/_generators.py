@@ -29,9 +29,10 @@ def _undirected(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
 def _check_probability(p: Any, name: str) -> float:
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"{name} must be a real number; got {type(p).__name__}.")
-    if not 0 <= p <= 1:
+    value = float(p)
+    if not 0 <= value <= 1:
         raise ValueError(f"{name} must be in [0, 1]; got {p}.")
-    return float(p)
+    return value
 
 
 def _check_seed(random_state: Any) -> np.random.Generator:

@@ -10,7 +10,7 @@ the canonical numpy form and checks it.
 from __future__ import annotations
 
 import numbers
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple, overload
 
 import numpy as np
 import scipy.sparse as sp
@@ -52,6 +52,22 @@ def _physical_memory() -> int | None:
         return int(os.sysconf("SC_PAGE_SIZE")) * int(os.sysconf("SC_PHYS_PAGES"))
     except (AttributeError, OSError, ValueError):  # pragma: no cover - not POSIX
         return None
+
+
+@overload
+def _check_n_nodes(
+    n_nodes: Any,
+    *,
+    allow_none: Literal[False] = False,
+    allocate: bool = True,
+    name: str = "n_nodes",
+) -> int: ...
+
+
+@overload
+def _check_n_nodes(
+    n_nodes: Any, *, allow_none: bool, allocate: bool = True, name: str = "n_nodes"
+) -> int | None: ...
 
 
 def _check_n_nodes(

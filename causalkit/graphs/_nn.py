@@ -349,10 +349,12 @@ def train_module(
     tr_t = torch.as_tensor(train_idx, dtype=torch.long, device=device)
     va_t = torch.as_tensor(val_idx, dtype=torch.long, device=device)
     use_val = val_idx.shape[0] > 0
-    mini = batch_size is not None and batch_size < train_idx.shape[0]
+    # the step of the mini-batch loop; full batch when it covers the training set
+    step = train_idx.shape[0] if batch_size is None else batch_size
+    mini = step < train_idx.shape[0]
     rows_exact = _rows_exact(module)
     n_layers = len(getattr(module, "layers", [None]))
-    best = (np.inf, 0, None)
+    best: tuple[float, int, dict[str, Any] | None] = (np.inf, 0, None)
     curve = []
     epoch = 0
     # switching train/eval costs ~10% of a small epoch; only modules with dropout/normalisation need it
@@ -381,8 +383,8 @@ def train_module(
             opt.step()
         else:
             perm = rng.permutation(train_idx)
-            for start in range(0, perm.shape[0], batch_size):
-                b = perm[start : start + batch_size]
+            for start in range(0, perm.shape[0], step):
+                b = perm[start : start + step]
                 b_t = torch.as_tensor(b, dtype=torch.long, device=device)
                 opt.zero_grad()
                 if rows_exact:

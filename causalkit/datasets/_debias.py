@@ -19,7 +19,7 @@ from ._checks import check_output_size
 __all__ = ["make_confounded_trial", "make_linear_shrinkage", "make_nonlinear_shrinkage"]
 
 
-def _check_sizes(minimum: int = 0, **sizes) -> None:
+def _check_sizes(minimum: int | dict[str, int] = 0, **sizes) -> None:
     """Sample sizes must be integers >= ``minimum`` (a clear error naming the argument)."""
     for name, value in sizes.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)):

@@ -66,6 +66,8 @@ def _contrast_weights(
 ) -> np.ndarray:
     """Unit weights of the WLS of the outcome on [1, A] (difference in means or Hájek IPW)."""
     if method == "ipw":
+        if e is None:
+            raise ValueError("method='ipw' needs propensities.")
         return w * (a / e + (1 - a) / (1 - e))
     return w
 
@@ -120,7 +122,7 @@ def _treatment_identified(a: np.ndarray, X: np.ndarray, w: np.ndarray) -> bool:
     Q = Q[:, d > _COLLINEAR_TOL * max(d.max(), 1e-300)]
     v = (a - np.average(a, weights=w)) * sw
     _, res = _residual_norm(Q, v)
-    return res > _COLLINEAR_TOL * np.linalg.norm(v)
+    return bool(res > _COLLINEAR_TOL * np.linalg.norm(v))
 
 
 def _regression_covariates(

@@ -67,9 +67,10 @@ def _bandwidth(data, rule, name: str) -> float:
             raise TypeError(
                 f"{name} must be 'scott', 'silverman' or a positive float; got {type(rule).__name__}."
             )
-        if not (np.isfinite(rule) and rule > 0):
+        value = float(rule)
+        if not (np.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be positive and finite; got {rule}.")
-        return float(rule)
+        return value
     if rule not in ("scott", "silverman"):
         raise ValueError(f"{name} must be 'scott', 'silverman' or a positive float; got {rule!r}.")
     data = check_1d(data, "data", min_samples=2)

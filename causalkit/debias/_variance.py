@@ -69,7 +69,11 @@ def corrected_stderr(
     if isinstance(debiaser, LinearCalibrationDebiaser):
         k = debiaser.slope_
         return float(np.hypot(np.sqrt(var_naive), naive * (debiaser.slope_stderr_ / k)) / k)
+    if var_corrected is None:
+        raise ValueError("var_corrected is needed for the delta-method SE of a TweedieDebiaser.")
     var = var_corrected
     if needs_score_contrast(debiaser):
+        if score_contrast is None:
+            raise ValueError("score_contrast is needed when the TweedieDebiaser estimated its noise scale.")
         var += score_contrast**2 * noise_var_variance(debiaser, scale)
     return float(np.sqrt(var))

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .._base import optional_import
 
-torch = optional_import("torch")
-nn = torch.nn
+# the type checker sees torch; at run time a missing torch names the extra to install
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+else:
+    torch = optional_import("torch")
+    nn = torch.nn
 
 # one seeding helper for every torch fit (CPU and the CUDA device used; the caller's states are restored)
-from ..graphs._nn import local_torch_rng as local_torch_rng  # noqa: E402
+from ..graphs._nn import local_torch_rng as local_torch_rng
 
 
 def build_mlp(in_dim: int, hidden: Sequence[int], out_dim: int) -> nn.Sequential:

@@ -5,12 +5,17 @@ Put them in an ``nn.Sequential`` and pass it to :func:`causalkit.solvers.lipschi
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from causalkit._base import check_int, optional_import
 
-torch = optional_import("torch", "graph")
-nn = torch.nn
+# the type checker sees torch; at run time a missing torch names the `graph` extra
+if TYPE_CHECKING:
+    import torch
+    from torch import nn
+else:
+    torch = optional_import("torch", "graph")
+    nn = torch.nn
 
 __all__ = ["GroupSort", "Householder", "MaxMin", "ResidualBlock"]
 

@@ -21,6 +21,7 @@ __all__ = [
     "ConvergenceWarning",
     "ExtrapolationWarning",
     "FeatureNamesWarning",
+    "FinalStageWarning",
     "IllConditionedWarning",
     "OverlapWarning",
     "ShrinkageWarning",
@@ -63,6 +64,10 @@ class ClusterWarning(CausalkitWarning):
 
 class CollinearityWarning(CausalkitWarning):
     """Columns of a design are (nearly) collinear or constant."""
+
+
+class FinalStageWarning(CausalkitWarning):
+    """A final stage's cross-validated R-score is near zero, or a simpler final stage fits held-out nodes as well."""
 
 
 class FeatureNamesWarning(CausalkitWarning):

@@ -345,7 +345,7 @@ def make_network_design(
     >>> d = make_network_design("ba_degree", n_nodes=500, random_state=0)
     >>> d["X"].shape, d["metadata"]["split"], d["metadata"]["graph_matters"]
     ((500, 5), 'report', True)
-    >>> abs(d["true_ate"] - d["true_cate"].mean()) < 1e-12
+    >>> bool(abs(d["true_ate"] - d["true_cate"].mean()) < 1e-12)
     True
     """
     if name not in _DESIGNS:

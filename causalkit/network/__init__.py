@@ -15,6 +15,7 @@ from .._base.lazy import lazy_exports
 
 _EXPORTS = {
     "BlindRLearner": "._rlearner",
+    "GraphFeatureRLearner": "._feature",
     "GraphRLearner": "._rlearner",
     "GraphSLearner": "._metalearners",
     "GraphTLearner": "._metalearners",

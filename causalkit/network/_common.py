@@ -149,10 +149,19 @@ def check_n_threads(n_threads: Any) -> int | None:
     return check_int(n_threads, "n_threads", low=1, allow_none=True)
 
 
-def check_gnn_params(est: BaseEstimator) -> None:
+def check_gnn_params(est: BaseEstimator, *, allow_layer_list: bool = False) -> None:
     """Validate the shared GNN training parameters of ``est``."""
     check_int(est.hidden_channels, "hidden_channels", low=1)
-    check_int(est.num_layers, "num_layers", low=0)
+    layers = est.num_layers
+    if isinstance(layers, (tuple, list)) and allow_layer_list:
+        if not layers:
+            raise ValueError(
+                "num_layers must be an int or a non-empty list of ints; got an empty list."
+            )
+        for value in layers:
+            check_int(value, "num_layers", low=0)
+    else:
+        check_int(layers, "num_layers", low=0)
     check_scalar_in_range(est.lr, "lr", low=0, low_inclusive=False)
     check_scalar_in_range(est.weight_decay, "weight_decay", low=0)
     check_int(est.max_epochs, "max_epochs", low=1)
@@ -239,15 +248,41 @@ def independent_columns(M: np.ndarray, *, reference: np.ndarray | None = None) -
     return keep
 
 
-def graph_features(X: np.ndarray, ei: np.ndarray | None, keep: np.ndarray | None = None):
+def structural_columns(ei: np.ndarray, n: int) -> np.ndarray:
+    """``log(1 + in-degree)`` as an ``(n, 1)`` column: what a mean aggregation cannot see (issue #16)."""
+    from ..graphs._graph import degree
+
+    return np.log1p(degree(ei, n))[:, None]
+
+
+def graph_feature_names(names: list[str], hops: int, structural: bool) -> list[str]:
+    """Column names of :func:`graph_features` before redundant columns are dropped."""
+    out = list(names)
+    for h in range(1, hops + 1):
+        out += [f"{'S' if h == 1 else f'S^{h}'}({c})" for c in names]
+    return out + (["log1p_degree"] if structural else [])
+
+
+def graph_features(
+    X: np.ndarray,
+    ei: np.ndarray | None,
+    keep: np.ndarray | None = None,
+    *,
+    hops: int = 2,
+    structural: bool = False,
+):
     """``[X, S X, S^2 X]`` for sklearn models (``X`` alone without a graph), without redundant columns.
+
+    ``hops`` sets the highest power of ``S``; ``structural=True`` appends ``log(1 + degree)``.
 
     At fit time (``keep`` None) all-zero, constant and (numerically) collinear columns are dropped: with an
     intercept they carry no information, and left in they make least-squares nuisances return garbage (a
     constant ``X`` gave ``m_hat`` up to 6e15). Returns the features and the boolean mask of kept columns (pass
     it back for new data).
     """
-    F = propagate_features(X, ei, 2) if ei is not None else X
+    F = propagate_features(X, ei, hops) if ei is not None else X
+    if structural and ei is not None:
+        F = np.hstack([F, structural_columns(ei, X.shape[0])])
     if keep is None:
         keep = independent_columns(F, reference=np.ones(F.shape[0]))
         if (

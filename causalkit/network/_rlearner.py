@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
@@ -23,7 +24,7 @@ from .._base import (
     user_stacklevel,
 )
 from .._base.results import EffectMixin
-from ..exceptions import CollinearityWarning, OverlapWarning
+from ..exceptions import CollinearityWarning, FinalStageWarning, OverlapWarning
 from ..graphs._graph import connected_components, degree, neighbour_mean, to_edge_index
 from ._common import (
     GNNTraining,
@@ -37,15 +38,23 @@ from ._common import (
     check_names,
     check_new_X,
     fit_gnn,
+    graph_feature_names,
     graph_features,
     independent_columns,
     mse_loss,
     r_loss,
     set_feature_names,
+    structural_columns,
 )
 from ._state import TorchStateMixin
 
 __all__ = ["BlindRLearner", "GraphRLearner"]
+
+#: ``model_final='auto'`` keeps the simplest candidate within this many paired standard errors of the best
+#: held-out R-loss (chosen on the tune half of the validation suite, benchmarks/results/graph_rlearner.md).
+_SELECT_SE = 1.0
+#: A final stage whose cross-validated R-score is below this raises a FinalStageWarning.
+_RSCORE_WARN = 0.01
 
 _IID_WARNING = (
     "Standard errors treat nodes as independent. Under network dependence (outcomes or features correlated "
@@ -79,9 +88,10 @@ class _FitData:
 class _SklearnNuisance:
     """An sklearn model cross-fitted on ``[X, SX, S^2X]``; a classifier's ``predict_proba`` for a propensity."""
 
-    def __init__(self, model: Any, *, propensity: bool):
+    def __init__(self, model: Any, *, propensity: bool, features: dict | None = None):
         self.model = model
         self.propensity = propensity
+        self.features = features or {}
 
     def _proba(self, model) -> bool:
         return self.propensity and is_classifier(model)
@@ -103,7 +113,7 @@ class _SklearnNuisance:
 
     def predict(self, models, X, ei, g, feature_keep, scales=None) -> np.ndarray:
         """Average prediction of the fold models on new nodes."""
-        F, _ = graph_features(X, ei, feature_keep)
+        F, _ = graph_features(X, ei, feature_keep, **self.features)
         out = [mod.predict_proba(F)[:, 1] if self._proba(mod) else mod.predict(F) for mod in models]
         return np.mean(out, axis=0)
 
@@ -194,6 +204,20 @@ class _GNNFinal:
         est.final_model_ = module.cpu()
         return tau, history
 
+    def cv_effect(self, est, data: _FitData, yt, ttil, tr, te, seed) -> np.ndarray:
+        import torch
+
+        from ..graphs._nn import predict_module
+
+        y_sd = est.y_scale_[1]
+        dev = data.g.x.device
+        yt_t = torch.as_tensor(yt / y_sd, dtype=torch.float32, device=dev)
+        tt_t = torch.as_tensor(ttil, dtype=torch.float32, device=dev)
+        module, _ = fit_gnn(
+            self.spec, data.g, r_loss(yt_t, tt_t, data.w_t), tr, seed, train=self.train
+        )
+        return y_sd * predict_module(module, data.g)[te, 0]
+
     def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
         from ..graphs._nn import predict_module
 
@@ -267,6 +291,15 @@ class _LinearFinal:
         phi, _ = self.design(X, ei, est.linear_keep_)
         return phi @ est.coef_
 
+    def cv_effect(self, est, data: _FitData, yt, ttil, tr, te, seed) -> np.ndarray:
+        phi, _ = self.design(data.d.X, data.ei)
+        keep = independent_columns(phi[tr] * ttil[tr, None])
+        sw = np.sqrt(data.d.w[tr])
+        theta, *_ = np.linalg.lstsq(
+            phi[tr][:, keep] * (ttil[tr] * sw)[:, None], yt[tr] * sw, rcond=None
+        )
+        return phi[te][:, keep] @ theta
+
 
 class _SklearnFinal:
     """An sklearn regressor of ``Ytilde / Ttilde`` with weights ``w Ttilde^2`` on ``[X, SX, S^2X]``."""
@@ -287,8 +320,71 @@ class _SklearnFinal:
         return np.asarray(model.predict(data.F), dtype=float), None
 
     def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
-        F, _ = graph_features(X, ei, est.feature_keep_)
+        F, _ = graph_features(X, ei, est.feature_keep_, **est._feature_kw())
         return np.asarray(est.final_model_.predict(F), dtype=float)
+
+    def cv_effect(self, est, data: _FitData, yt, ttil, tr, te, seed) -> np.ndarray:
+        model = clone(self.model)
+        if not has_fit_parameter(model, "sample_weight"):
+            raise TypeError(
+                f"model_final {type(model).__name__} does not accept sample_weight, so it cannot minimise the "
+                "R-loss (a weighted regression of Ytilde/Ttilde with weights Ttilde^2); use a GNN, 'linear' or "
+                "an estimator with sample_weight."
+            )
+        model.fit(data.F[tr], yt[tr] / ttil[tr], sample_weight=data.d.w[tr] * ttil[tr] ** 2)
+        return np.asarray(model.predict(data.F[te]), dtype=float)
+
+
+class _FeatureLinearFinal(_LinearFinal):
+    """``tau = [1, F] theta`` on the graph features ``F = [X, SX, S^2X, log(1 + degree)]`` (the baseline's)."""
+
+    @staticmethod
+    def phi(est, F: np.ndarray) -> np.ndarray:
+        return np.hstack([np.ones((F.shape[0], 1)), F])
+
+    def fit(self, est, data: _FitData, yt: np.ndarray, ttil: np.ndarray, seed: int):
+        d = data.d
+        names = [
+            "intercept",
+            *list(
+                np.asarray(graph_feature_names(d.names, *est._feature_hops_structural(data.ei)))[
+                    est.feature_keep_
+                ]
+            ),
+        ]
+        phi_all = self.phi(est, data.F)
+        est.linear_keep_ = self.independent_terms(phi_all, ttil, d.w, names)
+        phi = phi_all[:, est.linear_keep_]
+        if phi.shape[1] >= d.n:
+            raise ValueError(
+                f"the linear final stage has {phi.shape[1]} terms but there are only {d.n} nodes: its "
+                "standard errors need more nodes than terms (use fewer features or more nodes)."
+            )
+        est.final_model_ = None
+        params, cov, _ = ols_inference(
+            phi * ttil[:, None],
+            yt,
+            weights=d.w if np.any(d.w != 1.0) else None,
+            cov_type="HC1",
+            groups=d.groups,
+        )
+        est.coef_ = params
+        est.coef_stderr_ = np.sqrt(np.diag(cov))
+        est.coef_names_ = list(np.asarray(names)[est.linear_keep_])
+        return phi @ params, None
+
+    def effect(self, est, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
+        F, _ = graph_features(X, ei, est.feature_keep_, **est._feature_kw())
+        return self.phi(est, F)[:, est.linear_keep_] @ est.coef_
+
+    def cv_effect(self, est, data: _FitData, yt, ttil, tr, te, seed) -> np.ndarray:
+        phi = self.phi(est, data.F)
+        keep = independent_columns(phi[tr] * ttil[tr, None])
+        sw = np.sqrt(data.d.w[tr])
+        theta, *_ = np.linalg.lstsq(
+            phi[tr][:, keep] * (ttil[tr] * sw)[:, None], yt[tr] * sw, rcond=None
+        )
+        return phi[te][:, keep] @ theta
 
 
 class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
@@ -359,27 +455,152 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
     def _train_settings(self, kinds) -> GNNTraining | None:
         return GNNTraining.of(self) if "gnn" in kinds else None
 
-    def _nuisance(self, name: str, train: GNNTraining | None):
-        spec = self._spec(name)
+    # graph features of the sklearn stages and structural input of the GNNs (overridden by the subclasses)
+    def _feature_hops_structural(self, ei) -> tuple[int, bool]:
+        return 2, False
+
+    def _feature_kw(self) -> dict:
+        hops, structural = self._feature_hops_structural(getattr(self, "_ei_seen_", True))
+        return {"hops": hops, "structural": structural}
+
+    def _gnn_input(self, X: np.ndarray, ei) -> np.ndarray:
+        return X
+
+    def _nuisance(self, name: str, train: GNNTraining | None, spec: Any = None):
+        spec = self._spec(name) if spec is None else spec
         propensity = name == "model_t"
         if check_model_spec(spec, name) == "gnn":
             return _GNNNuisance(spec, propensity=propensity, train=train)
-        return _SklearnNuisance(spec, propensity=propensity)
+        return _SklearnNuisance(spec, propensity=propensity, features=self._feature_kw())
 
-    def _final_stage(self, kind: str, train: GNNTraining | None = None):
+    def _final_stage(self, kind: str, train: GNNTraining | None = None, spec: Any = None):
         if kind == "linear":
             return _LinearFinal()
+        if kind == "graph_linear":
+            return _FeatureLinearFinal()
+        spec = self._spec("model_final") if spec is None else spec
         if kind == "gnn":
-            return _GNNFinal(self._spec("model_final"), train)
-        return _SklearnFinal(self._spec("model_final"))
+            return _GNNFinal(spec, train)
+        return _SklearnFinal(spec)
+
+    def _nuisance_candidates(self, name: str) -> list[tuple[str, Any]]:
+        """``[(label, spec)]`` of a nuisance; more than one when the model is chosen by held-out loss."""
+        return [(self._describe(name), self._spec(name))]
+
+    def _final_candidates(self, kind_f: str) -> list[tuple[str, str, Any, int | None]]:
+        """``[(label, kind, spec, layers)]``, simplest first; the first is the reference of the warnings."""
+        label = self._describe("model_final")
+        if kind_f in ("linear", "graph_linear"):
+            return [(label, kind_f, None, None)]
+        return [
+            ("linear on graph features", "graph_linear", None, None),
+            (label, kind_f, self._spec("model_final"), None),
+        ]
+
+    def _final_layers(self) -> list[int]:
+        return [int(getattr(self, "num_layers", 1))]
+
+    def _select_final(self, data, yt, ttil, seeds, train, candidates, auto: bool):
+        """Cross-validated R-loss of each final-stage candidate on the nuisance folds; the chosen one's index.
+
+        Every candidate is fitted on the training nodes of each fold and scored on its held-out nodes by
+        ``sum w (Ytilde - Ttilde tau)^2``; the reference is the best constant effect of the training nodes. With
+        ``auto`` the simplest candidate whose held-out loss is within ``_SELECT_SE`` paired standard errors of
+        the best is chosen.
+        """
+        w, n = data.w, data.d.n
+        losses = np.empty((len(candidates), n))
+        base = np.empty(n)
+        for tr, te in data.folds:
+            const = np.sum(w[tr] * ttil[tr] * yt[tr]) / np.sum(w[tr] * ttil[tr] ** 2)
+            base[te] = w[te] * (yt[te] - ttil[te] * const) ** 2
+        for c, (_, kind, spec, layers) in enumerate(candidates):
+            tr_c = dataclasses.replace(train, num_layers=layers) if layers is not None else train
+            stage = self._final_stage(kind, tr_c, spec)
+            for k, (tr, te) in enumerate(data.folds):
+                tau_te = stage.cv_effect(self, data, yt, ttil, tr, te, int(seeds[k]))
+                losses[c, te] = w[te] * (yt[te] - ttil[te] * tau_te) ** 2
+        mean = losses.mean(axis=1)
+        total_base = base.sum()
+        scores = (
+            1.0 - losses.sum(axis=1) / total_base if total_base > 0 else np.full(len(mean), np.nan)
+        )
+        best = int(np.argmin(mean))
+        chosen = best if auto else len(candidates) - 1  # a fixed final stage is the last candidate
+        if auto:
+            for c in range(best):
+                diff = losses[c] - losses[best]
+                if diff.mean() <= _SELECT_SE * diff.std(ddof=1) / np.sqrt(n):
+                    chosen = c
+                    break
+        table = [
+            {"candidate": lab, "cv_r_loss": float(mean[c]), "cv_r_score": float(scores[c])}
+            for c, (lab, *_rest) in enumerate(candidates)
+        ]
+        for c, row in enumerate(table):
+            row["chosen"] = c == chosen
+        return chosen, table, losses
+
+    def _final_warnings(self, table, losses, chosen: int, auto: bool) -> None:
+        score = table[chosen]["cv_r_score"]
+        if np.isfinite(score) and score < _RSCORE_WARN:
+            warnings.warn(
+                f"Final stage {table[chosen]['candidate']!r}: its cross-validated R-score is {score:.3f} (below "
+                f"{_RSCORE_WARN}), so on held-out nodes it explains no more of the R-loss than a constant effect: "
+                "the node-level effects are not distinguishable from the ATE; report the ATE, not tau(x).",
+                FinalStageWarning,
+                stacklevel=user_stacklevel(),
+            )
+        elif not auto and chosen > 0 and table[0]["cv_r_loss"] <= table[chosen]["cv_r_loss"]:
+            warnings.warn(
+                f"Final stage {table[chosen]['candidate']!r} (cross-validated R-score "
+                f"{table[chosen]['cv_r_score']:.3f}) is no better on held-out nodes than the simpler "
+                f"{table[0]['candidate']!r} ({table[0]['cv_r_score']:.3f}); model_final='auto' would choose the "
+                "simpler one.",
+                FinalStageWarning,
+                stacklevel=user_stacklevel(),
+            )
+
+    def _nuisance_loss(self, name: str, d, pred: np.ndarray, gnn: bool) -> float:
+        if name == "model_y":
+            return float(np.average((d.Y - pred) ** 2, weights=d.w))
+        e = np.clip(_sigmoid(pred) if gnn else pred, 1e-6, 1 - 1e-6)
+        return float(-np.average(d.T * np.log(e) + (1 - d.T) * np.log(1 - e), weights=d.w))
+
+    def _crossfit_nuisance(self, name, data, target, seeds, train):
+        """Cross-fit each candidate of a nuisance; keep the one with the lowest held-out loss."""
+        best = None
+        self.nuisance_candidates_ = getattr(self, "nuisance_candidates_", {})
+        rows = []
+        for label, spec in self._nuisance_candidates(name):
+            stage = self._nuisance(name, train, spec)
+            out = stage.crossfit(data, target, seeds)
+            loss = self._nuisance_loss(name, data.d, out[0], isinstance(stage, _GNNNuisance))
+            rows.append({"candidate": label, "held_out_loss": loss})
+            if best is None or loss < best[0]:
+                best = (loss, spec, label, out)
+        for row in rows:
+            row["chosen"] = row["candidate"] == best[2]
+        self.nuisance_candidates_[name] = rows
+        return best[1], best[3]
 
     # ---------------------------------------------------------------- fit
     def _fit(self, X, T, Y, edge_index, groups, sample_weight):
         self._check_params()
-        kind_y = check_model_spec(self._spec("model_y"), "model_y")
-        kind_t = check_model_spec(self._spec("model_t"), "model_t")
-        kind_f = check_model_spec(self._spec("model_final"), "model_final", allow=("linear",))
-        kinds = (kind_y, kind_t, kind_f)
+        specs = {
+            nm: [sp for _, sp in self._nuisance_candidates(nm)] for nm in ("model_y", "model_t")
+        }
+        kinds_y = [check_model_spec(sp, "model_y") for sp in specs["model_y"]]
+        kinds_t = [check_model_spec(sp, "model_t") for sp in specs["model_t"]]
+        auto_final = self._auto_final()
+        kind_f = (
+            "auto"
+            if auto_final
+            else check_model_spec(
+                self._spec("model_final"), "model_final", allow=("linear", "graph_linear")
+            )
+        )
+        kinds = (*kinds_y, *kinds_t, "gnn" if auto_final else kind_f)
         if "gnn" in kinds:
             check_gnn_params(self)
         train = self._train_settings(kinds)
@@ -394,9 +615,10 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
         )
         check_n_clusters(d.groups, "groups", stacklevel=user_stacklevel() + 1)
         ei = d.edge_index if self._graph_aware else None
+        self._ei_seen_ = ei is not None
         lo, hi = (float(c) for c in self.propensity_clip)
         check_arm_counts(d.T, d.w, int(self.n_folds), weighted=sample_weight is not None)
-        seeds = spawn_seeds(self.random_state, 3 + 2 * self.n_folds)
+        seeds = spawn_seeds(self.random_state, 3 + 3 * self.n_folds)
         folds = self._folds(d, seeds[0])
         self._check_fold_arms(d, folds)
         set_feature_names(self, d)
@@ -405,30 +627,31 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
         self.degree_ = degree(ei, d.n) if ei is not None else None
 
         data = _FitData(d, ei, folds)
-        self.scaler_ = Standardizer(d.X)
+        Xg = self._gnn_input(d.X, ei)
+        self.scaler_ = Standardizer(Xg)
         if train is not None:
             import torch
 
             from ..graphs._nn import graph_tensors
 
             dev = resolve_device(self.device)
-            data.g = graph_tensors(self.scaler_(d.X), ei, dev)
+            data.g = graph_tensors(self.scaler_(Xg), ei, dev)
             data.w_t = torch.as_tensor(d.w / d.w.mean(), dtype=torch.float32, device=dev)
-        if "sklearn" in kinds or kind_f == "linear":
-            data.F, self.feature_keep_ = graph_features(d.X, ei)
+        data.F, self.feature_keep_ = graph_features(d.X, ei, **self._feature_kw())
 
         history: dict[str, Any] = {}
+        self.nuisance_candidates_ = {}
         # outcome nuisance m(x, G) = E[Y | X, G]
         self.y_scale_ = (float(d.Y.mean()), float(d.Y.std() or 1.0))
-        m, self.models_y_, hist_y, y_scales = self._nuisance("model_y", train).crossfit(
-            data, d.Y, seeds[1 : 1 + self.n_folds]
+        self.model_y_, (m, self.models_y_, hist_y, y_scales) = self._crossfit_nuisance(
+            "model_y", data, d.Y, seeds[1 : 1 + self.n_folds], train
         )
         self.y_fold_scales_ = y_scales
         if hist_y is not None:
             history["model_y"] = hist_y
         # propensity nuisance e(x, G) = P(T = 1 | X, G)
-        e_raw, self.models_t_, hist_t, _ = self._nuisance("model_t", train).crossfit(
-            data, d.T, seeds[1 + self.n_folds : 1 + 2 * self.n_folds]
+        self.model_t_, (e_raw, self.models_t_, hist_t, _) = self._crossfit_nuisance(
+            "model_t", data, d.T, seeds[1 + self.n_folds : 1 + 2 * self.n_folds], train
         )
         if hist_t is not None:  # a GNN gives logits
             history["model_t"] = hist_t
@@ -447,10 +670,34 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
         yt, ttil = d.Y - m, d.T - e
         self.residuals_ = np.column_stack([yt, ttil])
 
-        # final stage: argmin sum w (Ytilde - Ttilde tau)^2
-        self.final_kind_ = kind_f
+        # final stage: argmin sum w (Ytilde - Ttilde tau)^2, candidates scored by cross-validated R-loss
+        candidates = self._final_candidates(kind_f)
+        # too few nodes for the linear final's terms (and its standard errors): not a candidate
+        if auto_final:
+            candidates = [
+                c for c in candidates if c[1] != "graph_linear" or 1 + data.F.shape[1] < d.n
+            ]
+        cv_seeds = seeds[1 + 2 * self.n_folds : 1 + 3 * self.n_folds]
+        chosen, table, losses = self._select_final(
+            data, yt, ttil, cv_seeds, train, candidates, auto_final
+        )
+        self.final_scores_ = table
+        _label, kind, spec, layers = candidates[chosen]
+        self.final_kind_ = kind
+        self.model_final_ = spec if kind not in ("linear", "graph_linear") else kind
+        self.final_layers_ = layers
         self.coef_ = self.coef_stderr_ = None
-        tau, hist_f = self._final_stage(kind_f, train).fit(self, data, yt, ttil, seeds[-1])
+        tr_f = dataclasses.replace(train, num_layers=layers) if layers is not None else train
+        if getattr(self, "_refit_all_candidates", False):  # benchmark only: every candidate's refit
+            self.candidate_effects_ = {}
+            for lab, knd, sp, lay in candidates:
+                tr_c = dataclasses.replace(train, num_layers=lay) if lay is not None else train
+                self.candidate_effects_[lab] = self._final_stage(knd, tr_c, sp).fit(
+                    self, data, yt, ttil, seeds[-1]
+                )[0]
+            self.coef_ = self.coef_stderr_ = None
+        tau, hist_f = self._final_stage(kind, tr_f, spec).fit(self, data, yt, ttil, seeds[-1])
+        self._final_warnings(table, losses, chosen, auto_final)
         if hist_f is not None:
             history["final"] = hist_f
         self.effect_ = tau
@@ -460,6 +707,9 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
         self.groups_used_ = d.groups is not None
         self.w_ = d.w
         return self
+
+    def _auto_final(self) -> bool:
+        return False
 
     def _aipw_inference(self, d, ei, m, e, tau, yt, ttil):
         """The ATE from the cross-fitted AIPW (doubly robust) score, plus a linear final stage's coefficients."""
@@ -479,7 +729,10 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
                 f"{self.n_clipped_} propensities at the clipping bounds {tuple(self.propensity_clip)}."
             )
         estimate, stderr, names = float(params[0]), float(np.sqrt(cov[0, 0])), ["ATE"]
-        if self.final_kind_ == "linear":  # tau(x) = phi(x)'theta: its coefficients are terms too
+        if self.final_kind_ in (
+            "linear",
+            "graph_linear",
+        ):  # tau(x) = phi(x)'theta: coefficients are terms
             estimate, stderr = np.r_[estimate, self.coef_], np.r_[stderr, self.coef_stderr_]
             names += [f"tau: {c}" for c in self.coef_names_]
             notes.append(
@@ -494,7 +747,19 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
                 "Nodes": d.n,
                 "Edges (directed)": 0 if ei is None else ei.shape[1],
                 "Nuisances": f"{self._describe('model_y')} / {self._describe('model_t')}, {self.n_folds} folds",
-                "Final stage": self._describe("model_final"),
+                "Nuisance candidates (held-out loss)": "; ".join(
+                    f"{nm[6:]}: "
+                    + ", ".join(
+                        f"{r['candidate']} {r['held_out_loss']:.4g}{'*' if r['chosen'] else ''}"
+                        for r in rows
+                    )
+                    for nm, rows in self.nuisance_candidates_.items()
+                ),
+                "Final stage": self._final_label(),
+                "Final-stage candidates (CV R-score)": ", ".join(
+                    f"{r['candidate']} {r['cv_r_score']:.4f}{'*' if r['chosen'] else ''}"
+                    for r in self.final_scores_
+                ),
                 "Standard errors": "cluster-robust by groups"
                 if d.groups is not None
                 else "iid (HC1)",
@@ -506,6 +771,12 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
 
     def _spec(self, name):
         return getattr(self, name)
+
+    def _final_label(self) -> str:
+        for row in self.final_scores_:
+            if row["chosen"]:
+                return str(row["candidate"])
+        return self._describe("model_final")
 
     def _describe(self, name) -> str:
         spec = self._spec(name)
@@ -526,7 +797,7 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
     def _graph_tensors(self, X, ei):
         from ..graphs._nn import graph_tensors
 
-        return graph_tensors(self.scaler_(X), ei, resolve_device(self.device))
+        return graph_tensors(self.scaler_(self._gnn_input(X, ei)), ei, resolve_device(self.device))
 
     def effect(self, X: Any = None, *, edge_index: Any = None):
         """Node-level effects τ̂.
@@ -553,7 +824,7 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
         return pandas_like(self._effect_on(Xa, ei), X, name="effect")
 
     def _effect_on(self, X: np.ndarray, ei: np.ndarray | None) -> np.ndarray:
-        return self._final_stage(self.final_kind_).effect(self, X, ei)
+        return self._final_stage(self.final_kind_, None, self.model_final_).effect(self, X, ei)
 
     def score(
         self,
@@ -588,7 +859,8 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
                 f"X has {d.X.shape[1]} features; the estimator was fitted with {self.n_features_in_}."
             )
         ei = d.edge_index if self._graph_aware else None
-        stage_y, stage_t = self._nuisance("model_y", None), self._nuisance("model_t", None)
+        stage_y = self._nuisance("model_y", None, self.model_y_)
+        stage_t = self._nuisance("model_t", None, self.model_t_)
         uses_gnn = isinstance(stage_y, _GNNNuisance) or isinstance(stage_t, _GNNNuisance)
         g = self._graph_tensors(d.X, ei) if uses_gnn or self.final_kind_ == "gnn" else None
         keep = getattr(self, "feature_keep_", None)
@@ -639,19 +911,34 @@ class GraphRLearner(_RLearnerBase):
 
     Parameters
     ----------
-    model_y, model_t : {"sage", "gcn", "gat"}, callable or sklearn estimator, default "sage"
-        Nuisance models. A callable is a factory ``f(in_dim, out_dim) -> torch.nn.Module`` whose module is
+    model_y, model_t : {"auto", "sage", "gcn", "gat"}, callable or sklearn estimator, default "auto"
+        Nuisance models. ``"auto"``: both gradient boosting on the graph features (``HistGradientBoosting``,
+        ``max_iter=100, learning_rate=0.05``) and a ``num_layers``-layer SAGE are cross-fitted, and the one with
+        the lower held-out loss (MSE; log-loss for ``model_t``) is used (``nuisance_candidates_``). A callable is a factory ``f(in_dim, out_dim) -> torch.nn.Module`` whose module is
         called as ``module(x, edge_index)``. An sklearn estimator is fitted on the graph-propagated features
         ``[X, SX, S^2X]`` (``S`` the row-normalised adjacency); a classifier's ``predict_proba`` is used for
         ``model_t``.
-    model_final : {"sage", "gcn", "gat", "linear"}, callable or sklearn estimator, default "sage"
-        Final stage. ``"linear"``: ``tau = [1, X, SX] theta`` by least squares of ``Ytilde`` on
+    model_final : {"auto", "sage", "gcn", "gat", "linear", "graph_linear"}, callable or sklearn estimator, \
+default "auto"
+        Final stage. ``"auto"``: the candidates ``"graph_linear"`` (the feature baseline's final stage, ``tau =
+        [1, X, SX, S^2X, log(1+degree)] theta``), gradient boosting on the graph features and SAGE with each of
+        ``final_layers`` layers are scored by their cross-validated R-loss on the nuisance folds, and the
+        simplest within one paired standard error of the best is refitted on all nodes (``final_scores_``, and
+        the candidates' R-scores in ``summary()``). A :class:`~causalkit.exceptions.FinalStageWarning` says
+        when the chosen final stage's cross-validated R-score is below 0.01, or when a fixed GNN/sklearn final
+        stage is no better on held-out nodes than the linear one. ``"linear"``: ``tau = [1, X, SX] theta`` by least squares of ``Ytilde`` on
         ``[1, X, SX] * Ttilde`` (coefficients with HC1 or cluster-robust errors in ``summary()``). An sklearn
         estimator is fitted to ``Ytilde/Ttilde`` with weights ``Ttilde^2`` (it must accept ``sample_weight``).
+    structural_features : bool, default True
+        Append ``log(1 + degree)`` to the GNNs' input and to the sklearn stages' graph features: a
+        mean-aggregation GNN cannot see degree otherwise (with degree confounding its ATE was biased, issue #16).
+    final_layers : int or sequence of int, default (1, 2)
+        Depths of the SAGE candidates of ``model_final="auto"``.
     n_folds : int, default 2
         Cross-fitting folds.
-    hidden_channels, num_layers : int, default 32, 1
-        GNN width and number of message-passing layers (the head is an MLP on ``[x, h]``).
+    hidden_channels, num_layers : int, default 32, 2
+        GNN width and number of message-passing layers of the GNN nuisances and of a fixed GNN final stage (the
+        head is an MLP on ``[x, h]``).
     lr, weight_decay : float, default 1e-2, 1e-4
         Adam settings.
     max_epochs, patience : int, default 500, 30
@@ -693,6 +980,11 @@ class GraphRLearner(_RLearnerBase):
         Training history (epochs run, best epoch, validation curve) of every GNN.
     nuisance_scores_ : dict
         Held-out MSE/R² of ``m`` and log-loss/Brier score of ``e``, per fold.
+    nuisance_candidates_ : dict
+        Per nuisance, the candidates' held-out losses and which was chosen.
+    final_scores_ : list of dict
+        Per final-stage candidate: ``candidate``, ``cv_r_loss``, ``cv_r_score`` and ``chosen``.
+    model_y_, model_t_, model_final_ : the chosen specifications.
     final_model_ : torch.nn.Module, sklearn estimator or None
     coef_, coef_stderr_, coef_names_ : linear final stage only.
     inference_ : EffectResult
@@ -727,13 +1019,15 @@ class GraphRLearner(_RLearnerBase):
 
     def __init__(
         self,
-        model_y: Any = "sage",
+        model_y: Any = "auto",
         *,
-        model_t: Any = "sage",
-        model_final: Any = "sage",
+        model_t: Any = "auto",
+        model_final: Any = "auto",
+        structural_features: bool = True,
+        final_layers: Any = (1, 2),
         n_folds: int = 2,
         hidden_channels: int = 32,
-        num_layers: int = 1,
+        num_layers: int = 2,
         lr: float = 1e-2,
         weight_decay: float = 1e-4,
         max_epochs: int = 500,
@@ -751,6 +1045,8 @@ class GraphRLearner(_RLearnerBase):
         self.model_y = model_y
         self.model_t = model_t
         self.model_final = model_final
+        self.structural_features = structural_features
+        self.final_layers = final_layers
         self.n_folds = n_folds
         self.hidden_channels = hidden_channels
         self.num_layers = num_layers
@@ -800,6 +1096,68 @@ class GraphRLearner(_RLearnerBase):
         """
         with torch_threads(check_n_threads(self.n_threads)):
             return self._fit(X, T, Y, edge_index, groups, sample_weight)
+
+    # ---------------------------------------------------------------- data-driven defaults (issue #16)
+    def _check_params(self) -> None:
+        super()._check_params()
+        if not isinstance(self.structural_features, (bool, np.bool_)):
+            raise TypeError(
+                f"structural_features must be True or False; got {type(self.structural_features).__name__}."
+            )
+        self._final_layers()
+
+    def _feature_hops_structural(self, ei) -> tuple[int, bool]:
+        return 2, bool(self.structural_features)
+
+    def _gnn_input(self, X: np.ndarray, ei) -> np.ndarray:
+        if self.structural_features and ei is not None:
+            return np.hstack([X, structural_columns(ei, X.shape[0])])
+        return X
+
+    def _auto_final(self) -> bool:
+        return isinstance(self.model_final, str) and self.model_final == "auto"
+
+    def _final_layers(self) -> list[int]:
+        layers = self.final_layers
+        values = list(layers) if isinstance(layers, (tuple, list)) else [layers]
+        if not values:
+            raise ValueError("final_layers must be an int or a non-empty list of ints; got [].")
+        return [check_int(v, "final_layers", low=0) for v in values]
+
+    def _default_sklearn(self, name: str):
+        from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+        seed = spawn_seeds(self.random_state, 1)[0] if self.random_state is not None else 0
+        cls = HistGradientBoostingRegressor if name == "model_y" else HistGradientBoostingClassifier
+        return cls(max_iter=100, learning_rate=0.05, random_state=seed)
+
+    def _nuisance_candidates(self, name: str) -> list[tuple[str, Any]]:
+        spec = getattr(self, name)
+        if isinstance(spec, str) and spec == "auto":
+            return [
+                ("gradient boosting on graph features", self._default_sklearn(name)),
+                (f"sage ({self.num_layers} layers)", "sage"),
+            ]
+        return super()._nuisance_candidates(name)
+
+    def _final_candidates(self, kind_f: str) -> list[tuple[str, str, Any, int | None]]:
+        if kind_f == "auto":
+            from sklearn.ensemble import HistGradientBoostingRegressor
+
+            seed = spawn_seeds(self.random_state, 1)[0] if self.random_state is not None else 0
+            boost = HistGradientBoostingRegressor(
+                max_iter=100, learning_rate=0.05, min_samples_leaf=40, random_state=seed
+            )
+            return [
+                ("linear on graph features", "graph_linear", None, None),
+                ("gradient boosting on graph features", "sklearn", boost, None),
+            ] + [(f"sage ({L} layers)", "gnn", "sage", L) for L in self._final_layers()]
+        return super()._final_candidates(kind_f)
+
+    def _describe(self, name) -> str:
+        fitted = getattr(self, name + "_", None)
+        spec = fitted if fitted is not None else self._spec(name)
+        return spec if isinstance(spec, str) else type(spec).__name__
 
 
 class BlindRLearner(_RLearnerBase):

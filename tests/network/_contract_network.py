@@ -17,7 +17,13 @@ def contract_cases() -> list[tuple[object, tuple, dict, str]]:
     from sklearn.linear_model import LinearRegression, LogisticRegression
 
     from causalkit.datasets import make_network_effect
-    from causalkit.network import BlindRLearner, GraphRLearner, GraphSLearner, GraphTLearner
+    from causalkit.network import (
+        BlindRLearner,
+        GraphFeatureRLearner,
+        GraphRLearner,
+        GraphSLearner,
+        GraphTLearner,
+    )
 
     d = make_network_effect(120, "er", mean_degree=4, random_state=0)
     groups = np.arange(120) % 24
@@ -33,6 +39,7 @@ def contract_cases() -> list[tuple[object, tuple, dict, str]]:
             "effect",
         ),
         (BlindRLearner(LinearRegression(), **sk), (d.Y, d.T), {"X": d.X}, "effect"),
+        (GraphFeatureRLearner(LinearRegression(), **sk), (d.Y, d.T), graph, "effect"),
         (
             BlindRLearner(LinearRegression(), **sk),
             (d.Y, d.T),

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from causalkit.exceptions import FinalStageWarning
+
 pytest.importorskip("torch")
 
 from sklearn.linear_model import LinearRegression, LogisticRegression
@@ -34,6 +36,7 @@ def data():
 def _quiet():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*clipping bounds.*")
+        warnings.filterwarnings("ignore", category=FinalStageWarning)
         yield
 
 
@@ -98,6 +101,7 @@ def test_effect_keeps_a_dataframe_index(data, make):
     warnings.simplefilter(
         "error", UserWarning
     )  # torch's warning on read-only (pandas) arrays must not reach users
+    warnings.filterwarnings("ignore", category=FinalStageWarning)  # 80 nodes: R-score near zero
     cols = [f"f{j}" for j in range(data.X.shape[1])]
     idx = pd.Index([f"node{i}" for i in range(N)], name="node")
     Xdf = pd.DataFrame(data.X, columns=cols, index=idx)

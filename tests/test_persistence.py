@@ -64,10 +64,17 @@ ALLOWED_TYPES: dict[str, list[str]] = {
         "causalkit.debias._ate.DebiasedATE",
         "causalkit.debias._debiasers.TweedieDebiaser",
     ],
+    "GraphFeatureRLearner": [
+        "causalkit._base.inference.EffectResult",
+        "causalkit.network._common.Standardizer",
+        "causalkit.network._feature.GraphFeatureRLearner",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    ],
     "GraphRLearner": [
         "causalkit._base.inference.EffectResult",
         "causalkit.network._common.Standardizer",
         "causalkit.network._rlearner.GraphRLearner",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     ],
     "GraphSLearner": [
         "causalkit.network._common.Standardizer",
@@ -267,7 +274,7 @@ def _network_case(name):
 
         d = _network()
         cls = getattr(network, name)
-        if name == "BlindRLearner":
+        if name in ("BlindRLearner", "GraphFeatureRLearner"):
             est = cls(random_state=0)
         else:
             pytest.importorskip("torch_geometric")
@@ -309,7 +316,7 @@ def _build_cases():
     cfe_out = lambda est, d: {"predict": est.predict(d.Z, d.A)}  # noqa: E731
     cases["ControlFunctionExtrapolator"] = (_cfe_fit, cfe_out)
     cases["Rep4Ex"] = (_rep4ex_fit, lambda est, d: {"predict": est.predict(d.X, d.A)})
-    for name in ("BlindRLearner", "GraphRLearner", "GraphSLearner", "GraphTLearner"):
+    for name in ("BlindRLearner", "GraphFeatureRLearner", "GraphRLearner", "GraphSLearner", "GraphTLearner"):
         cases[name] = _network_case(name)
     cases["LipschitzEstimator"] = (
         _lipschitz_fit,

@@ -533,8 +533,16 @@ class _RLearnerBase(TorchStateMixin, EffectMixin, BaseEstimator):
                 if diff.mean() <= _SELECT_SE * diff.std(ddof=1) / np.sqrt(n):
                     chosen = c
                     break
+        se_best = [
+            float(np.std(losses[c] - losses[best], ddof=1) / np.sqrt(n)) for c in range(len(mean))
+        ]
         table = [
-            {"candidate": lab, "cv_r_loss": float(mean[c]), "cv_r_score": float(scores[c])}
+            {
+                "candidate": lab,
+                "cv_r_loss": float(mean[c]),
+                "cv_r_score": float(scores[c]),
+                "se_vs_best": se_best[c],
+            }
             for c, (lab, *_rest) in enumerate(candidates)
         ]
         for c, row in enumerate(table):

@@ -10,7 +10,7 @@ design: loading them would mean trusting arbitrary code).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 __all__ = ["TorchStateMixin", "decode_modules", "encode_modules"]
 
@@ -73,7 +73,9 @@ class TorchStateMixin:
     _torch_attributes: tuple[str, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
-        return encode_modules(super().__getstate__(), self._torch_attributes)  # type: ignore[misc]
+        # BaseEstimator.__getstate__ returns the instance dict (typed as object by the stubs)
+        state = cast(dict[str, Any], super().__getstate__())  # type: ignore[misc]
+        return encode_modules(state, self._torch_attributes)
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(decode_modules(state, self._torch_attributes))  # type: ignore[misc]
